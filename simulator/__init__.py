@@ -1,0 +1,15 @@
+"""veikart: Monte Carlo schedule risk for the national e-health roadmap.
+
+The pipeline is ``load_scenario`` -> ``simulate`` -> ``Result``; see the README.
+"""
+
+from .analysis.result import Result
+from .api import plan, simulate
+from .errors import ScenarioError
+from .scenario import Scenario, load_scenario
+from .scenario.compile import compile_scenario
+
+__version__ = "0.1.0"
+
+__all__ = ["Result", "Scenario", "ScenarioError", "compile_scenario", "load_scenario", "plan",
+           "simulate", "__version__"]

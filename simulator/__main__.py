@@ -1,0 +1,5 @@
+"""``python -m simulator`` works as the ``veikart`` command does."""
+
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,182 @@
+"""Result: the draws and schedule of a run, and tidy tables of what they mean."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from ..engines.cpm import Schedule
+from ..sampling.draws import Draws
+from ..scenario.network import Network
+from . import critical, stats
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """A finished run: raw arrays plus tables derived from them on demand.
+
+    Attributes
+    ----------
+    network : Network
+    draws : Draws
+        The sampled inputs, kept so analyses can reschedule them (common random numbers).
+    schedule : Schedule
+    plan : Schedule
+        The deterministic plan (one column): most-likely durations, no risk fires.
+    seed : int
+        The root seed; rerunning with it gives the same bytes.
+    iterations : int
+    sampling : {"mc", "lhs"}
+    engine : str
+    scenario_hash : str
+        sha256 of the validated scenario's canonical JSON.
+    """
+
+    network: Network
+    draws: Draws
+    schedule: Schedule
+    plan: Schedule
+    seed: int
+    iterations: int
+    sampling: str
+    engine: str
+    scenario_hash: str
+
+    @property
+    def mitigated(self) -> bool:
+        """Whether the run used the risks' mitigated values."""
+        return self.network.mitigated
+
+    @property
+    def target(self) -> str:
+        """The scenario's default target: its last milestone unless set."""
+        return self.network.target
+
+    def finish(self, element: str) -> np.ndarray:
+        """Finish times of an activity or initiative, one per iteration."""
+        return critical.target_finish(self.network, self.schedule, element)
+
+    def start(self, element: str) -> np.ndarray:
+        """Start times of an activity or initiative, one per iteration."""
+        return critical.target_start(self.network, self.schedule, element)
+
+    def criticality(self, target: str | None = None) -> pd.Series:
+        """Criticality index of every activity with respect to ``target``.
+
+        Parameters
+        ----------
+        target : str, optional
+            A milestone, phase or initiative; default the scenario's target.
+        """
+        target = target or self.target
+        ci = critical.criticality(self.network, self.schedule, target)
+        return pd.Series(ci, index=pd.Index(self.network.ids, name="id"), name="criticality")
+
+    def summary(self, fmt: str = "wide") -> pd.DataFrame:
+        """Statistics of every phase, milestone and initiative.
+
+        Parameters
+        ----------
+        fmt : {"wide", "long"}
+            ``wide`` has one row per element. ``long`` has one row per element,
+            quantity and statistic, with ``value``, ``lo`` and ``hi`` columns.
+
+        Returns
+        -------
+        DataFrame
+            Times are in the scenario unit from the start date; ``*_date``
+            columns are dates. ``inf`` and NaT mean "after the horizon".
+        """
+        if fmt == "wide":
+            return self._wide.copy()
+        if fmt == "long":
+            return _long(self._wide, self.network.percentiles)
+        raise ValueError(f"fmt must be 'wide' or 'long', got {fmt!r}")
+
+    @cached_property
+    def _wide(self) -> pd.DataFrame:
+        net, sched = self.network, self.schedule
+        m = net.size
+        elements = [*net.ids, *net.initiative_ids]
+        ini_start = np.array([sched.start[mem].min(axis=0) for mem in net.initiative_members])
+        ini_finish = np.array([sched.finish[mem].max(axis=0) for mem in net.initiative_members])
+        plan = self.plan
+        frame = pd.DataFrame({
+            "id": elements,
+            "element": ["milestone" if k == "milestone" else "phase" for k in net.kinds]
+                       + ["initiative"] * len(net.initiative_ids),
+            "kind": [None if k == "milestone" else k for k in net.kinds] + [None] * len(net.initiative_ids),
+            "name": [*net.names, *net.initiative_names],
+            "initiative": [net.initiative_ids[i] if i >= 0 else None for i in net.initiative_of]
+                          + list(net.initiative_ids),
+            "planned_start": np.concatenate([plan.start[:, 0], [plan.start[mem, 0].min()
+                                             for mem in net.initiative_members]]),
+            "planned_finish": np.concatenate([plan.finish[:, 0], [plan.finish[mem, 0].max()
+                                              for mem in net.initiative_members]]),
+        })
+        frame["planned_finish_date"] = net.to_dates(frame["planned_finish"].to_numpy(), finish=True)
+        for quantity, (acts, inis) in {"start": (sched.start, ini_start),
+                                       "finish": (sched.finish, ini_finish)}.items():
+            frame = frame.join(self._stats(quantity, acts, inis))
+        ci = critical.criticality(net, sched, self.target)
+        frame["criticality"] = np.concatenate([ci, np.full(len(net.initiative_ids), np.nan)])
+        return frame.set_index("id")
+
+    def _stats(self, quantity: str, acts: np.ndarray, inis: np.ndarray) -> pd.DataFrame:
+        net = self.network
+        cols: dict[str, np.ndarray] = {}
+        blocks = [acts, inis] if len(inis) else [acts]
+        mean, std = (np.concatenate(x) for x in zip(*(stats.mean_std(b) for b in blocks)))
+        cols[f"{quantity}_mean"], cols[f"{quantity}_std"] = mean, std
+        pct = np.concatenate([stats.percentiles(b, net.percentiles) for b in blocks])
+        is_finish = quantity == "finish"
+        for j, p in enumerate(net.percentiles):
+            name = f"{quantity}_p{p:g}"
+            cols[name], cols[f"{name}_lo"], cols[f"{name}_hi"] = pct[:, j, 0], pct[:, j, 1], pct[:, j, 2]
+            cols[f"{quantity}_date_p{p:g}"] = net.to_dates(pct[:, j, 0], finish=is_finish)
+        if is_finish:
+            n = self.iterations
+            hits = np.concatenate([(b <= net.deadline_time).sum(axis=1) for b in blocks])
+            prob = stats.proportion(hits, n)
+            cols["prob_by_deadline"], cols["prob_by_deadline_lo"], cols["prob_by_deadline_hi"] = prob.T
+            cols["prob_within_horizon"] = np.concatenate(
+                [np.isfinite(b).sum(axis=1) for b in blocks]) / n
+        return pd.DataFrame(cols)
+
+    def to_dict(self) -> dict:
+        """The JSON object of the CLI contract (see DESIGN.md), with plain Python values."""
+        from ..report.contract import result_to_dict
+        return result_to_dict(self)
+
+
+def _long(wide: pd.DataFrame, percentiles: tuple[float, ...]) -> pd.DataFrame:
+    rows = []
+    names = ["mean", "std", *[f"p{p:g}" for p in percentiles]]
+    for quantity in ("start", "finish"):
+        for stat in names:
+            col = f"{quantity}_{stat}"
+            part = pd.DataFrame({"id": wide.index, "element": wide["element"].to_numpy(),
+                                 "quantity": quantity, "statistic": stat,
+                                 "value": wide[col].to_numpy(),
+                                 "lo": wide.get(f"{col}_lo", pd.Series(np.nan, index=wide.index)).to_numpy(),
+                                 "hi": wide.get(f"{col}_hi", pd.Series(np.nan, index=wide.index)).to_numpy()})
+            rows.append(part)
+    rows.append(pd.DataFrame({"id": wide.index, "element": wide["element"].to_numpy(),
+                              "quantity": "finish", "statistic": "prob_by_deadline",
+                              "value": wide["prob_by_deadline"].to_numpy(),
+                              "lo": wide["prob_by_deadline_lo"].to_numpy(),
+                              "hi": wide["prob_by_deadline_hi"].to_numpy()}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def plan_dataframe(net: Network, plan: Schedule) -> pd.DataFrame:
+    """The deterministic plan as a table: planned start and finish of every activity."""
+    return pd.DataFrame({
+        "id": net.ids, "kind": net.kinds,
+        "start": plan.start[:, 0], "finish": plan.finish[:, 0],
+        "start_date": net.to_dates(plan.start[:, 0]),
+        "finish_date": net.to_dates(plan.finish[:, 0], finish=True),
+    }).set_index("id")

@@ -1,0 +1,80 @@
+"""The public entry points: load a scenario, simulate it, get a Result."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Callable
+
+from .analysis.result import Result
+from .engines import cpm
+from .parallel import run_chunks
+from .sampling.draws import METHODS, planned_draws
+from .sampling.streams import SeedLike, root_seed
+from .scenario import load_scenario
+from .scenario.compile import compile_scenario
+from .scenario.models import Scenario
+from .scenario.network import Network
+
+ENGINES = ("cpm",)
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """sha256 of the scenario's canonical JSON: equal for equal content, whatever the formatting."""
+    return hashlib.sha256(scenario.model_dump_json(by_alias=True).encode()).hexdigest()
+
+
+def plan(network: Network) -> cpm.Schedule:
+    """The deterministic plan: most-likely durations, no driver fires, gates grant first time."""
+    draws = planned_draws(network)
+    return cpm.schedule(network, draws.durations(network), draws.gate_times)
+
+
+def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None, *,
+             sampling: str = "mc", mitigated: bool = False, engine: str = "cpm",
+             workers: int = 1, progress: Callable[[int], None] | None = None) -> Result:
+    """Sample and schedule a scenario many times.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        From :func:`load_scenario`.
+    iterations : int
+        Number of Monte Carlo iterations (at least 2).
+    seed : int, SeedSequence, Generator or None
+        The one source of randomness. The integer it becomes is kept in
+        ``Result.seed``; the same seed gives the same result, byte for byte,
+        for any ``workers``.
+    sampling : {"mc", "lhs"}
+        Plain Monte Carlo, or Latin Hypercube (stratified per chunk of iterations).
+    mitigated : bool
+        Use the risks' post-mitigation values.
+    engine : {"cpm"}
+        The scheduling engine.
+    workers : int
+        Processes to spread chunks of iterations over.
+    progress : callable, optional
+        Called with the number of iterations just finished, after each chunk.
+
+    Returns
+    -------
+    Result
+    """
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"scenario must be a Scenario from load_scenario(), not {type(scenario).__name__}")
+    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 2:
+        raise ValueError(f"iterations must be an integer >= 2, got {iterations!r}")
+    if sampling not in METHODS:
+        raise ValueError(f"sampling must be one of {METHODS}, got {sampling!r}")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    root = root_seed(seed)
+    net = compile_scenario(scenario, mitigated=mitigated)
+    draws, sched = run_chunks(net, root, iterations, sampling, workers=workers, on_chunk=progress)
+    return Result(network=net, draws=draws, schedule=sched, plan=plan(net), seed=root,
+                  iterations=iterations, sampling=sampling, engine=engine,
+                  scenario_hash=scenario_hash(scenario))
+
+
+__all__ = ["load_scenario", "simulate", "plan", "scenario_hash"]

@@ -1,0 +1,113 @@
+"""What the CLI commands do and print, kept apart from argument parsing."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+
+import numpy as np
+
+from .analysis.critical import driving_path
+from .analysis.result import Result
+from .api import plan, simulate
+from .scenario import load_scenario
+from .scenario.compile import compile_scenario
+from .scenario.network import Network
+
+
+def _date(net: Network, t: float, *, finish: bool = True) -> str:
+    d = net.to_dates(np.array([t]), finish=finish)[0]
+    return "after the horizon" if np.isnat(d) else str(d)
+
+
+def validate_text(path: str) -> str:
+    """Validate a scenario and describe it: counts, the deterministic plan, warnings.
+
+    Raises
+    ------
+    ScenarioError
+        When the file is not valid.
+    """
+    warnings: list[str] = []
+    sc = load_scenario(path, warnings=warnings)
+    net = compile_scenario(sc)
+    sched = plan(net)
+    kinds = Counter(net.kinds)
+    phases = net.size - kinds["milestone"]
+    h = sc.scenario
+    lines = [
+        f"{path}: valid",
+        f"  {h.name} (version {h.version}); start {h.start}, deadline {h.deadline}, unit {h.unit}",
+        f"  {len(sc.initiatives)} initiatives, {phases} phases, {kinds['milestone']} milestones, "
+        f"{len(net.drivers)} risk drivers, {len(net.gates)} funding gates, "
+        f"{len(sc.blackouts)} blackouts, {len(sc.correlations)} correlation groups",
+        "",
+        "Deterministic plan (most-likely durations, no risk fires, funding granted at the first decision):",
+    ]
+    width = max(len(x) for x in net.initiative_ids)
+    for k, ini in enumerate(net.initiative_ids):
+        mem = net.initiative_members[k]
+        start, finish = sched.start[mem, 0].min(), sched.finish[mem, 0].max()
+        mark = "" if finish <= net.deadline_time else "  (after the deadline)"
+        lines.append(f"  {ini:<{width}}  {_date(net, start, finish=False)} -> {_date(net, finish)}"
+                     f"  {net.initiative_names[k]}{mark}")
+    on_path = driving_path(net, sched, net.target)[:, 0]
+    path_ids = sorted(np.flatnonzero(on_path), key=lambda i: (sched.start[i, 0], sched.finish[i, 0]))
+    target_finish = sched.finish[on_path, 0].max()
+    lines += ["", f"Critical path to {net.target} (planned {_date(net, target_finish)}):"]
+    lines += [f"  {net.ids[i]:<{width + 12}} {_date(net, sched.start[i, 0], finish=False)} -> "
+              f"{_date(net, sched.finish[i, 0])}" for i in path_ids]
+    if warnings:
+        lines += ["", "Warnings:", *[f"  - {w}" for w in warnings]]
+    return "\n".join(lines)
+
+
+def _progress(total: int):
+    """A progress bar on stderr that appears only when the run takes more than a second."""
+    from tqdm import tqdm
+    bar = tqdm(total=total, unit="it", unit_scale=True, delay=1.0, file=sys.stderr,
+               desc="simulating", leave=False)
+    return bar
+
+
+def summary_table(result: Result) -> str:
+    """One row per initiative: P50, P80 and P(by deadline) with its 95% interval."""
+    wide = result.summary("wide")
+    rows = wide[wide["element"] == "initiative"]
+    net = result.network
+    head = f"{'initiative':<28} {'P50':>10} {'P80':>10}  P(by {net.deadline})"
+    lines = [head, "-" * len(head)]
+    for element_id, row in rows.iterrows():
+        p50, p80 = row["finish_date_p50"], row["finish_date_p80"]
+        show = lambda d: "after hor." if np.isnat(d) else str(d)  # noqa: E731
+        lines.append(f"{str(element_id)[:28]:<28} {show(p50):>10} {show(p80):>10}  "
+                     f"{row['prob_by_deadline']:6.1%} [{row['prob_by_deadline_lo']:.1%}, "
+                     f"{row['prob_by_deadline_hi']:.1%}]")
+    return "\n".join(lines)
+
+
+def run_command(args) -> int:
+    """Carry out ``veikart run``; return the exit code."""
+    from .output import dumps, write_outputs
+    sc = load_scenario(args.file)
+    started = time.perf_counter()
+    with _progress(args.iterations) as bar:
+        result = simulate(sc, args.iterations, args.seed, sampling=args.sampling,
+                          mitigated=args.mitigated, engine=args.engine, workers=args.workers,
+                          progress=bar.update)
+    elapsed = time.perf_counter() - started
+    payload = result.to_dict()
+    if args.out:
+        written = write_outputs(result, args.out, scenario_file=args.file,
+                                save_iterations=args.save_iterations)
+        print(f"wrote {', '.join(str(p) for p in written)}", file=sys.stderr)
+    if args.json:
+        print(dumps(payload))
+        return 0
+    print(f"{result.network.name} (version {result.network.version}): {result.iterations:,} "
+          f"iterations, seed {result.seed}, sampling {result.sampling}"
+          f"{', mitigated' if result.mitigated else ''} ({elapsed:.2f} s)")
+    print()
+    print(summary_table(result))
+    return 0

@@ -1,0 +1,111 @@
+"""Write a run's files atomically: summary.json, summary.csv, manifest.json, iterations.parquet."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+
+from .analysis.result import Result
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``, renamed onto it only if the block succeeds."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(target: Path, text: str) -> None:
+    """Write text atomically, as UTF-8 with a final newline."""
+    with atomic_path(target) as tmp:
+        tmp.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+
+
+def dumps(obj: object) -> str:
+    """Deterministic JSON: the same object always gives the same bytes."""
+    return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def manifest(result: Result, scenario_file: str | None = None) -> dict:
+    """What is needed to reproduce a run, and with which software it was made."""
+    from . import __version__
+    return {
+        "scenario_file": scenario_file,
+        "scenario_sha256": result.scenario_hash,
+        "seed": result.seed,
+        "iterations": result.iterations,
+        "sampling": result.sampling,
+        "engine": result.engine,
+        "mitigated": result.mitigated,
+        "versions": {"veikart": __version__, "numpy": np.__version__, "pandas": pd.__version__,
+                     "python": platform.python_version()},
+    }
+
+
+def iterations_frame(result: Result) -> pd.DataFrame:
+    """One row per iteration: start and finish of every activity, and which drivers fired."""
+    net, sched, draws = result.network, result.schedule, result.draws
+    cols: dict[str, np.ndarray] = {"iteration": np.arange(result.iterations)}
+    for i, act in enumerate(net.ids):
+        cols[f"{act}.start"] = sched.start[i]
+        cols[f"{act}.finish"] = sched.finish[i]
+        cols[f"{act}.duration"] = sched.durations[i]
+    for k, drv in enumerate(net.drivers):
+        cols[f"{drv.id}.fired"] = draws.fired[k]
+        cols[f"{drv.id}.factor"] = draws.factor[k]
+    for g, gate in enumerate(net.gates):
+        cols[f"{gate.id}.granted_at"] = draws.gate_times[g]
+    return pd.DataFrame(cols)
+
+
+def write_outputs(result: Result, out: str | Path, *, scenario_file: str | None = None,
+                  save_iterations: bool = False) -> list[Path]:
+    """Write the run's files into ``out``, each one atomically.
+
+    Parameters
+    ----------
+    result : Result
+    out : str or Path
+        Directory; created when missing.
+    scenario_file : str, optional
+        Recorded in the manifest.
+    save_iterations : bool
+        Also write ``iterations.parquet`` with every iteration's dates.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    out = Path(out)
+    # everything is computed before the first file is touched
+    summary_json = dumps(result.to_dict())
+    wide = result.summary("wide")
+    summary_csv = wide.to_csv(date_format="%Y-%m-%d", float_format="%.10g")
+    manifest_json = dumps(manifest(result, scenario_file))
+    written = []
+    for name, text in (("summary.json", summary_json), ("summary.csv", summary_csv),
+                       ("manifest.json", manifest_json)):
+        write_text(out / name, text)
+        written.append(out / name)
+    if save_iterations:
+        target = out / "iterations.parquet"
+        with atomic_path(target) as tmp:
+            iterations_frame(result).to_parquet(tmp, index=False)
+        written.append(target)
+    return written

@@ -1,0 +1,56 @@
+"""The JSON object of the CLI contract, built from a Result with plain Python values."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from ..analysis.result import Result
+
+#: How a date after the horizon is written: never as a number.
+AFTER_HORIZON = "after-horizon"
+
+
+def _number(x: float) -> float | None:
+    """A finite float, or None (JSON null) for a value that is not a number."""
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _date(d) -> str:
+    return AFTER_HORIZON if pd.isna(d) else pd.Timestamp(d).date().isoformat()
+
+
+def result_to_dict(result: "Result") -> dict:
+    """Build the ``--json`` object described in DESIGN.md.
+
+    Times are in the scenario unit from the start date. A statistic that is
+    not a finite number (the element may never start within the horizon) is
+    ``null``, and such a date is ``"after-horizon"``.
+    """
+    net = result.network
+    wide = result.summary("wide")
+    keys = [f"p{p:g}" for p in net.percentiles]
+    activities = []
+    for element_id, row in wide.iterrows():
+        finish = {"mean": _number(row["finish_mean"]), "std": _number(row["finish_std"])}
+        finish |= {k: _number(row[f"finish_{k}"]) for k in keys}
+        activities.append({
+            "id": element_id,
+            "element": row["element"],
+            "kind": row["kind"],
+            "finish": finish,
+            "finish_date": {k: _date(row[f"finish_date_{k}"]) for k in keys},
+            "prob_by_deadline": float(row["prob_by_deadline"]),
+        })
+    return {
+        "scenario": {"name": net.name, "version": net.version, "start": net.start.isoformat(),
+                     "deadline": net.deadline.isoformat(), "unit": net.unit},
+        "iterations": result.iterations,
+        "seed": result.seed,
+        "engine": result.engine,
+        "activities": activities,
+    }

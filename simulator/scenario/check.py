@@ -1,0 +1,137 @@
+"""Turn a raw YAML tree into a valid Scenario, or into every problem found, with positions."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import Problem, ScenarioError, format_path, suggest
+from . import models as m
+from .rules import semantic_problems
+from .yamlio import SourceMap
+
+_TOP = tuple(m.Scenario.model_fields)
+
+
+def _field_names() -> set[str]:
+    """Every key the format knows, for 'did you mean' on unknown keys."""
+    names: set[str] = set()
+    for obj in vars(m).values():
+        if isinstance(obj, type) and issubclass(obj, BaseModel):
+            for name, info in obj.model_fields.items():
+                names.add(info.alias or name)
+    return names
+
+
+_KNOWN_KEYS = _field_names()
+
+
+def _message(err: dict) -> str:
+    kind, value = err["type"], err.get("input")
+    shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
+    if kind == "extra_forbidden":
+        key = err["loc"][-1]
+        return f"unknown key `{key}`{suggest(str(key), _KNOWN_KEYS)}"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        return f"{shown} is not one of {expected}{suggest(str(value), _literal_options(expected))}"
+    if kind == "union_tag_invalid":
+        expected = err.get("ctx", {}).get("expected_tags", "")
+        tag = err.get("ctx", {}).get("tag", value)
+        return f"`{tag}` is not a known distribution; use one of {expected}" \
+               f"{suggest(str(tag), _literal_options(expected))}"
+    if kind == "union_tag_not_found":
+        return "needs `dist:` (fixed, uniform, triangular, pert, normal or lognormal)"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"expected a mapping, got {shown}"
+    if kind == "list_type":
+        return f"expected a list, got {shown}"
+    if kind in ("float_type", "float_parsing", "finite_number"):
+        return f"expected a finite number, got {shown}"
+    if kind in ("less_than_equal", "greater_than_equal"):
+        return f"{shown} is outside the range the format allows, -1e6 to 1e6"
+    if kind == "string_pattern_mismatch":
+        return f"{shown} is not a valid id (letters, digits, '-', '_', '.'; starting with a letter or digit)"
+    if kind.startswith("date"):
+        return f"{shown} is not a date in the form YYYY-MM-DD"
+    msg = err["msg"].removeprefix("Value error, ")
+    return f"{shown}: {msg}" if kind != "value_error" else msg
+
+
+def _literal_options(expected: str) -> list[str]:
+    return [part.strip(" '") for part in expected.replace(" or ", ",").split(",") if part.strip()]
+
+
+def _clean_loc(loc: tuple) -> tuple:
+    """Drop pydantic's union tags, which are not keys of the file."""
+    dist_tags = {"fixed", "uniform", "triangular", "pert", "normal", "lognormal"}
+    out: list = []
+    for i, part in enumerate(loc):
+        prev, prev2 = (loc[i - 1] if i >= 1 else None), (loc[i - 2] if i >= 2 else None)
+        after_item = prev2 == "after" and isinstance(prev, int)
+        # an `after` item is a plain id (tag "id") or a Link mapping (tag "link")
+        if after_item and (part == "link" or (part == "id" and i == len(loc) - 1)):
+            continue
+        if prev in ("duration", "impact", "delay") and part in dist_tags:
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _locate(raw: Any, smap: SourceMap, path: tuple, file: str, message: str,
+            key: bool = False) -> Problem:
+    mark = smap.locate(raw, path, key=key)
+    return Problem(mark.file if mark else file, mark.line if mark else None,
+                   mark.col if mark else None, format_path(path), message)
+
+
+def _pydantic_problems(exc: ValidationError, raw: Any, smap: SourceMap,
+                       file: str) -> Iterator[Problem]:
+    seen = set()
+    for err in exc.errors(include_url=False):
+        path = _clean_loc(tuple(err["loc"]))
+        message = _message(err)
+        if (path, message) in seen:
+            continue
+        seen.add((path, message))
+        yield _locate(raw, smap, path, file, message, key=err["type"] == "extra_forbidden")
+
+
+def build_scenario(raw: Any, smap: SourceMap, file: str) -> tuple[m.Scenario, list[str]]:
+    """Validate a merged raw tree and return the Scenario with its warnings.
+
+    Parameters
+    ----------
+    raw : object
+        The merged YAML tree from :func:`~simulator.scenario.overlay.load_raw`.
+    smap : SourceMap
+        Positions of the tree's values.
+    file : str
+        The file named in errors when no better position is known.
+
+    Returns
+    -------
+    scenario : Scenario
+    warnings : list of str
+        Things that are valid but probably not meant.
+
+    Raises
+    ------
+    ScenarioError
+        With every problem found, structural and semantic.
+    """
+    if not isinstance(raw, dict):
+        what = "empty" if raw is None else f"a {type(raw).__name__}"
+        raise ScenarioError.single(file, f"a scenario file must be a mapping at the top level, "
+                                         f"but this one is {what}", 1, 1)
+    try:
+        scenario = m.Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(_pydantic_problems(exc, raw, smap, file)) from None
+    problems, warnings = semantic_problems(scenario)
+    if problems:
+        raise ScenarioError(_locate(raw, smap, path, file, msg) for path, msg in problems)
+    return scenario, warnings

@@ -1,0 +1,166 @@
+"""Compile a validated Scenario into a Network of index arrays."""
+
+from __future__ import annotations
+
+import datetime as dt
+from graphlib import TopologicalSorter
+
+import numpy as np
+
+from ..sampling.distributions import DistTable
+from . import models as m
+from .models import check_month_day
+from .network import LINK_TYPES, CorrelationGroup, Driver, Gate, Network, UNIT_DAYS
+from .resolve import activities, edges, select
+from .rules import horizon
+
+_ZERO = m.Fixed(dist="fixed", value=0)
+
+
+def compile_scenario(sc: m.Scenario, *, mitigated: bool = False) -> Network:
+    """Resolve ids, links, selectors and dates of a Scenario into a :class:`Network`.
+
+    Parameters
+    ----------
+    sc : Scenario
+        A validated scenario (from :func:`~simulator.load_scenario`).
+    mitigated : bool
+        Use the risks' ``mitigated:`` values where they are given.
+
+    Returns
+    -------
+    Network
+    """
+    h = sc.scenario
+    acts = activities(sc)
+    index = {a.id: i for i, a in enumerate(acts)}
+    unit_days = UNIT_DAYS[h.unit]
+    to_time = lambda d: (d - h.start).days / unit_days  # noqa: E731
+    end = horizon(h)
+
+    preds: list[list[tuple[int, int, float]]] = [[] for _ in acts]
+    for e in edges(sc):
+        preds[index[e.succ]].append((index[e.pred], LINK_TYPES.index(e.type), e.lag))
+    ts = TopologicalSorter({i: [p for p, _, _ in ps] for i, ps in enumerate(preds)})
+    order = np.fromiter(ts.static_order(), dtype=np.int64)
+    ptr = np.zeros(len(acts) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(ps) for ps in preds])
+    flat = [x for ps in preds for x in ps]
+
+    inis = sc.initiatives
+    ini_index = {ini.id: k for k, ini in enumerate(inis)}
+    drivers, gates, risk_models = _risks(sc, acts, mitigated, to_time, end)
+    target = h.target or (sc.milestones[-1].id if sc.milestones else _latest_initiative(sc))
+    return Network(
+        name=h.name, version=h.version, start=h.start, deadline=h.deadline, unit=h.unit,
+        horizon=to_time(end), percentiles=tuple(float(p) for p in h.percentiles),
+        target=target, mitigated=mitigated,
+        ids=tuple(a.id for a in acts),
+        names=tuple(a.model.name or a.id for a in acts),
+        kinds=tuple(a.kind for a in acts),
+        initiative_of=np.array([ini_index.get(a.initiative, -1) for a in acts], dtype=np.int64),
+        order=order, pred_ptr=ptr,
+        pred_idx=np.array([p for p, _, _ in flat], dtype=np.int64),
+        pred_type=np.array([t for _, t, _ in flat], dtype=np.int8),
+        pred_lag=np.array([lag for _, _, lag in flat], dtype=float),
+        durations=DistTable.from_models([getattr(a.model, "duration", _ZERO) for a in acts]),
+        not_before=np.array([max(0.0, to_time(a.model.not_before)) if a.model.not_before else 0.0
+                             for a in acts]),
+        initiative_ids=tuple(ini.id for ini in inis),
+        initiative_names=tuple(ini.name or ini.id for ini in inis),
+        initiative_members=tuple(np.array([index[p.id] for p in ini.phases]) for ini in inis),
+        drivers=drivers, gates=gates,
+        risk_dists=DistTable.from_models(risk_models) if risk_models else DistTable.from_models([_ZERO]),
+        risk_names=tuple(r.name or r.id for r in sc.risks),
+        **_calendars(sc, acts, h, end, to_time),
+        correlations=tuple(CorrelationGroup(c.id, np.array(
+            [j for j in select(sc, c.applies_to, acts) if acts[j].kind != "milestone"]),
+            float(c.rank_correlation)) for c in sc.correlations),
+    )
+
+
+def _latest_initiative(sc: m.Scenario) -> str:
+    return sc.initiatives[-1].id
+
+
+def _risks(sc, acts, mitigated, to_time, end):
+    drivers, gates, models = [], [], []
+    for r in sc.risks:
+        mit = r.mitigated if mitigated and r.mitigated is not None else None
+        pick = lambda key: getattr(mit, key, None) or getattr(r, key)  # noqa: E731
+        targets = np.array(select(sc, r.applies_to, acts), dtype=np.int64)
+        if r.funding is not None:
+            f = pick("funding")
+            times, grant = _decisions(f, sc.scenario.start, end, to_time)
+            gates.append(Gate(r.id, r.category, times, grant, targets))
+            continue
+        effect = "impact" if r.impact is not None else "delay"
+        prob = mit.probability if mit is not None and mit.probability is not None else r.probability
+        drivers.append(Driver(r.id, r.category, effect, float(prob), len(models), targets))
+        models.append(pick(effect))
+    return tuple(drivers), tuple(gates), models
+
+
+def _decisions(f: m.Funding, start: dt.date, end: dt.date, to_time):
+    d = f.decisions
+    if d.yearly is not None:
+        month, day = check_month_day(d.yearly)
+        dates = []
+        for year in range(d.first or start.year, end.year + 1):
+            date = _month_day(year, month, day)
+            if start <= date <= end:
+                dates.append(date)
+        grant = np.full(len(dates), float(f.grant_probability))
+    else:
+        keep = [i for i, date in enumerate(d.dates) if date <= end]
+        dates = [d.dates[i] for i in keep]
+        probs = f.grant_probability
+        grant = np.array([probs[i] for i in keep] if isinstance(probs, list)
+                         else [float(probs)] * len(keep), dtype=float)
+    times = np.array([max(0.0, to_time(x)) for x in dates], dtype=float)
+    return times, grant
+
+
+def _month_day(year: int, month: int, day: int) -> dt.date:
+    # 29 February falls on the 28th in other years
+    return dt.date(year, month, min(day, 28) if month == 2 and day == 29 and year % 4 else day)
+
+
+def _calendars(sc, acts, h, end, to_time) -> dict:
+    """Yearly blackout windows, merged per distinct set of blackouts an activity has."""
+    member_of: list[set[int]] = [set() for _ in acts]
+    for b, bo in enumerate(sc.blackouts):
+        for j in select(sc, bo.applies_to, acts):
+            member_of[j].add(b)
+    keys, calendar_of = {}, []
+    for s in member_of:
+        if not s:
+            calendar_of.append(-1)
+            continue
+        keys.setdefault(frozenset(s), len(keys))
+        calendar_of.append(keys[frozenset(s)])
+    calendars = [None] * len(keys)
+    for key, c in keys.items():
+        spans = [w for b in sorted(key) for w in _windows(sc.blackouts[b].window, h.start, end)]
+        calendars[c] = _merge([(to_time(a), to_time(b)) for a, b in spans])
+    return {"calendars": tuple(calendars), "calendar_of": np.array(calendar_of, dtype=np.int64)}
+
+
+def _windows(w: m.Window, start: dt.date, end: dt.date):
+    m1, d1 = check_month_day(w.start)
+    m2, d2 = check_month_day(w.until)
+    for year in range(start.year - 1, end.year + 1):
+        a = _month_day(year, m1, d1)
+        b = _month_day(year + ((m2, d2) < (m1, d1)), m2, d2) + dt.timedelta(days=1)
+        if b > start and a <= end:
+            yield max(a, start), b
+
+
+def _merge(spans) -> np.ndarray:
+    out: list[list[float]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return np.array(out, dtype=float).reshape(-1, 2)

@@ -1,0 +1,232 @@
+"""Frozen, typed models of the scenario format (v1): the only shape a scenario can take."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+
+Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=80,
+                          description="Unique id, letters, digits, '-', '_' and '.'")]
+Kind = Literal["konsept", "utvikling", "tilpasning", "utproving", "innforing", "ny-praksis"]
+# Strict: a quoted "12" or a boolean is a mistake in a scenario file, not a number.
+# Bounded so that no arithmetic downstream can overflow: a million days is 2,700 years.
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-1e6, le=1e6)]
+_MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
+
+
+class Model(BaseModel):
+    """Base of every scenario model: frozen, and no unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False,
+                              populate_by_name=True)
+
+
+# --- distributions ---------------------------------------------------------
+
+class Fixed(Model):
+    dist: Literal["fixed"]
+    value: Number
+
+
+class Uniform(Model):
+    dist: Literal["uniform"]
+    min: Number
+    max: Number
+
+
+class Triangular(Model):
+    dist: Literal["triangular"]
+    min: Number
+    mode: Number
+    max: Number
+
+
+class Pert(Model):
+    dist: Literal["pert"]
+    min: Number
+    mode: Number
+    max: Number
+    lambda_: Number = Field(4, alias="lambda", description="shape; 4 is the classic PERT")
+
+
+class Normal(Model):
+    dist: Literal["normal"]
+    mean: Number
+    sd: Number
+
+
+class Lognormal(Model):
+    dist: Literal["lognormal"]
+    p50: Number
+    p90: Number
+
+
+Distribution = Annotated[Union[Fixed, Uniform, Triangular, Pert, Normal, Lognormal],
+                         Field(discriminator="dist")]
+
+
+# --- network ---------------------------------------------------------------
+
+class Link(Model):
+    """A dependency on another activity."""
+
+    id: Id
+    type: Literal["FS", "SS", "FF", "SF"] = "FS"
+    lag: Number = Field(0, description="in the scenario unit; negative is a lead")
+
+
+AfterItem = Annotated[
+    Union[Annotated[Id, Tag("id")], Annotated[Link, Tag("link")]],
+    Discriminator(lambda v: "id" if isinstance(v, str) else "link"),
+]
+
+
+class Phase(Model):
+    id: Id
+    name: str | None = None
+    kind: Kind
+    duration: Distribution
+    after: list[AfterItem] = Field(default_factory=list)
+    not_before: dt.date | None = None
+    tags: list[str] = Field(default_factory=list)
+
+
+class Initiative(Model):
+    id: Id
+    name: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    phases: list[Phase] = Field(min_length=1)
+
+
+class Milestone(Model):
+    id: Id
+    name: str | None = None
+    after: list[AfterItem] = Field(min_length=1)
+    not_before: dt.date | None = None
+    tags: list[str] = Field(default_factory=list)
+
+
+class Selector(Model):
+    """Picks phases (and milestones) by id, kind, initiative or tag; the union of all given."""
+
+    ids: list[Id] = Field(default_factory=list)
+    kinds: list[Kind] = Field(default_factory=list)
+    initiatives: list[Id] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+
+
+# --- risks -----------------------------------------------------------------
+
+class Decisions(Model):
+    """Budget decision dates: yearly on a month-day, or an explicit list."""
+
+    yearly: str | None = Field(None, description="MM-DD, e.g. '12-15' for the adopted state budget")
+    first: int | None = Field(None, description="year of the first yearly decision")
+    dates: list[dt.date] = Field(default_factory=list)
+
+    @field_validator("yearly")
+    @classmethod
+    def _month_day(cls, v: str | None) -> str | None:
+        if v is not None:
+            check_month_day(v)
+        return v
+
+
+class Funding(Model):
+    """A funding gate: the phases wait for the first budget decision that grants."""
+
+    decisions: Decisions
+    grant_probability: Number | list[Number] = Field(
+        description="chance each decision grants (one number, or one per decision)")
+
+
+class Mitigated(Model):
+    """Values that replace the risk's own when a run uses mitigated values."""
+
+    probability: Number | None = None
+    impact: Distribution | None = None
+    delay: Distribution | None = None
+    funding: Funding | None = None
+
+
+class Risk(Model):
+    id: Id
+    name: str | None = None
+    category: Literal["financing", "vendor", "dependency", "other"]
+    probability: Number | None = Field(None, description="chance the driver fires per iteration")
+    impact: Distribution | None = Field(None, description="factor multiplying affected durations")
+    delay: Distribution | None = Field(None, description="time added to affected durations")
+    funding: Funding | None = None
+    applies_to: Selector
+    mitigated: Mitigated | None = None
+
+
+# --- calendar and correlation ----------------------------------------------
+
+class Window(Model):
+    start: str = Field(alias="from", description="MM-DD, first day without progress")
+    until: str = Field(description="MM-DD, last day without progress (may wrap the year)")
+
+    @field_validator("start", "until")
+    @classmethod
+    def _month_day(cls, v: str) -> str:
+        check_month_day(v)
+        return v
+
+
+class Blackout(Model):
+    id: Id
+    name: str | None = None
+    window: Window
+    applies_to: Selector
+
+
+class Correlation(Model):
+    id: Id
+    applies_to: Selector
+    rank_correlation: Number = Field(description="Spearman rank correlation between members")
+
+
+# --- the scenario ----------------------------------------------------------
+
+class Header(Model):
+    name: str
+    version: str
+    start: dt.date
+    deadline: dt.date
+    unit: Literal["days", "weeks", "months"]
+    horizon: dt.date | None = Field(None, description="last date simulated; default start + 30 years")
+    percentiles: list[Number] = Field(default_factory=lambda: [10, 50, 80, 90])
+    target: Id | None = Field(None, description="default target of sensitivity analysis")
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_text(cls, v: object) -> object:
+        return str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+
+class Scenario(Model):
+    """A whole scenario, after overlays are merged."""
+
+    scenario: Header
+    initiatives: list[Initiative] = Field(min_length=1)
+    milestones: list[Milestone] = Field(default_factory=list)
+    risks: list[Risk] = Field(default_factory=list)
+    blackouts: list[Blackout] = Field(default_factory=list)
+    correlations: list[Correlation] = Field(default_factory=list)
+
+
+def check_month_day(text: str) -> tuple[int, int]:
+    """Parse ``MM-DD`` and raise ValueError when it is not a real day."""
+    m = _MONTH_DAY.match(text)
+    if not m:
+        raise ValueError(f"'{text}' is not a month-day in the form MM-DD")
+    month, day = int(m.group(1)), int(m.group(2))
+    try:
+        dt.date(2024, month, day)  # a leap year, so 02-29 is allowed
+    except ValueError:
+        raise ValueError(f"'{text}' is not a day of the year") from None
+    return month, day

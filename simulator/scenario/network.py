@@ -1,0 +1,138 @@
+"""The compiled Network: index arrays the sampler and engines run on, with no YAML or models left."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..sampling.distributions import DistTable
+
+UNIT_DAYS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12}
+LINK_TYPES = ("FS", "SS", "FF", "SF")
+
+
+@dataclass(frozen=True, eq=False)
+class Driver:
+    """A multiplicative (``impact``) or additive (``delay``) risk driver."""
+
+    id: str
+    category: str
+    effect: str            # "impact" or "delay"
+    probability: float
+    row: int               # its row in ``Network.risk_dists``
+    targets: np.ndarray    # activity indices it stretches
+
+
+@dataclass(frozen=True, eq=False)
+class Gate:
+    """A funding gate: targets start no earlier than the first granting decision."""
+
+    id: str
+    category: str
+    times: np.ndarray      # decision times, in the unit from start, increasing
+    grant: np.ndarray      # probability each decision grants
+    targets: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class CorrelationGroup:
+    """Phases whose durations share a one-factor Gaussian copula."""
+
+    id: str
+    members: np.ndarray
+    rank_correlation: float
+
+    @property
+    def pearson(self) -> float:
+        """Normal-scale correlation that gives the requested Spearman rank correlation."""
+        return float(2 * np.sin(np.pi * self.rank_correlation / 6))
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """Everything the sampler and the engines need, as arrays indexed by activity.
+
+    Activities are the phases (initiative by initiative, in file order) then
+    the milestones. Times are floats in ``unit``, counted from ``start``.
+    Predecessors are stored CSR-style: those of activity ``i`` are
+    ``pred_idx[pred_ptr[i]:pred_ptr[i+1]]``, with ``pred_type`` codes
+    0=FS, 1=SS, 2=FF, 3=SF, and ``pred_lag``.
+    """
+
+    name: str
+    version: str
+    start: dt.date
+    deadline: dt.date
+    unit: str
+    horizon: float
+    percentiles: tuple[float, ...]
+    target: str
+    mitigated: bool
+    ids: tuple[str, ...]
+    names: tuple[str, ...]
+    kinds: tuple[str, ...]              # phase kind, or "milestone"
+    initiative_of: np.ndarray           # initiative index, -1 for milestones
+    order: np.ndarray                   # a topological order
+    pred_ptr: np.ndarray
+    pred_idx: np.ndarray
+    pred_type: np.ndarray
+    pred_lag: np.ndarray
+    durations: DistTable
+    not_before: np.ndarray              # earliest start, 0 where none
+    initiative_ids: tuple[str, ...]
+    initiative_names: tuple[str, ...]
+    initiative_members: tuple[np.ndarray, ...]
+    drivers: tuple[Driver, ...]
+    risk_dists: DistTable
+    gates: tuple[Gate, ...]
+    calendars: tuple[np.ndarray, ...]   # per calendar, (k, 2) windows [from, until) in time
+    calendar_of: np.ndarray             # calendar index, -1 for none
+    correlations: tuple[CorrelationGroup, ...]
+    risk_names: tuple[str, ...] = ()
+
+    @property
+    def size(self) -> int:
+        """Number of activities."""
+        return len(self.ids)
+
+    @property
+    def unit_days(self) -> float:
+        """Days in one unit of time."""
+        return UNIT_DAYS[self.unit]
+
+    @property
+    def deadline_time(self) -> float:
+        """The end of the deadline day as a time: finishing at or before it is in time."""
+        return self.to_time(self.deadline + dt.timedelta(days=1))
+
+    def to_time(self, date: dt.date) -> float:
+        """Convert a date (its first instant) to a time in the unit, counted from ``start``."""
+        return (date - self.start).days / self.unit_days
+
+    def to_dates(self, t: np.ndarray, *, finish: bool = False) -> np.ndarray:
+        """Convert times to ``datetime64[D]``, NaT where not finite (after the horizon).
+
+        A start is reported on the day that begins at or contains it. A finish
+        is reported on the day whose end it is, as in planning tools: a
+        one-day phase starting on 1 January finishes on 1 January.
+        """
+        days = np.asarray(t, dtype=float) * self.unit_days
+        eps = 1e-6  # absorbs rounding in the month conversion
+        whole = np.ceil(days - eps) - 1 if finish else np.floor(days + eps)
+        out = np.full(days.shape, np.datetime64("NaT"), dtype="datetime64[D]")
+        ok = np.isfinite(whole)
+        out[ok] = np.datetime64(self.start, "D") + whole[ok].astype(np.int64)
+        return out
+
+    def index(self, activity_id: str) -> int:
+        """Index of an activity id."""
+        try:
+            return self.ids.index(activity_id)
+        except ValueError:
+            raise KeyError(f"no activity `{activity_id}`") from None
+
+    def preds(self, i: int) -> range:
+        """Positions in the CSR arrays of activity ``i``'s predecessors."""
+        return range(self.pred_ptr[i], self.pred_ptr[i + 1])

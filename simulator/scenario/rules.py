@@ -1,0 +1,250 @@
+"""Rules a scenario must keep beyond its shape: parameters, ids, references, cycles."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Callable
+
+from ..errors import suggest
+from . import models as m
+from .resolve import activities, edges, find_cycle, select
+
+Problems = list[tuple[tuple, str]]
+
+
+def _range3(d, path) -> Problems:
+    out = []
+    if not d.min < d.max:
+        out.append(((*path, "max"), f"{d.max:g} is not above min {d.min:g} (min < max)"))
+    elif d.mode < d.min:
+        out.append(((*path, "mode"), f"{d.mode:g} is below min {d.min:g} (min <= mode <= max)"))
+    elif d.mode > d.max:
+        out.append(((*path, "mode"), f"{d.mode:g} is above max {d.max:g} (min <= mode <= max)"))
+    return out
+
+
+def _pert(d: m.Pert, path) -> Problems:
+    out = _range3(d, path)
+    if d.lambda_ <= 0:
+        out.append(((*path, "lambda"), f"{d.lambda_:g} is not positive (lambda > 0)"))
+    return out
+
+
+def _uniform(d: m.Uniform, path) -> Problems:
+    return [] if d.min < d.max else [((*path, "max"), f"{d.max:g} is not above min {d.min:g} (min < max)")]
+
+
+def _normal(d: m.Normal, path) -> Problems:
+    return [] if d.sd > 0 else [((*path, "sd"), f"{d.sd:g} is not positive (sd > 0)")]
+
+
+def _lognormal(d: m.Lognormal, path) -> Problems:
+    if d.p50 <= 0:
+        return [((*path, "p50"), f"{d.p50:g} is not positive (0 < p50 < p90)")]
+    if not d.p50 < d.p90:
+        return [((*path, "p90"), f"{d.p90:g} is not above p50 {d.p50:g} (0 < p50 < p90)")]
+    return []
+
+
+_DIST_RULES: dict[type, Callable] = {
+    m.Fixed: lambda d, p: [], m.Uniform: _uniform, m.Triangular: _range3, m.Pert: _pert,
+    m.Normal: _normal, m.Lognormal: _lognormal,
+}
+
+
+def _lowest(d) -> float:
+    """Smallest value the distribution can take."""
+    return {m.Fixed: lambda: d.value, m.Normal: lambda: 0.0,
+            m.Lognormal: lambda: 0.0}.get(type(d), lambda: d.min)()
+
+
+def dist_problems(d, path: tuple, *, floor: float, strict: bool, what: str) -> Problems:
+    """Parameter rules, then the support rule: values >= floor (or > floor when strict)."""
+    out = _DIST_RULES[type(d)](d, path)
+    low = _lowest(d)
+    if not out and (low < floor or (strict and low <= floor and not isinstance(d, m.Lognormal))):
+        field = "value" if isinstance(d, m.Fixed) else "min"
+        rule = f"> {floor:g}" if strict else f">= {floor:g}"
+        out.append(((*path, field), f"{low:g} is not allowed: {what} must be {rule}"))
+    return out
+
+
+def _header(h: m.Header) -> Problems:
+    out = []
+    if h.deadline <= h.start:
+        out.append((("scenario", "deadline"), f"{h.deadline} is not after start {h.start}"))
+    if h.horizon is not None and h.horizon <= h.deadline:
+        out.append((("scenario", "horizon"), f"{h.horizon} is not after deadline {h.deadline}"))
+    ps = list(h.percentiles)
+    if not ps or any(not 0 < p < 100 for p in ps) or ps != sorted(set(ps)):
+        out.append((("scenario", "percentiles"),
+                    f"{ps} must be increasing, distinct, and each strictly between 0 and 100"))
+    return out
+
+
+def horizon(h: m.Header) -> dt.date:
+    """Last simulated date: the header's, or 30 years after start."""
+    return h.horizon or dt.date(h.start.year + 30, h.start.month, min(h.start.day, 28))
+
+
+def _ids(sc: m.Scenario, acts) -> tuple[Problems, dict[str, str]]:
+    places = [(a.id, (*a.path, "id")) for a in acts]
+    places += [(ini.id, ("initiatives", i, "id")) for i, ini in enumerate(sc.initiatives)]
+    for section in ("risks", "blackouts", "correlations"):
+        places += [(el.id, (section, i, "id")) for i, el in enumerate(getattr(sc, section))]
+    counts = Counter(x for x, _ in places)
+    out = [(path, f"`{x}` is used more than once; ids must be unique across the scenario")
+           for x, path in places if counts[x] > 1]
+    kinds = {a.id: "activity" for a in acts} | {ini.id: "initiative" for ini in sc.initiatives}
+    return out, kinds
+
+
+def _selector(sc, sel: m.Selector, path, acts, kinds) -> Problems:
+    out = []
+    for field, names, ok in (("ids", sel.ids, ("activity", "initiative")),
+                             ("initiatives", sel.initiatives, ("initiative",))):
+        pool = [k for k, v in kinds.items() if v in ok]
+        out += [((*path, field, i), f"`{x}` is not a known {' or '.join(ok)}{suggest(x, pool)}")
+                for i, x in enumerate(names) if kinds.get(x) not in ok]
+    known_tags = set().union(*(a.tags for a in acts)) if acts else set()
+    out += [((*path, "tags", i), f"no activity has tag `{t}`{suggest(t, known_tags)}")
+            for i, t in enumerate(sel.tags) if t not in known_tags]
+    if not out and not select(sc, sel, acts):
+        out.append((path, "selects no activity (a selector must match at least one)"))
+    return out
+
+
+def _risk(r: m.Risk, path: tuple) -> Problems:
+    given = [k for k in ("impact", "delay", "funding") if getattr(r, k) is not None]
+    if len(given) != 1:
+        return [(path, f"needs exactly one of `impact`, `delay` or `funding`, has {given or 'none'}")]
+    out = _effect(r.probability, r.impact, r.delay, r.funding, path, required=True)
+    if r.mitigated is not None:
+        mit = r.mitigated
+        wrong = [k for k in ("impact", "delay", "funding")
+                 if getattr(mit, k) is not None and getattr(r, k) is None]
+        out += [((*path, "mitigated", k), f"the risk has no `{k}` to mitigate") for k in wrong]
+        if given[0] == "funding" and mit.probability is not None:
+            out.append(((*path, "mitigated", "probability"),
+                        "a funding gate has no `probability`; mitigate `funding.grant_probability`"))
+        out += _effect(mit.probability, mit.impact, mit.delay, mit.funding,
+                       (*path, "mitigated"), required=False)
+    return out
+
+
+def _effect(prob, impact, delay, funding, path, *, required: bool) -> Problems:
+    out: Problems = []
+    if funding is not None:
+        if prob is not None and required:
+            out.append(((*path, "probability"), "a funding gate has no `probability`; "
+                        "each decision grants with `funding.grant_probability`"))
+        out += _funding(funding, (*path, "funding"))
+    elif prob is None and required:
+        out.append(((*path, "probability"), "required with `impact` or `delay`"))
+    if prob is not None and not 0 <= prob <= 1:
+        out.append(((*path, "probability"), f"{prob:g} is not within [0, 1]"))
+    if impact is not None:
+        out += dist_problems(impact, (*path, "impact"), floor=0, strict=True, what="an impact factor")
+    if delay is not None:
+        out += dist_problems(delay, (*path, "delay"), floor=0, strict=False, what="a delay")
+    return out
+
+
+def _funding(f: m.Funding, path) -> Problems:
+    d, out = f.decisions, []
+    if (d.yearly is None) == (not d.dates):
+        out.append(((*path, "decisions"), "needs exactly one of `yearly` or `dates`"))
+    if d.first is not None and d.yearly is None:
+        out.append(((*path, "decisions", "first"), "`first` goes with `yearly`"))
+    if d.dates and d.dates != sorted(set(d.dates)):
+        out.append(((*path, "decisions", "dates"), "dates must be increasing and distinct"))
+    probs = f.grant_probability if isinstance(f.grant_probability, list) else [f.grant_probability]
+    out += [((*path, "grant_probability"), f"{p:g} is not within [0, 1]")
+            for p in probs if not 0 <= p <= 1]
+    if isinstance(f.grant_probability, list) and len(probs) != len(d.dates):
+        out.append(((*path, "grant_probability"),
+                    f"has {len(probs)} values for {len(d.dates)} decision dates; give one per date"))
+    return out
+
+
+def _links(sc, acts, kinds) -> Problems:
+    out = []
+    for act in acts:
+        for n, item in enumerate(act.model.after):
+            ref = item if isinstance(item, str) else item.id
+            if ref == act.id or ref == act.initiative:
+                out.append(((*act.path, "after", n), f"`{ref}` cannot depend on itself"))
+            elif ref not in kinds:
+                out.append(((*act.path, "after", n),
+                            f"`{ref}` is not a known phase, milestone or initiative"
+                            f"{suggest(ref, kinds)}"))
+    if out:
+        return out
+    preds: dict[str, list[str]] = {}
+    for e in edges(sc):
+        preds.setdefault(e.succ, []).append(e.pred)
+    cycle = find_cycle([a.id for a in acts], preds)
+    if cycle:
+        act = next(a for a in acts if a.id == cycle[0])
+        flow = " -> ".join(reversed(cycle))
+        out.append(((*act.path, "after"), f"dependency cycle: {flow} (each is a predecessor of the next)"))
+    return out
+
+
+def semantic_problems(sc: m.Scenario) -> tuple[Problems, list[str]]:
+    """Check every rule beyond the models' shape.
+
+    Returns
+    -------
+    problems : list of (path, message)
+    warnings : list of str
+    """
+    acts = activities(sc)
+    out, kinds = _ids(sc, acts)
+    out += _header(sc.scenario)
+    warnings: list[str] = []
+    for a in acts:
+        if isinstance(a.model, m.Phase):
+            out += dist_problems(a.model.duration, (*a.path, "duration"), floor=0, strict=False,
+                                 what="a duration")
+        nb = a.model.not_before
+        if nb is not None and nb <= sc.scenario.start:
+            warnings.append(f"{a.id}: not_before {nb} is on or before the start date; it has no effect")
+    out += _links(sc, acts, kinds)
+    for i, r in enumerate(sc.risks):
+        out += _risk(r, ("risks", i))
+        out += _selector(sc, r.applies_to, ("risks", i, "applies_to"), acts, kinds)
+    for i, b in enumerate(sc.blackouts):
+        out += _selector(sc, b.applies_to, ("blackouts", i, "applies_to"), acts, kinds)
+    out += _correlations(sc, acts, kinds, warnings)
+    target = sc.scenario.target
+    if target is not None and target not in {ms.id for ms in sc.milestones} | {
+            ini.id for ini in sc.initiatives}:
+        pool = [ms.id for ms in sc.milestones] + [ini.id for ini in sc.initiatives]
+        out.append((("scenario", "target"),
+                    f"`{target}` is not a milestone or initiative{suggest(target, pool)}"))
+    return out, warnings
+
+
+def _correlations(sc, acts, kinds, warnings) -> Problems:
+    out: Problems = []
+    owner: dict[int, str] = {}
+    for i, c in enumerate(sc.correlations):
+        path = ("correlations", i)
+        if not 0 <= c.rank_correlation < 1:
+            out.append(((*path, "rank_correlation"), f"{c.rank_correlation:g} is not within [0, 1)"))
+        sel = _selector(sc, c.applies_to, (*path, "applies_to"), acts, kinds)
+        out += sel
+        if sel:
+            continue
+        members = [j for j in select(sc, c.applies_to, acts) if acts[j].kind != "milestone"]
+        for j in members:
+            if j in owner:
+                out.append(((*path, "applies_to"),
+                             f"`{acts[j].id}` is already in correlation group `{owner[j]}`; "
+                             "a phase may be in one group only"))
+            owner[j] = c.id
+        if len(members) < 2:
+            warnings.append(f"correlation `{c.id}` has fewer than two phases; it has no effect")
+    return out
