@@ -74,7 +74,7 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
     draws, sched = run_chunks(net, root, iterations, sampling, workers=workers, on_chunk=progress)
     return Result(network=net, draws=draws, schedule=sched, plan=plan(net), seed=root,
                   iterations=iterations, sampling=sampling, engine=engine,
-                  scenario_hash=scenario_hash(scenario))
+                  scenario_hash=scenario_hash(scenario), scenario=scenario)
 
 
 __all__ = ["load_scenario", "simulate", "plan", "scenario_hash"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import sys
 from typing import Sequence
@@ -78,6 +79,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except (OSError, MemoryError) as exc:
         print(f"veikart: run failed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # a bug: say so plainly; VEIKART_DEBUG=1 shows the traceback
+        if os.environ.get("VEIKART_DEBUG"):
+            raise
+        print(f"veikart: internal error ({type(exc).__name__}: {exc}); "
+              "rerun with VEIKART_DEBUG=1 for details", file=sys.stderr)
         return EXIT_FAILED
 
 

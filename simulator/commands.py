@@ -7,6 +7,7 @@ import time
 from collections import Counter
 
 import numpy as np
+import pandas as pd
 
 from .analysis.critical import driving_path
 from .analysis.result import Result
@@ -71,6 +72,10 @@ def _progress(total: int):
     return bar
 
 
+def _day(d) -> str:
+    return "after hor." if pd.isna(d) else pd.Timestamp(d).date().isoformat()
+
+
 def summary_table(result: Result) -> str:
     """One row per initiative: P50, P80 and P(by deadline) with its 95% interval."""
     wide = result.summary("wide")
@@ -80,8 +85,7 @@ def summary_table(result: Result) -> str:
     lines = [head, "-" * len(head)]
     for element_id, row in rows.iterrows():
         p50, p80 = row["finish_date_p50"], row["finish_date_p80"]
-        show = lambda d: "after hor." if np.isnat(d) else str(d)  # noqa: E731
-        lines.append(f"{str(element_id)[:28]:<28} {show(p50):>10} {show(p80):>10}  "
+        lines.append(f"{str(element_id)[:28]:<28} {_day(p50):>10} {_day(p80):>10}  "
                      f"{row['prob_by_deadline']:6.1%} [{row['prob_by_deadline_lo']:.1%}, "
                      f"{row['prob_by_deadline_hi']:.1%}]")
     return "\n".join(lines)

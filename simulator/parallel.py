@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Iterator
+from typing import Callable
 
 from .engines import cpm
 from .sampling.draws import Draws, sample_chunk
@@ -16,10 +16,17 @@ def chunks(iterations: int) -> list[tuple[int, int]]:
     return [(c, min(CHUNK, iterations - c * CHUNK)) for c in range(-(-iterations // CHUNK))]
 
 
-def run_chunk(net: Network, seed: int, chunk: int, n: int, method: str) -> tuple[Draws, cpm.Schedule]:
-    """Sample and schedule one chunk."""
+def run_chunk(net: Network, seed: int, chunk: int, n: int, method: str,
+              out: tuple[Draws, cpm.Schedule] | None = None) -> tuple[Draws, cpm.Schedule]:
+    """Sample and schedule one chunk, into ``out`` (views of the whole run's arrays) if given."""
     draws = sample_chunk(net, seed, chunk, n, method)
-    return draws, cpm.schedule(net, draws.durations(net), draws.gate_times)
+    if out is None:
+        return draws, cpm.schedule(net, draws.durations(net), draws.gate_times)
+    out_draws, out_sched = out
+    out_draws.fill(draws)
+    durations = draws.durations(net, out=out_sched.durations)
+    cpm.schedule(net, durations, draws.gate_times, out=out_sched)
+    return out
 
 
 def _run_chunk_args(args) -> tuple[Draws, cpm.Schedule]:
@@ -28,7 +35,7 @@ def _run_chunk_args(args) -> tuple[Draws, cpm.Schedule]:
 
 def run_chunks(net: Network, seed: int, iterations: int, method: str, *, workers: int = 1,
                on_chunk: Callable[[int], None] | None = None) -> tuple[Draws, cpm.Schedule]:
-    """Sample and schedule every chunk, then join them in chunk order.
+    """Sample and schedule every chunk into arrays for the whole run.
 
     Parameters
     ----------
@@ -39,31 +46,31 @@ def run_chunks(net: Network, seed: int, iterations: int, method: str, *, workers
     method : {"mc", "lhs"}
     workers : int
         Processes to use. The result does not depend on it: chunk ``c``
-        always draws from the same streams, and chunks are joined in order.
+        always draws from the same streams and lands in the same columns.
     on_chunk : callable, optional
         Called with the number of iterations finished, after each chunk.
     """
+    draws = Draws.empty(net, iterations)
+    sched = cpm.Schedule.empty(net.size, iterations)
     plan = chunks(iterations)
-    parts: list[tuple[Draws, cpm.Schedule]] = []
-    for part, size in _execute(net, seed, plan, method, workers):
-        parts.append(part)
-        if on_chunk is not None:
-            on_chunk(size)
-    draws = Draws.concat([d for d, _ in parts]) if len(parts) > 1 else parts[0][0]
-    sched = cpm.Schedule.concat([s for _, s in parts]) if len(parts) > 1 else parts[0][1]
-    return draws, sched
-
-
-def _execute(net, seed, plan, method, workers) -> Iterator[tuple[tuple[Draws, cpm.Schedule], int]]:
     if workers <= 1 or len(plan) == 1:
         for c, n in plan:
-            yield run_chunk(net, seed, c, n, method), n
-        return
+            lo = c * CHUNK
+            run_chunk(net, seed, c, n, method, out=(draws.columns(lo, lo + n),
+                                                    sched.columns(lo, lo + n)))
+            if on_chunk is not None:
+                on_chunk(n)
+        return draws, sched
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        # map keeps chunk order whatever order the workers finish in
-        for (c, n), part in zip(plan, pool.map(_run_chunk_args,
-                                               [(net, seed, c, n, method) for c, n in plan])):
-            yield part, n
+        # map yields in chunk order whatever order the workers finish in
+        parts = pool.map(_run_chunk_args, [(net, seed, c, n, method) for c, n in plan])
+        for (c, n), (part_draws, part_sched) in zip(plan, parts):
+            lo = c * CHUNK
+            draws.columns(lo, lo + n).fill(part_draws)
+            sched.columns(lo, lo + n).fill(part_sched)
+            if on_chunk is not None:
+                on_chunk(n)
+    return draws, sched
 
 
 def available_workers() -> int:

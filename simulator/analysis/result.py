@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..engines.cpm import Schedule
 from ..sampling.draws import Draws
+from ..scenario.models import Scenario
 from ..scenario.network import Network
 from . import critical, stats
 
@@ -33,6 +34,8 @@ class Result:
     engine : str
     scenario_hash : str
         sha256 of the validated scenario's canonical JSON.
+    scenario : Scenario
+        The validated scenario that was run, for reruns with other settings.
     """
 
     network: Network
@@ -44,6 +47,7 @@ class Result:
     sampling: str
     engine: str
     scenario_hash: str
+    scenario: Scenario
 
     @property
     def mitigated(self) -> bool:

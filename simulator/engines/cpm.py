@@ -29,10 +29,20 @@ class Schedule:
     durations: np.ndarray
 
     @staticmethod
-    def concat(parts: list["Schedule"]) -> "Schedule":
-        """Join chunks along the iteration axis."""
-        return Schedule(*(np.concatenate([getattr(p, f) for p in parts], axis=1)
-                          for f in ("start", "finish", "driver", "durations")))
+    def empty(m: int, n: int) -> "Schedule":
+        """Uninitialised arrays for ``m`` activities and ``n`` iterations."""
+        return Schedule(np.empty((m, n)), np.empty((m, n)), np.empty((m, n), dtype=np.int32),
+                        np.empty((m, n)))
+
+    def columns(self, lo: int, hi: int) -> "Schedule":
+        """A view of iterations ``lo:hi``."""
+        return Schedule(self.start[:, lo:hi], self.finish[:, lo:hi], self.driver[:, lo:hi],
+                        self.durations[:, lo:hi])
+
+    def fill(self, other: "Schedule") -> None:
+        """Copy ``other`` into this (a view of) the same shape."""
+        for name in ("start", "finish", "driver", "durations"):
+            getattr(self, name)[...] = getattr(other, name)
 
 
 @lru_cache(maxsize=32)
@@ -45,7 +55,8 @@ def _prepared(net: Network) -> tuple[list[list[int]], list[Calendar | None]]:
     return gates_of, [calendars[c] if c >= 0 else None for c in net.calendar_of]
 
 
-def schedule(net: Network, durations: np.ndarray, gate_times: np.ndarray) -> Schedule:
+def schedule(net: Network, durations: np.ndarray, gate_times: np.ndarray,
+             out: Schedule | None = None) -> Schedule:
     """Forward pass: earliest start and finish of every activity in every iteration.
 
     Parameters
@@ -55,6 +66,10 @@ def schedule(net: Network, durations: np.ndarray, gate_times: np.ndarray) -> Sch
         Durations with risk drivers already applied (``Draws.durations``).
     gate_times : ndarray, shape (gates, n)
         Time each funding gate grants (``inf`` for never).
+    out : Schedule, optional
+        Arrays to write into (rows need only be contiguous, so column
+        slices of larger arrays work); ``out.durations`` must be ``durations``
+        or is filled from it.
 
     Returns
     -------
@@ -72,9 +87,12 @@ def schedule(net: Network, durations: np.ndarray, gate_times: np.ndarray) -> Sch
     """
     gates_of, calendars = _prepared(net)
     m, n = durations.shape
-    start = np.empty((m, n))
-    finish = np.empty((m, n))
-    driver = np.empty((m, n), dtype=np.int32)
+    if out is None:
+        out = Schedule(np.empty((m, n)), np.empty((m, n)), np.empty((m, n), dtype=np.int32),
+                       durations)
+    elif out.durations is not durations:
+        out.durations[...] = durations
+    start, finish, driver = out.start, out.finish, out.driver
     c = np.empty(n)
     mask = np.empty(n, dtype=bool)
     idx, types, lags = net.pred_idx, net.pred_type, net.pred_lag
@@ -97,4 +115,4 @@ def schedule(net: Network, durations: np.ndarray, gate_times: np.ndarray) -> Sch
             finish[i] = cal.finish(s, d)
         else:
             np.add(s, d, out=finish[i])
-    return Schedule(start, finish, driver, durations)
+    return out

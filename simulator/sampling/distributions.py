@@ -16,49 +16,44 @@ __all__ = ["FIXED", "UNIFORM", "TRIANGULAR", "PERT", "NORMAL", "LOGNORMAL",
            "DistTable", "dist_params"]
 
 FIXED, UNIFORM, TRIANGULAR, PERT, NORMAL, LOGNORMAL = range(6)
-_NORMAL_LEFT = 6  # kernel for normals with mean < 0, where the kept mass may underflow
+_NORMAL_LEFT = 6  # kernel for normals with mean < 0, whose kept mass may underflow
 
-# One kernel call handles about this many samples, so a block and its temporaries stay
-# in L2 cache; the numpy call overhead is then ~10% of the work.
+# Samples per kernel call: a block and its temporaries stay in L2 cache, and the numpy
+# call overhead is still small next to the work.
 _BLOCK = 1 << 15
 
 # PERT tables cover u in [_U_TAIL, 1 - _U_TAIL] on a grid uniform in s = logit(u), where
-# the Beta quantile is smooth at both ends; outside it the exact inverse is cheap enough.
+# the Beta quantile is smooth at both ends; the few u outside are inverted exactly.
 _U_TAIL = 1e-6
 _S_MAX = float(np.log1p(-_U_TAIL) - np.log(_U_TAIL))
-_TABLE_TOL = 2.5e-7  # max Hermite error at coarse-grid midpoints, on the unit interval
+_TABLE_TOL = 2.5e-7  # coarse-grid error allowed at midpoints, on the unit interval
 _MAX_INTERVALS = 1 << 14
 _Z90 = float(special.ndtri(0.9))
 
 _PARAMS: dict[type, tuple[int, Callable[[Any], tuple]]] = {
-    Fixed: (FIXED, lambda d: (d.value, 0.0, 0.0, 0.0)),
-    Uniform: (UNIFORM, lambda d: (d.min, d.max, 0.0, 0.0)),
-    Triangular: (TRIANGULAR, lambda d: (d.min, d.mode, d.max, 0.0)),
+    Fixed: (FIXED, lambda d: (d.value, 0, 0, 0)),
+    Uniform: (UNIFORM, lambda d: (d.min, d.max, 0, 0)),
+    Triangular: (TRIANGULAR, lambda d: (d.min, d.mode, d.max, 0)),
     Pert: (PERT, lambda d: (d.min, d.mode, d.max, d.lambda_)),
-    Normal: (NORMAL, lambda d: (d.mean, d.sd, 0.0, 0.0)),
-    Lognormal: (LOGNORMAL, lambda d: (d.p50, d.p90, 0.0, 0.0)),
+    Normal: (NORMAL, lambda d: (d.mean, d.sd, 0, 0)),
+    Lognormal: (LOGNORMAL, lambda d: (d.p50, d.p90, 0, 0)),
 }
 
 
 def dist_params(model: Any) -> tuple[int, tuple[float, float, float, float]]:
-    """Family code and the four parameter columns of one distribution model.
+    """Family code and parameter row of one distribution model.
 
     Parameters
     ----------
     model : Fixed, Uniform, Triangular, Pert, Normal or Lognormal
-        A validated distribution model from :mod:`simulator.scenario.models`.
+        A validated model from :mod:`simulator.scenario.models`.
 
     Returns
     -------
     code : int
         One of ``FIXED, UNIFORM, TRIANGULAR, PERT, NORMAL, LOGNORMAL``.
     params : tuple of 4 float
-        The row of :attr:`DistTable.params` for this model (unused columns are 0).
-
-    Raises
-    ------
-    TypeError
-        If `model` is not a distribution model.
+        The row of :attr:`DistTable.params` (unused columns are 0).
     """
     try:
         code, get = _PARAMS[type(model)]
@@ -70,31 +65,31 @@ def dist_params(model: Any) -> tuple[int, tuple[float, float, float, float]]:
     return code, (a, b, c, d)
 
 
-# --- moments and support, one function per family: (planned, mean, var, lower, upper) ---
+# --- moments and support per family: (planned, mean, var, lower, upper) ---------------
 
-def _pert_shape(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _pert_shape(p):
     width = p[:, 2] - p[:, 0]
     return 1 + p[:, 3] * (p[:, 1] - p[:, 0]) / width, 1 + p[:, 3] * (p[:, 2] - p[:, 1]) / width
 
 
-def _lognormal_mu_sigma(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _lognormal_mu_sigma(p):
     mu = np.log(p[:, 0])
     return mu, (np.log(p[:, 1]) - mu) / _Z90
 
 
 def _summary_fixed(p):
     v = p[:, 0]
-    return v, v, np.zeros_like(v), v, v
+    return v, v, 0 * v, v, v
 
 
 def _summary_uniform(p):
     a, b = p[:, 0], p[:, 1]
-    return 0.5 * (a + b), 0.5 * (a + b), (b - a) ** 2 / 12, a, b
+    return (a + b) / 2, (a + b) / 2, (b - a) ** 2 / 12, a, b
 
 
 def _summary_triangular(p):
     a, c, b = p[:, 0], p[:, 1], p[:, 2]
-    c0, b0 = c - a, b - a  # shift to min = 0 so a large offset cannot cancel digits
+    c0, b0 = c - a, b - a  # measured from min, so a large offset cannot cancel digits
     return c, (a + b + c) / 3, (b0 * b0 + c0 * c0 - b0 * c0) / 18, a, b
 
 
@@ -110,15 +105,13 @@ def _summary_normal(p):
     z = mean / sd
     # Inverse Mills ratio phi(z)/Phi(z) through erfcx: no overflow or 0/0 at either end.
     mills = np.sqrt(2 / np.pi) / special.erfcx(-z / np.sqrt(2))
-    zero = np.zeros_like(mean)
-    return mean, mean + sd * mills, sd * sd * (1 - mills * (mills + z)), zero, zero + np.inf
+    return mean, mean + sd * mills, sd * sd * (1 - mills * (mills + z)), 0 * z, 0 * z + np.inf
 
 
 def _summary_lognormal(p):
     mu, sigma = _lognormal_mu_sigma(p)
     s2 = sigma * sigma
-    zero = np.zeros_like(mu)
-    return p[:, 0], np.exp(mu + s2 / 2), np.expm1(s2) * np.exp(2 * mu + s2), zero, zero + np.inf
+    return p[:, 0], np.exp(mu + s2 / 2), np.expm1(s2) * np.exp(2 * mu + s2), 0 * mu, 0 * mu + np.inf
 
 
 _SUMMARY = {FIXED: _summary_fixed, UNIFORM: _summary_uniform, TRIANGULAR: _summary_triangular,
@@ -131,37 +124,35 @@ _SUMMARY = {FIXED: _summary_fixed, UNIFORM: _summary_uniform, TRIANGULAR: _summa
 def _beta_hermite(alpha: float, beta: float) -> np.ndarray:
     """Cubic Hermite coefficients (4, N) of the Beta(alpha, beta) quantile in s = logit(u).
 
-    Row k holds c_k per node, so that on [s_i, s_i+1) the quantile is sum_k c_k[i] f**k with
-    f the fraction of the interval; the last node is padded (its value, zero slope). The grid
-    doubles until the coarse grid is within _TABLE_TOL at every midpoint and passes the
-    Fritsch-Carlson test; the returned table is the fine grid, which is more accurate still.
+    On node interval i the quantile is sum_k c[k, i] * f**k, f the fraction of the interval.
+    The grid doubles until the coarse half of it is within _TABLE_TOL at every midpoint
+    and the fine grid passes the Fritsch-Carlson monotonicity test; the fine grid (about
+    16 times more accurate) is returned, so no exact evaluation is wasted.
     """
     n = 128
     while True:
         s = np.linspace(-_S_MAX, _S_MAX, 2 * n + 1)
         u = special.expit(s)
         y = special.betaincinv(alpha, beta, u)
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):
             log_pdf = (special.xlogy(alpha - 1, y) + special.xlog1py(beta - 1, -y)
                        - special.betaln(alpha, beta))
-            dyds = u * (1 - u) / np.exp(log_pdf)  # dy/ds = (du/ds) / pdf(y)
-        coarse = _hermite(y[::2], dyds[::2] * (s[2] - s[0]))
+            slope = u * (1 - u) / np.exp(log_pdf) * (s[1] - s[0])  # dy/df on the fine grid
+            ratio = np.hypot(slope[:-1], slope[1:]) / np.diff(y)
+        coarse = _hermite(y[::2], 2 * slope[::2])
         mid = coarse[0, :-1] + coarse[1, :-1] / 2 + coarse[2, :-1] / 4 + coarse[3, :-1] / 8
-        fine_d = dyds * (s[1] - s[0])
-        step = np.diff(y)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.hypot(fine_d[:-1], fine_d[1:]) / step
-        monotone = bool(np.all(fine_d >= 0) and np.all(step > 0) and np.all(ratio <= 3))
-        accurate = float(np.max(np.abs(mid - y[1::2]))) <= _TABLE_TOL
-        if (monotone and accurate) or n >= _MAX_INTERVALS:
-            table = _hermite(y, fine_d)
+        accurate = np.max(np.abs(mid - y[1::2])) <= _TABLE_TOL
+        monotone = np.all(slope >= 0) and np.all(np.diff(y) > 0) and np.all(ratio <= 3)
+        if (accurate and monotone) or n >= _MAX_INTERVALS:
+            table = _hermite(y, slope)
             table.setflags(write=False)
             return table
         n *= 2
 
 
 def _hermite(y: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """Per-interval cubic coefficients from node values y and slopes d (per interval)."""
+    """Cubic coefficients per interval from node values y and slopes d; the last node is
+    padded with its value and zero slope so a clipped index lands on it exactly."""
     c = np.zeros((4, y.size))
     c[0] = y
     c[1, :-1] = d[:-1]
@@ -172,31 +163,22 @@ def _hermite(y: np.ndarray, d: np.ndarray) -> np.ndarray:
 
 def _beta_tail(alpha: np.ndarray, beta: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Exact standard Beta quantile for the few u outside the tables."""
-    # betaincinv returns NaN for u below ~1e-180; there the leading term of the series,
-    # (u * alpha * B(alpha, beta)) ** (1 / alpha), is exact to O(y) relative.
+    # betaincinv gives NaN for u below ~1e-180; there the leading term of the series,
+    # (u * alpha * B(alpha, beta)) ** (1 / alpha), is exact to a relative O(quantile).
     with np.errstate(divide="ignore"):
         approx = np.exp((np.log(u) + np.log(alpha) + special.betaln(alpha, beta)) / alpha)
-    return np.where(approx < 1e-8, approx, special.betaincinv(alpha, beta, u))
+    return np.where((u < 0.5) & (approx < 1e-8), approx, special.betaincinv(alpha, beta, u))
 
 
 # --- kernels: fill x (b, n) from u (b, n); cols are per-row (b, 1) constants -----------
-
-def _prep_fixed(p):
-    return (p[:, 0],), ()
-
 
 def _ppf_fixed(cols, shared, u, x):
     x[...] = cols[0]
 
 
-def _prep_uniform(p):
-    return (p[:, 0], p[:, 1] - p[:, 0]), ()
-
-
 def _ppf_uniform(cols, shared, u, x):
     lo, width = cols
-    np.multiply(u, width, out=x)
-    np.add(x, lo, out=x)
+    np.add(np.multiply(u, width, out=x), lo, out=x)
 
 
 def _prep_triangular(p):
@@ -210,7 +192,7 @@ def _prep_triangular(p):
 def _ppf_triangular(cols, shared, u, x):
     # Branch-free: a data-dependent mask (putmask, where) costs a branch miss per sample.
     # x = mode + D * (1 - sqrt(v)) with v = u/c, D = min - mode below the mode and
-    # v = (1-u)/(1-c), D = max - mode above it; v is the smaller ratio on the right side.
+    # v = (1-u)/(1-c), D = max - mode above it; the right v is the smaller of the two.
     inv_lo, inv_hi, width, left, mode, lo, hi = cols
     w = np.subtract(1.0, u)
     np.multiply(w, inv_hi, out=w)
@@ -221,40 +203,38 @@ def _ppf_triangular(cols, shared, u, x):
     np.subtract(1.0, x, out=x)
     np.multiply(upper, width, out=w)
     np.subtract(w, left, out=w)
-    np.multiply(x, w, out=x)
-    np.add(x, mode, out=x)
+    np.add(np.multiply(x, w, out=x), mode, out=x)
     np.clip(x, lo, hi, out=x)  # mode - (mode - min) can round an ulp below min
 
 
 def _prep_pert(p):
-    lo, w = p[:, 0], p[:, 2] - p[:, 0]
+    lo, width = p[:, 0], p[:, 2] - p[:, 0]
     alpha, beta = _pert_shape(p)
     tables = [_beta_hermite(float(a), float(b)) for a, b in zip(alpha, beta)]
     sizes = np.array([t.shape[1] for t in tables], dtype=np.float64)
     first = np.concatenate([[0.0], np.cumsum(sizes)[:-1]])
-    # Scale every row's table to its own [min, max] once, so the kernel is a bare lookup.
-    coeffs = np.concatenate([t * wi for t, wi in zip(tables, w)], axis=1)
+    # Scale each row's table to its own [min, max] once, so the kernel is a bare lookup.
+    coeffs = np.concatenate([t * w for t, w in zip(tables, width)], axis=1)
     coeffs[0] += np.repeat(lo, sizes.astype(np.intp))
-    scale = (sizes - 1) / (2 * _S_MAX)
-    cols = (first + (sizes - 1) / 2, scale, first, first + sizes - 1, alpha, beta, lo, w)
+    cols = (first + (sizes - 1) / 2, (sizes - 1) / (2 * _S_MAX), first, first + sizes - 1,
+            alpha, beta, lo, width)
     return cols, tuple(coeffs)
 
 
 def _ppf_pert(cols, shared, u, x):
     centre, scale, first, last, alpha, beta, lo, width = cols
-    c0, c1, c2, c3 = shared
     t = np.subtract(1.0, u)
     np.divide(u, t, out=t)
     np.log(t, out=t)  # s = logit(u)
     tails = None
-    if t.min() < -_S_MAX or t.max() > _S_MAX:  # usually neither, so skip the scan
+    if t.min() < -_S_MAX or t.max() > _S_MAX:  # most blocks have none: skip the scan
         tails = np.flatnonzero(np.abs(t) > _S_MAX)
-    np.multiply(t, scale, out=t)
-    np.add(t, centre, out=t)
-    np.clip(t, first, last, out=t)  # global table index; tails are redone below
+    np.add(np.multiply(t, scale, out=t), centre, out=t)
+    np.clip(t, first, last, out=t)  # index into this group's tables; tails redone below
     j = t.astype(np.intp)
-    np.subtract(t, j, out=t)  # fraction of the interval
-    tmp = np.take(c3, j, mode="clip")
+    np.subtract(t, j, out=t)  # fraction f of the interval
+    c0, c1, c2, c3 = shared
+    tmp = np.take(c3, j, mode="clip")  # mode="raise" with out= buffers: slower
     np.multiply(tmp, t, out=x)
     for c in (c2, c1):
         np.add(x, np.take(c, j, out=tmp, mode="clip"), out=x)
@@ -262,30 +242,28 @@ def _ppf_pert(cols, shared, u, x):
     np.add(x, np.take(c0, j, out=tmp, mode="clip"), out=x)
     if tails is not None and tails.size:
         r = tails // u.shape[1]
-        y = _beta_tail(alpha[r, 0], beta[r, 0], u.flat[tails])
-        x.flat[tails] = lo[r, 0] + width[r, 0] * y
+        x.flat[tails] = lo[r, 0] + width[r, 0] * _beta_tail(alpha[r, 0], beta[r, 0],
+                                                             u.flat[tails])
 
 
 def _prep_normal_right(p):
     mean, sd = p[:, 0], p[:, 1]
-    cut = special.ndtr(-mean / sd)  # <= 0.5, so 1 - cut is exact enough and c + u(1-c) <= 1
+    cut = special.ndtr(-mean / sd)  # exact even when tiny; <= 0.5, so cut + u(1-cut) <= 1
     return (mean, sd, cut, 1.0 - cut), ()
 
 
 def _ppf_normal_right(cols, shared, u, x):
     mean, sd, cut, mass = cols
-    np.multiply(u, mass, out=x)
-    np.add(x, cut, out=x)
+    np.add(np.multiply(u, mass, out=x), cut, out=x)
     special.ndtri(x, out=x)
-    np.multiply(x, sd, out=x)
-    np.add(x, mean, out=x)
+    np.add(np.multiply(x, sd, out=x), mean, out=x)
     np.maximum(x, 0.0, out=x)  # rounding at u -> 0 can land a hair below the cut
 
 
 def _prep_normal_left(p):
     mean, sd = p[:, 0], p[:, 1]
     # Invert the survival function in log space: the kept mass Phi(mean/sd) underflows
-    # for mean/sd below about -38, its logarithm does not.
+    # below mean/sd ~ -38, its logarithm does not.
     return (mean, -sd, special.log_ndtr(mean / sd)), ()
 
 
@@ -295,39 +273,45 @@ def _ppf_normal_left(cols, shared, u, x):
     np.log1p(x, out=x)
     np.add(x, log_mass, out=x)
     special.ndtri_exp(x, out=x)
-    np.multiply(x, neg_sd, out=x)
-    np.add(x, mean, out=x)
+    np.add(np.multiply(x, neg_sd, out=x), mean, out=x)
     np.maximum(x, 0.0, out=x)
-
-
-def _prep_lognormal(p):
-    return _lognormal_mu_sigma(p), ()
 
 
 def _ppf_lognormal(cols, shared, u, x):
     mu, sigma = cols
     special.ndtri(u, out=x)
-    np.multiply(x, sigma, out=x)
-    np.add(x, mu, out=x)
+    np.add(np.multiply(x, sigma, out=x), mu, out=x)
     np.exp(x, out=x)
 
 
-_KERNELS = {FIXED: (_prep_fixed, _ppf_fixed), UNIFORM: (_prep_uniform, _ppf_uniform),
-            TRIANGULAR: (_prep_triangular, _ppf_triangular), PERT: (_prep_pert, _ppf_pert),
+_KERNELS = {FIXED: (lambda p: ((p[:, 0],), ()), _ppf_fixed),
+            UNIFORM: (lambda p: ((p[:, 0], p[:, 1] - p[:, 0]), ()), _ppf_uniform),
+            TRIANGULAR: (_prep_triangular, _ppf_triangular),
+            PERT: (_prep_pert, _ppf_pert),
             NORMAL: (_prep_normal_right, _ppf_normal_right),
             _NORMAL_LEFT: (_prep_normal_left, _ppf_normal_left),
-            LOGNORMAL: (_prep_lognormal, _ppf_lognormal)}
+            LOGNORMAL: (lambda p: (_lognormal_mu_sigma(p), ()), _ppf_lognormal)}
 
 
 @dataclass(frozen=True)
 class _Group:
-    """Rows sharing one kernel, with that kernel's precomputed constants."""
+    """Rows sharing one kernel, with the kernel's precomputed constants."""
 
     ppf: Callable
     rows: slice | np.ndarray  # a slice when the rows are contiguous: no gather or scatter
     cols: tuple[np.ndarray, ...]  # per-row constants, in the order of `rows`
     shared: tuple[np.ndarray, ...]
     size: int
+
+    def run(self, a: int, b: int, u: np.ndarray, out: np.ndarray) -> None:
+        cols = tuple(c[a:b, None] for c in self.cols)
+        if isinstance(self.rows, slice):
+            rows = slice(self.rows.start + a, self.rows.start + b)
+            self.ppf(cols, self.shared, u[rows], out[rows])
+        else:
+            x = np.empty((b - a, u.shape[1]))
+            self.ppf(cols, self.shared, u[self.rows[a:b]], x)
+            out[self.rows[a:b]] = x
 
 
 def _groups(codes: np.ndarray, params: np.ndarray) -> tuple[_Group, ...]:
@@ -336,13 +320,12 @@ def _groups(codes: np.ndarray, params: np.ndarray) -> tuple[_Group, ...]:
     groups = []
     for key, (prep, ppf) in _KERNELS.items():
         rows = np.flatnonzero(kernel == key)
-        if rows.size == 0:
-            continue
-        cols, shared = prep(params[rows])
-        contiguous = rows[-1] - rows[0] + 1 == rows.size
-        where = slice(int(rows[0]), int(rows[-1]) + 1) if contiguous else rows
-        groups.append(_Group(ppf, where, tuple(np.asarray(c, np.float64) for c in cols),
-                             shared, int(rows.size)))
+        if rows.size:
+            cols, shared = prep(params[rows])
+            if rows[-1] - rows[0] + 1 == rows.size:
+                rows = slice(int(rows[0]), int(rows[-1]) + 1)
+            cols = tuple(np.asarray(c, dtype=np.float64) for c in cols)
+            groups.append(_Group(ppf, rows, cols, shared, cols[0].size))
     return tuple(groups)
 
 
@@ -359,13 +342,14 @@ class DistTable:
     params : array_like of float, shape (m, 4)
         fixed ``(value,_,_,_)``, uniform ``(min,max,_,_)``, triangular ``(min,mode,max,_)``,
         pert ``(min,mode,max,lambda)``, normal ``(mean,sd,_,_)`` (truncated at 0),
-        lognormal ``(p50,p90,_,_)``. Values are assumed valid (checked at scenario load).
+        lognormal ``(p50,p90,_,_)``. Assumed valid (checked when the scenario is loaded).
 
     Notes
     -----
-    PERT rows are sampled from a per-shape cubic Hermite table of the Beta quantile on a
-    grid uniform in logit(u), with exact inversion for u < 1e-6 or u > 1 - 1e-6; the error
-    is below 1e-6 * (max - min) everywhere and the result is non-decreasing in u.
+    Rows are grouped by family once, here; `ppf` then runs one vectorised kernel per
+    group and block. PERT rows use a per-shape cubic Hermite table of the Beta quantile
+    on a grid uniform in logit(u), and exact inversion for u < 1e-6 or u > 1 - 1e-6:
+    the error is below 1e-6 * (max - min) everywhere.
     """
 
     codes: np.ndarray
@@ -376,7 +360,7 @@ class DistTable:
     def __post_init__(self) -> None:
         codes = np.array(self.codes, dtype=np.int64).reshape(-1)
         params = np.array(self.params, dtype=np.float64)
-        if params.ndim != 2 or params.shape != (codes.size, 4):
+        if params.shape != (codes.size, 4):
             raise ValueError(f"params must have shape ({codes.size}, 4), got {params.shape}")
         if np.any((codes < FIXED) | (codes > LOGNORMAL)):
             raise ValueError(f"codes must lie in 0..5, got {np.unique(codes).tolist()}")
@@ -387,16 +371,15 @@ class DistTable:
                 summary[:, rows] = np.vstack(fn(params[rows]))
         groups = _groups(codes, params)
         codes = codes.astype(np.int8)
-        for a in (codes, params, summary):
-            a.setflags(write=False)
-        object.__setattr__(self, "codes", codes)
-        object.__setattr__(self, "params", params)
-        object.__setattr__(self, "_summary", summary)
-        object.__setattr__(self, "_groups", groups)
+        for name, value in [("codes", codes), ("params", params), ("_summary", summary),
+                            ("_groups", groups)]:
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
+            object.__setattr__(self, name, value)
 
     @classmethod
     def from_models(cls, models: Sequence[Any]) -> DistTable:
-        """Build a table from distribution models, one row per model, in order."""
+        """Build a table with one row per distribution model, in order."""
         rows = [dist_params(m) for m in models]
         return cls(np.array([c for c, _ in rows], dtype=np.int8),
                    np.array([p for _, p in rows], dtype=np.float64).reshape(-1, 4))
@@ -410,19 +393,19 @@ class DistTable:
         return self.codes.size
 
     def ppf(self, u: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        """Inverse CDF, row by row: ``out[i, k] = F_i^{-1}(u[i, k])``.
+        """Inverse CDF row by row: ``out[i, k] = F_i^{-1}(u[i, k])``.
 
         Parameters
         ----------
         u : ndarray, shape (m, n)
-            Probabilities in (0, 1); not modified.
-        out : ndarray, shape (m, n), float64, C-contiguous, optional
-            Where to write the result; must not overlap `u`.
+            Probabilities in (0, 1). Not modified.
+        out : ndarray, shape (m, n), optional
+            C-contiguous float64 array for the result; must not overlap `u`.
 
         Returns
         -------
         ndarray, shape (m, n)
-            The quantiles (`out` when given).
+            The quantiles (`out`, when given). Non-decreasing in `u` along each row.
         """
         u = np.ascontiguousarray(u, dtype=np.float64)
         if u.ndim != 2 or u.shape[0] != len(self):
@@ -434,25 +417,27 @@ class DistTable:
             raise ValueError("out must be a writeable C-contiguous float64 array shaped like u")
         elif np.may_share_memory(out, u):
             raise ValueError("out must not overlap u")
-        step = max(1, _BLOCK // max(u.shape[1], 1))
-        # u = 0 or 1 gives log(0) or x/0 on the way to a correct -inf/inf: not an error.
+        if u.size == 0:
+            return out
+        step = max(1, _BLOCK // u.shape[1])
+        # u = 0 or 1 meets log(0) or x/0 on the way to the right -inf/inf: not an error.
         with np.errstate(divide="ignore", over="ignore"):
             for g in self._groups:
                 for a in range(0, g.size, step):
-                    _run_block(g, a, min(a + step, g.size), u, out)
+                    g.run(a, min(a + step, g.size), u, out)
         return out
 
     def planned(self) -> np.ndarray:
-        """Planning value per row: fixed value, uniform midpoint, triangular/PERT mode,
+        """Planning value per row: fixed value, uniform midpoint, triangular and PERT mode,
         normal mean parameter, lognormal p50."""
         return self._summary[0].copy()
 
     def mean(self) -> np.ndarray:
-        """Exact mean per row (the truncated mean for normals)."""
+        """Exact mean per row (for normals, of the distribution truncated at 0)."""
         return self._summary[1].copy()
 
     def var(self) -> np.ndarray:
-        """Exact variance per row (of the truncated distribution for normals)."""
+        """Exact variance per row (for normals, of the distribution truncated at 0)."""
         return self._summary[2].copy()
 
     def lower(self) -> np.ndarray:
@@ -469,15 +454,3 @@ class DistTable:
         if rows.ndim != 1:
             raise ValueError(f"rows must be one-dimensional, got shape {rows.shape}")
         return DistTable(self.codes[rows], self.params[rows])
-
-
-def _run_block(g: _Group, a: int, b: int, u: np.ndarray, out: np.ndarray) -> None:
-    cols = tuple(c[a:b, None] for c in g.cols)
-    if isinstance(g.rows, slice):
-        rows = slice(g.rows.start + a, g.rows.start + b)
-        g.ppf(cols, g.shared, u[rows], out[rows])
-    else:
-        rows = g.rows[a:b]
-        x = np.empty((b - a, u.shape[1]))
-        g.ppf(cols, g.shared, u[rows], x)
-        out[rows] = x

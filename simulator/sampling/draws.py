@@ -42,7 +42,8 @@ class Draws:
         """Number of iterations."""
         return self.base.shape[1]
 
-    def durations(self, net: Network, off: Collection[int] = ()) -> np.ndarray:
+    def durations(self, net: Network, off: Collection[int] = (),
+                  out: np.ndarray | None = None) -> np.ndarray:
         """Durations with the drivers applied (Hulett): factors multiply, then delays add.
 
         Parameters
@@ -50,8 +51,12 @@ class Draws:
         net : Network
         off : collection of int
             Driver indices to leave out, as if they never fired.
+        out : ndarray, optional
+            Where to write them, shaped like ``base``.
         """
-        d = self.base.copy()
+        d = self.base.copy() if out is None else out
+        if out is not None:
+            d[...] = self.base
         for effect in ("impact", "delay"):
             for k, drv in enumerate(net.drivers):
                 if drv.effect != effect or k in off or drv.targets.size == 0:
@@ -63,10 +68,21 @@ class Draws:
         return d
 
     @staticmethod
-    def concat(parts: list["Draws"]) -> "Draws":
-        """Join chunks along the iteration axis."""
-        return Draws(*(np.concatenate([getattr(p, f) for p in parts], axis=1)
-                       for f in ("base", "fired", "factor", "gate_times")))
+    def empty(net: Network, n: int) -> "Draws":
+        """Uninitialised arrays for ``n`` iterations, to be filled chunk by chunk."""
+        k, g = len(net.drivers), len(net.gates)
+        return Draws(np.empty((net.size, n)), np.empty((k, n), dtype=bool),
+                     np.empty((k, n)), np.empty((g, n)))
+
+    def columns(self, lo: int, hi: int) -> "Draws":
+        """A view of iterations ``lo:hi``."""
+        return Draws(self.base[:, lo:hi], self.fired[:, lo:hi], self.factor[:, lo:hi],
+                     self.gate_times[:, lo:hi])
+
+    def fill(self, other: "Draws") -> None:
+        """Copy ``other`` into this (a view of) the same shape."""
+        for name in ("base", "fired", "factor", "gate_times"):
+            getattr(self, name)[...] = getattr(other, name)
 
 
 def sample_chunk(net: Network, seed: int, chunk: int, n: int, method: str = "mc") -> Draws:

@@ -1,0 +1,136 @@
+"""Words and number formats of the report in Norwegian bokmål (``nb``) and English (``en``)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+LANGS = ("nb", "en")
+
+#: Labels shared by the plots and the HTML report; one table per language.
+LABELS: dict[str, dict[str, str]] = {
+    "nb": {
+        "after_horizon": "etter horisonten",
+        "deadline": "frist",
+        "finish_date": "Ferdigdato",
+        "share_finished": "Andel iterasjoner ferdig",
+        "iterations": "Iterasjoner",
+        "prob_by_deadline": "Sannsynlighet for ferdig innen {deadline}",
+        "planned": "Plan (mest sannsynlig)",
+        "p10_p90": "P10–P90",
+        "median": "P50 (median)",
+        "p80": "P80",
+        "p80_gain": "P80 tidligere uten risikoen ({unit})",
+        "criticality": "Kritikalitet",
+        "ssi": "Sensitivitet (SSI)",
+        "share": "Andel",
+        "months": "måneder",
+        "days": "dager",
+        "not_reached": "{share} etter horisonten",
+    },
+    "en": {
+        "after_horizon": "after the horizon",
+        "deadline": "deadline",
+        "finish_date": "Finish date",
+        "share_finished": "Share of iterations finished",
+        "iterations": "Iterations",
+        "prob_by_deadline": "Probability of finishing by {deadline}",
+        "planned": "Plan (most likely)",
+        "p10_p90": "P10–P90",
+        "median": "P50 (median)",
+        "p80": "P80",
+        "p80_gain": "P80 earlier without the risk ({unit})",
+        "criticality": "Criticality",
+        "ssi": "Sensitivity (SSI)",
+        "share": "Share",
+        "months": "months",
+        "days": "days",
+        "not_reached": "{share} after the horizon",
+    },
+}
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` when it is a report language; raise ValueError otherwise."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
+    return lang
+
+
+def label(lang: str, key: str, **fields: object) -> str:
+    """A label in ``lang``, with ``fields`` filled in."""
+    return LABELS[check_lang(lang)][key].format(**fields)
+
+
+def _missing(d: object) -> bool:
+    return d is None or bool(pd.isna(d))
+
+
+def fmt_date(d: object, lang: str) -> str:
+    """A date as ``dd.mm.yyyy`` (nb) or ISO (en); a missing date is after the horizon."""
+    if _missing(d):
+        return label(lang, "after_horizon")
+    ts = pd.Timestamp(d)
+    return ts.strftime("%d.%m.%Y") if check_lang(lang) == "nb" else ts.date().isoformat()
+
+
+def fmt_quarter(d: object, lang: str) -> str:
+    """The quarter a date falls in: ``3. kvartal 2027`` or ``Q3 2027``."""
+    if _missing(d):
+        return label(lang, "after_horizon")
+    ts = pd.Timestamp(d)
+    return f"{ts.quarter}. kvartal {ts.year}" if check_lang(lang) == "nb" else f"Q{ts.quarter} {ts.year}"
+
+
+def fmt_tertial(d: object, lang: str) -> str:
+    """The tertial (four-month period) a date falls in: ``2. tertial 2027`` or ``T2 2027``."""
+    if _missing(d):
+        return label(lang, "after_horizon")
+    ts = pd.Timestamp(d)
+    k = (ts.month - 1) // 4 + 1
+    return f"{k}. tertial {ts.year}" if check_lang(lang) == "nb" else f"T{k} {ts.year}"
+
+
+PERIODS = {"quarter": fmt_quarter, "tertial": fmt_tertial}
+
+
+def fmt_number(x: float, lang: str, digits: int = 1) -> str:
+    """A number with ``digits`` decimals and the language's decimal mark."""
+    text = f"{x:,.{digits}f}"
+    if check_lang(lang) == "nb":
+        text = text.replace(",", "\u00a0").replace(".", ",")
+    return text
+
+
+def fmt_percent(p: float, lang: str) -> str:
+    """A probability as a percentage: whole numbers, one decimal near 0 % and 100 %."""
+    if not math.isfinite(p):
+        return "–"
+    value = 100 * p
+    digits = 1 if 0 < value < 1 or 99 < value < 100 else 0
+    number = fmt_number(value, lang, digits)
+    return f"{number}\u00a0%" if lang == "nb" else f"{number}%"
+
+
+def fmt_points(half_width: float, lang: str) -> str:
+    """The ± of a probability, in percentage points."""
+    number = fmt_number(100 * half_width, lang, 1)
+    return f"±{number} prosentpoeng" if lang == "nb" else f"±{number} percentage points"
+
+
+def headline(name: str, prob: float, lo: float, hi: float, deadline: object,
+             median: object, lang: str, period: str = "quarter") -> str:
+    r"""One plain sentence about an initiative: its chance by the deadline and its median.
+
+    Examples
+    --------
+    >>> headline("PLL", 0.23, 0.217, 0.243, "2026-12-31", "2027-08-01", "nb")
+    'PLL: 23\xa0% sannsynlighet for ferdig innen 31.12.2026 (±1,3 prosentpoeng); median 3. kvartal 2027'
+    """
+    when = PERIODS[period](median, lang)
+    pct, pm = fmt_percent(prob, lang), fmt_points((hi - lo) / 2, lang)
+    if lang == "nb":
+        return (f"{name}: {pct} sannsynlighet for ferdig innen {fmt_date(deadline, lang)} "
+                f"({pm}); median {when}")
+    return f"{name}: {pct} probability of finishing by {fmt_date(deadline, lang)} ({pm}); median {when}"
