@@ -41,7 +41,7 @@ def result_to_dict(result: "Result") -> dict:
         activities.append({
             "id": element_id,
             "element": row["element"],
-            "kind": row["kind"],
+            "kind": None if pd.isna(row["kind"]) else row["kind"],
             "finish": finish,
             "finish_date": {k: _date(row[f"finish_date_{k}"]) for k in keys},
             "prob_by_deadline": float(row["prob_by_deadline"]),

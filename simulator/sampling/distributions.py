@@ -100,18 +100,30 @@ def _summary_pert(p):
     return c, a + w * alpha / s, w * w * alpha * beta / (s * s * (s + 1)), a, b
 
 
+def _normal_z(p):
+    # Clamped so that sd down to 5e-324 cannot make z infinite (and 0 * inf a NaN).
+    return np.clip(p[:, 0] / p[:, 1], -1e150, 1e150)
+
+
 def _summary_normal(p):
-    mean, sd = p[:, 0], p[:, 1]
-    z = mean / sd
+    mean, sd, z = p[:, 0], p[:, 1], _normal_z(p)
     # Inverse Mills ratio phi(z)/Phi(z) through erfcx: no overflow or 0/0 at either end.
     mills = np.sqrt(2 / np.pi) / special.erfcx(-z / np.sqrt(2))
-    return mean, mean + sd * mills, sd * sd * (1 - mills * (mills + z)), 0 * z, 0 * z + np.inf
+    # Far left of the cut, mean + sd * mills and 1 - mills * (mills + z) cancel ~all digits;
+    # use the asymptotic series in x = 1/z^2 instead (relative error below 1e-11 there).
+    far, r = z < -1e3, -1 / np.minimum(z, -1.0)
+    x = r * r
+    tmean = np.where(far, sd * r * (1 - 2 * x + 10 * x * x), mean + sd * mills)
+    var = np.where(far, x * (1 - 6 * x), 1 - mills * (mills + z))
+    return mean, tmean, sd * sd * var, 0 * z, 0 * z + np.inf
 
 
 def _summary_lognormal(p):
     mu, sigma = _lognormal_mu_sigma(p)
     s2 = sigma * sigma
-    return p[:, 0], np.exp(mu + s2 / 2), np.expm1(s2) * np.exp(2 * mu + s2), 0 * mu, 0 * mu + np.inf
+    # (e^s2 - 1) e^(2 mu + s2) in one exponent: no inf * 0 when p50 is tiny and sigma huge
+    var = np.exp(2 * mu + 2 * s2 + np.log1p(-np.exp(-s2)))
+    return p[:, 0], np.exp(mu + s2 / 2), var, 0 * mu, 0 * mu + np.inf
 
 
 _SUMMARY = {FIXED: _summary_fixed, UNIFORM: _summary_uniform, TRIANGULAR: _summary_triangular,
@@ -248,7 +260,7 @@ def _ppf_pert(cols, shared, u, x):
 
 def _prep_normal_right(p):
     mean, sd = p[:, 0], p[:, 1]
-    cut = special.ndtr(-mean / sd)  # exact even when tiny; <= 0.5, so cut + u(1-cut) <= 1
+    cut = special.ndtr(-_normal_z(p))  # exact even when tiny; <= 0.5, so cut + u(1-cut) <= 1
     return (mean, sd, cut, 1.0 - cut), ()
 
 
@@ -264,7 +276,7 @@ def _prep_normal_left(p):
     mean, sd = p[:, 0], p[:, 1]
     # Invert the survival function in log space: the kept mass Phi(mean/sd) underflows
     # below mean/sd ~ -38, its logarithm does not.
-    return (mean, -sd, special.log_ndtr(mean / sd)), ()
+    return (mean, -sd, special.log_ndtr(_normal_z(p))), ()
 
 
 def _ppf_normal_left(cols, shared, u, x):
@@ -365,11 +377,13 @@ class DistTable:
         if np.any((codes < FIXED) | (codes > LOGNORMAL)):
             raise ValueError(f"codes must lie in 0..5, got {np.unique(codes).tolist()}")
         summary = np.zeros((5, codes.size))
-        for code, fn in _SUMMARY.items():
-            rows = codes == code
-            if rows.any():
-                summary[:, rows] = np.vstack(fn(params[rows]))
-        groups = _groups(codes, params)
+        # Extreme valid parameters (sd = 1e-300, p50 = 1e-300) overflow to the right inf.
+        with np.errstate(over="ignore", divide="ignore", under="ignore"):
+            for code, fn in _SUMMARY.items():
+                rows = codes == code
+                if rows.any():
+                    summary[:, rows] = np.vstack(fn(params[rows]))
+            groups = _groups(codes, params)
         codes = codes.astype(np.int8)
         for name, value in [("codes", codes), ("params", params), ("_summary", summary),
                             ("_groups", groups)]:

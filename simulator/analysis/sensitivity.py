@@ -1,0 +1,404 @@
+"""Sensitivity of a target's finish: criticality, SSI, cruciality, risk ranking by exclusion, merge bias."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import rankdata
+
+from ..engines import cpm
+from ..sampling.draws import Draws
+from ..sampling.streams import CHUNK
+from . import critical, stats
+from .result import Result
+
+#: The percentiles the comparisons report, as in the scenario's default P50/P80.
+PERCENTILES = (50.0, 80.0)
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+def _target(result: Result, target: str | None) -> str:
+    target = result.target if target is None else target
+    critical.target_members(result.network, target)  # a KeyError naming close matches
+    return target
+
+
+def _spearman_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Spearman rank correlation of every row of ``x`` (k, n) with ``y`` (n,).
+
+    Ties get average ranks and ``inf`` ranks above every finite value, so an
+    iteration that never finishes counts as the latest. A constant row (or a
+    constant ``y``) has no rank correlation and gives NaN.
+    """
+    x = np.atleast_2d(x)
+    out = np.full(x.shape[0], np.nan)
+    if y.size < 2 or np.all(y == y[0]):
+        return out
+    ry = rankdata(y)
+    ry -= ry.mean()
+    # Constancy is judged on the raw values: centred ranks of a constant row can
+    # be a rounding error away from zero and would give a spurious +-1.
+    varies = ~np.all(x == x[:, :1], axis=1)
+    if varies.any():
+        rx = rankdata(x[varies], axis=1)
+        rx -= rx.mean(axis=1, keepdims=True)
+        out[varies] = rx @ ry / np.sqrt((rx * rx).sum(axis=1) * (ry @ ry))
+    return out
+
+
+def _finite_sd(y: np.ndarray) -> float:
+    """Standard deviation (ddof=1) over the finite values; NaN with fewer than two."""
+    y = y[np.isfinite(y)]
+    return float(y.std(ddof=1)) if y.size > 1 else np.nan
+
+
+def _ratio(num: np.ndarray, den: float) -> np.ndarray:
+    """``num / den``, NaN where ``den`` is zero or NaN (a target that never varies)."""
+    if not np.isfinite(den) or den == 0:
+        return np.full(np.shape(num), np.nan)
+    return np.asarray(num, dtype=float) / den
+
+
+def _outlook(finishes: np.ndarray, deadline: float) -> np.ndarray:
+    """P50, P80 (inverse empirical CDF, as in the summary) and P(by deadline) per row.
+
+    Returns
+    -------
+    ndarray, shape (k, 3)
+    """
+    finishes = np.atleast_2d(finishes)
+    pct = stats.percentiles(finishes, PERCENTILES)[:, :, 0]
+    return np.column_stack([pct, (finishes <= deadline).mean(axis=1)])
+
+
+def _gains(before: np.ndarray, after: np.ndarray, unit_days: float) -> dict[str, np.ndarray]:
+    """Gains of ``after`` over ``before`` (both from :func:`_outlook`); positive is better.
+
+    A percentile after the horizon both ways has no measurable gain: NaN.
+    """
+    with np.errstate(invalid="ignore"):  # inf - inf is the NaN documented above
+        p50, p80 = before[:, 0] - after[:, 0], before[:, 1] - after[:, 1]
+    return {"p50_gain": p50, "p80_gain": p80,
+            "p50_gain_days": p50 * unit_days, "p80_gain_days": p80 * unit_days,
+            "prob_gain": after[:, 2] - before[:, 2]}
+
+
+def _risks(result: Result) -> pd.DataFrame:
+    """id, name, category and kind of every driver, then every gate (the order of the rows
+    of :func:`_realised` and :func:`_excluded_finishes`)."""
+    net = result.network
+    names = {r.id: r.name or r.id for r in result.scenario.risks}
+    rows = [(d.id, names.get(d.id, d.id), d.category, d.effect) for d in net.drivers]
+    rows += [(g.id, names.get(g.id, g.id), g.category, "funding") for g in net.gates]
+    return pd.DataFrame(rows, columns=["id", "name", "category", "kind"])
+
+
+# --- activities ------------------------------------------------------------------------
+
+def activity_sensitivity(result: Result, target: str | None = None) -> pd.DataFrame:
+    """Criticality, schedule sensitivity index and cruciality of every activity.
+
+    Parameters
+    ----------
+    result : Result
+    target : str, optional
+        A milestone, phase or initiative id; default ``result.target``.
+
+    Returns
+    -------
+    DataFrame
+        Index ``id`` (every phase and milestone), columns:
+
+        ``name``
+        ``criticality``
+            Share of iterations in which the activity is on the driving path
+            to the target (:func:`~simulator.analysis.critical.driving_path`).
+        ``duration_sd``
+            Standard deviation of the realised duration (working time, risk
+            drivers applied), in the scenario unit.
+        ``ssi``
+            Schedule sensitivity index, ``criticality * duration_sd / sd(T)``
+            with ``T`` the target's finish.
+        ``cruciality``
+            Spearman rank correlation between the realised duration and ``T``;
+            NaN where the duration (or ``T``) is constant.
+
+    Notes
+    -----
+    Iterations whose target finish is ``inf`` (a funding gate that never
+    granted within the horizon) rank as the latest in the cruciality, which
+    is what they are; ``sd(T)`` is taken over the finite finishes only, since
+    an infinite value has no spread.
+    """
+    target = _target(result, target)
+    net, sched = result.network, result.schedule
+    finish = critical.target_finish(net, sched, target)
+    crit = critical.driving_path(net, sched, target).mean(axis=1)
+    sd = sched.durations.std(axis=1, ddof=1)
+    return pd.DataFrame({
+        "name": net.names, "criticality": crit, "duration_sd": sd,
+        "ssi": crit * _ratio(sd, _finite_sd(finish)),
+        "cruciality": _spearman_rows(sched.durations, finish),
+    }, index=pd.Index(net.ids, name="id"))
+
+
+# --- risk drivers and gates ------------------------------------------------------------
+
+def _realised(draws: Draws, net) -> np.ndarray:
+    """What each driver and gate did per iteration: factor (1 if not fired), delay (0 if
+    not fired), grant time (``inf`` for never). Shape (drivers + gates, n)."""
+    rows = [np.where(draws.fired[k], draws.factor[k], 1.0 if d.effect == "impact" else 0.0)
+            for k, d in enumerate(net.drivers)]
+    return np.vstack([*rows, draws.gate_times]) if rows else draws.gate_times
+
+
+def driver_sensitivity(result: Result, target: str | None = None) -> pd.DataFrame:
+    """Rank correlation between what each risk did and the target's finish.
+
+    Parameters
+    ----------
+    result : Result
+    target : str, optional
+        A milestone, phase or initiative id; default ``result.target``.
+
+    Returns
+    -------
+    DataFrame
+        Index ``id`` (drivers in file order, then funding gates), columns
+        ``name``, ``category``, ``kind`` ("impact", "delay" or "funding"),
+        ``occurrence`` (share of iterations the driver fired; for a gate, the
+        share it did not grant at its first decision) and ``spearman``: the
+        Spearman correlation of the realised factor (impact: the factor where
+        fired, else 1; delay: the delay where fired, else 0; funding: the
+        grant time, never-granted ranked last) with the target's finish. NaN
+        where the realised value never varies, e.g. a driver with probability 0.
+    """
+    target = _target(result, target)
+    net, draws = result.network, result.draws
+    finish = critical.target_finish(net, result.schedule, target)
+    first = np.array([g.times[0] if g.times.size else np.inf for g in net.gates])
+    late = (draws.gate_times > first[:, None]).mean(axis=1) if net.gates else np.empty(0)
+    frame = _risks(result)
+    frame["occurrence"] = np.concatenate([draws.fired.mean(axis=1), late])
+    frame["spearman"] = _spearman_rows(_realised(draws, net), finish)
+    return frame.set_index("id")
+
+
+def _excluded_finishes(result: Result, target: str) -> np.ndarray:
+    """The target's finish with each driver, then each gate, switched off alone.
+
+    The same draws are rescheduled (common random numbers), chunk by chunk so
+    that only one chunk's schedule is held at a time. A driver that never fired
+    leaves the schedule as it is, so its row is the baseline exactly.
+
+    Returns
+    -------
+    ndarray, shape (drivers + gates, n)
+    """
+    net, draws, sched = result.network, result.draws, result.schedule
+    members = critical.target_members(net, target)
+    base = critical.target_finish(net, sched, target)
+    out = np.tile(base, (len(net.drivers) + len(net.gates), 1))
+    for lo in range(0, draws.n, CHUNK):
+        cols = slice(lo, min(lo + CHUNK, draws.n))
+        part = Draws(draws.base[:, cols], draws.fired[:, cols], draws.factor[:, cols],
+                     draws.gate_times[:, cols])
+        for k in range(len(net.drivers)):
+            if part.fired[k].any():
+                s = cpm.schedule(net, part.durations(net, off={k}), part.gate_times)
+                out[k, cols] = s.finish[members].max(axis=0)
+        for g in range(len(net.gates)):
+            gates = part.gate_times.copy()
+            gates[g] = 0.0  # the data date: no activity starts earlier anyway
+            s = cpm.schedule(net, sched.durations[:, cols], gates)
+            out[len(net.drivers) + g, cols] = s.finish[members].max(axis=0)
+    return out
+
+
+def risk_ranking(result: Result, target: str | None = None) -> pd.DataFrame:
+    """Rank the risks by what the target would gain if each alone were removed.
+
+    Each impact/delay driver in turn is switched off (as if it never fired) and
+    each funding gate in turn is removed (its phases may start at the data
+    date); the same sampled draws are rescheduled, so the difference is due to
+    that risk alone and not to sampling noise.
+
+    Parameters
+    ----------
+    result : Result
+    target : str, optional
+        A milestone, phase or initiative id; default ``result.target``.
+
+    Returns
+    -------
+    DataFrame
+        Index ``id``, sorted by ``p80_gain`` (largest first), columns ``name``,
+        ``category``, ``kind`` ("impact", "delay" or "funding"); ``p50``,
+        ``p80``, ``prob_by_deadline`` as simulated; ``p50_without``,
+        ``p80_without``, ``prob_by_deadline_without`` with the risk removed;
+        ``p50_gain``, ``p80_gain`` (scenario unit, positive = earlier without
+        the risk), ``p50_gain_days``, ``p80_gain_days`` and ``prob_gain``
+        (P(by deadline) without minus with).
+
+    Notes
+    -----
+    Percentiles are the inverse empirical CDF of
+    :func:`~simulator.analysis.stats.percentiles`, so ``p50`` and ``p80``
+    equal ``finish_p50`` and ``finish_p80`` of ``result.summary()``. A
+    percentile that lies after the horizon (``inf``) both with and without
+    the risk gives a NaN gain; NaN gains sort last.
+    """
+    target = _target(result, target)
+    net = result.network
+    base = critical.target_finish(net, result.schedule, target)
+    before = np.tile(_outlook(base, net.deadline_time), (len(net.drivers) + len(net.gates), 1))
+    after = _outlook(_excluded_finishes(result, target), net.deadline_time)
+    frame = _risks(result)
+    for j, col in enumerate(("p50", "p80", "prob_by_deadline")):
+        frame[col], frame[f"{col}_without"] = before[:, j], after[:, j]
+    for col, values in _gains(before, after, net.unit_days).items():
+        frame[col] = values
+    frame = frame.sort_values(["p80_gain", "p50_gain", "prob_gain"], ascending=False,
+                              kind="stable", na_position="last")
+    return frame.set_index("id")
+
+
+# --- mitigation ------------------------------------------------------------------------
+
+def mitigated_risks(result: Result) -> pd.DataFrame:
+    """The risks that have post-mitigation values, and which values.
+
+    Returns
+    -------
+    DataFrame
+        Index ``id``, columns ``name`` and ``mitigates`` (the mitigated fields,
+        e.g. "probability" or "funding", comma-separated).
+    """
+    rows = [(r.id, r.name or r.id,
+             ", ".join(k for k in ("probability", "impact", "delay", "funding")
+                       if getattr(r.mitigated, k) is not None))
+            for r in result.scenario.risks if r.mitigated is not None]
+    return pd.DataFrame(rows, columns=["id", "name", "mitigates"]).set_index("id")
+
+
+def mitigation_effect(result: Result, target: str | None = None) -> pd.DataFrame:
+    """Compare the target and every initiative before and after mitigation.
+
+    The scenario is simulated again with the other setting of ``mitigated``
+    and the same seed, iterations and sampling. Streams depend only on the
+    seed and the element id, so both runs share their draws (common random
+    numbers): the difference is the mitigations' effect, not sampling noise.
+
+    Parameters
+    ----------
+    result : Result
+        Either the pre- or the post-mitigation run.
+    target : str, optional
+        A milestone, phase or initiative id; default ``result.target``.
+
+    Returns
+    -------
+    DataFrame
+        Index ``id`` (the target first, then each initiative), columns
+        ``name``, ``is_target``; ``p50_pre``, ``p80_pre``,
+        ``prob_by_deadline_pre``; the same with ``_post``; ``p50_gain``,
+        ``p80_gain`` (scenario unit, positive = earlier after mitigation),
+        ``p50_gain_days``, ``p80_gain_days`` and ``prob_gain``. The ids of
+        the risks that have mitigated values are in
+        ``frame.attrs["mitigated_risks"]``; see :func:`mitigated_risks`.
+    """
+    from ..api import simulate  # api imports analysis: import here to avoid a cycle
+
+    target = _target(result, target)
+    other = simulate(result.scenario, result.iterations, result.seed, sampling=result.sampling,
+                     mitigated=not result.mitigated, engine=result.engine)
+    pre, post = (other, result) if result.mitigated else (result, other)
+    net = result.network
+    ids = [target, *(i for i in net.initiative_ids if i != target)]
+    names = dict(zip(net.ids, net.names)) | dict(zip(net.initiative_ids, net.initiative_names))
+    before = _outlook(np.array([pre.finish(i) for i in ids]), net.deadline_time)
+    after = _outlook(np.array([post.finish(i) for i in ids]), net.deadline_time)
+    frame = pd.DataFrame({"name": [names[i] for i in ids],
+                          "is_target": [i == target for i in ids]},
+                         index=pd.Index(ids, name="id"))
+    for j, col in enumerate(("p50", "p80", "prob_by_deadline")):
+        frame[f"{col}_pre"], frame[f"{col}_post"] = before[:, j], after[:, j]
+    for col, values in _gains(before, after, net.unit_days).items():
+        frame[col] = values
+    frame.attrs["mitigated_risks"] = tuple(mitigated_risks(result).index)
+    return frame
+
+
+# --- merge bias ------------------------------------------------------------------------
+
+def _link_constraints(net, sched: cpm.Schedule, i: int) -> np.ndarray:
+    """The earliest start each predecessor link of activity ``i`` allows, per iteration.
+
+    FS: pred finish + lag; SS: pred start + lag; FF and SF bound the finish,
+    so the start they allow is that bound minus the duration (calendars are
+    ignored here). Shape (links, n).
+    """
+    rows = []
+    for pos in net.preds(i):
+        p, kind, lag = net.pred_idx[pos], net.pred_type[pos], net.pred_lag[pos]
+        c = (sched.finish[p] if kind in (0, 2) else sched.start[p]) + lag
+        rows.append(c - sched.durations[i] if kind >= 2 else c)
+    return np.array(rows)
+
+
+def merge_bias(result: Result) -> pd.DataFrame:
+    """The delay merging paths add at every activity with two or more predecessors.
+
+    With ``C_j`` the start that link ``j`` allows, the merge bias is
+    ``E[max_j C_j] - max_j E[C_j]``: how much later the activity can start, on
+    average, than its latest predecessor does on average. It is zero when one
+    link always dominates and grows with the number and spread of the others.
+
+    Parameters
+    ----------
+    result : Result
+
+    Returns
+    -------
+    DataFrame
+        Index ``id``, columns ``name``, ``n_predecessors``, ``planned_start``
+        (from the deterministic plan), ``mean_start``, ``delay_vs_plan``
+        (``mean_start - planned_start``), ``mean_of_max`` (``E[max C]``),
+        ``max_of_means`` (``max E[C]``), ``merge_bias`` and ``excluded``: the
+        share of iterations left out of the means because a constraint or the
+        start is ``inf`` (a funding gate that never granted). All times are in
+        the scenario unit; NaN when every iteration is excluded.
+
+    Notes
+    -----
+    FF and SF links are converted to a start by subtracting the duration,
+    ignoring blackout calendars, so for an activity with a calendar and such
+    links the constraint is approximate. Data date, ``not_before`` and
+    funding gates are not links and are left out of ``C``; they show in
+    ``mean_start``.
+    """
+    net, sched = result.network, result.schedule
+    counts = np.diff(net.pred_ptr)
+    rows = []
+    for i in np.flatnonzero(counts >= 2):
+        c = _link_constraints(net, sched, int(i))
+        keep = np.isfinite(c).all(axis=0) & np.isfinite(sched.start[i])
+        excluded = 1.0 - keep.mean()
+        mean_of_max = max_of_means = mean_start = np.nan
+        if keep.any():
+            kept = c[:, keep]
+            mean_of_max = kept.max(axis=0).mean()
+            max_of_means = kept.mean(axis=1).max()
+            mean_start = sched.start[i, keep].mean()
+        planned = result.plan.start[i, 0]
+        rows.append((net.ids[i], net.names[i], int(counts[i]), planned, mean_start,
+                     mean_start - planned, mean_of_max, max_of_means,
+                     mean_of_max - max_of_means, excluded))
+    cols = ["id", "name", "n_predecessors", "planned_start", "mean_start", "delay_vs_plan",
+            "mean_of_max", "max_of_means", "merge_bias", "excluded"]
+    return pd.DataFrame(rows, columns=cols).set_index("id")
+
+
+__all__ = ["activity_sensitivity", "driver_sensitivity", "risk_ranking", "mitigation_effect",
+           "mitigated_risks", "merge_bias"]

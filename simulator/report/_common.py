@@ -1,0 +1,115 @@
+"""What the plot functions share: reading a Result or a ReportData alike, axes and date axes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Union
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+
+from .data import ReportData
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from ..analysis.result import Result
+
+Source = Union["Result", ReportData]
+
+# ConciseDateFormatter formats (year, month, day, hour, minute, second) per language; nb
+# writes months as numbers so no English month name appears on a Norwegian axis.
+_DATE_FORMATS = {
+    "nb": dict(formats=["%Y", "%m.%Y", "%d.%m", "%H:%M", "%H:%M", "%S"],
+               zero_formats=["", "%Y", "%m.%Y", "%d.%m", "%H:%M", "%H:%M"],
+               offset_formats=["", "", "%Y", "%m.%Y", "%d.%m.%Y", "%d.%m.%Y"]),
+    "en": dict(formats=["%Y", "%b", "%d", "%H:%M", "%H:%M", "%S"],
+               zero_formats=["", "%Y", "%b", "%b-%d", "%H:%M", "%H:%M"],
+               offset_formats=["", "", "%Y", "%Y-%b", "%Y-%m-%d", "%Y-%m-%d"]),
+}
+
+
+def axes(ax: "Axes | None", figsize: tuple[float, float]) -> "Axes":
+    """``ax`` itself, or the Axes of a new figure (the only pyplot call the plots make)."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+    _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def date_axis(axis, lang: str) -> None:
+    """Make ``axis`` (``ax.xaxis`` or ``ax.yaxis``) a date axis with concise, localised ticks."""
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    axis.set_major_locator(locator)
+    axis.set_major_formatter(mdates.ConciseDateFormatter(locator, **_DATE_FORMATS[lang]))
+
+
+def style(ax: "Axes", grid: str = "x") -> None:
+    """A light grid behind the data and no top or right frame."""
+    ax.set_axisbelow(True)
+    ax.grid(True, axis=grid, color="0.88", linewidth=0.8)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def data_of(result: Source) -> ReportData | None:
+    """``result`` when it is a ReportData, else None."""
+    return result if isinstance(result, ReportData) else None
+
+
+def summary(result: Source) -> pd.DataFrame:
+    """The wide summary table."""
+    return result.summary if isinstance(result, ReportData) else result.summary("wide")
+
+
+def finish_times(result: Source, element: str) -> np.ndarray:
+    """Per-iteration finish times of ``element`` (inf = after the horizon)."""
+    if isinstance(result, ReportData):
+        if element not in result.samples.columns:
+            known = ", ".join(result.samples.columns)
+            raise KeyError(f"no finish samples of `{element}` in this report data (has {known})")
+        return result.samples[element].to_numpy(dtype=float)
+    return result.finish(element)
+
+
+def to_dates(result: Source, t: np.ndarray) -> np.ndarray:
+    """Finish times to ``datetime64[D]``, NaT after the horizon."""
+    if isinstance(result, ReportData):
+        return result.to_dates(t, finish=True)
+    return result.network.to_dates(np.asarray(t, dtype=float), finish=True)
+
+
+def deadline(result: Source) -> np.datetime64:
+    """The deadline day."""
+    d = result.deadline if isinstance(result, ReportData) else result.network.deadline
+    return np.datetime64(d, "D")
+
+
+def unit_days(result: Source) -> float:
+    """Days in one time unit."""
+    return result.unit_days if isinstance(result, ReportData) else result.network.unit_days
+
+
+def target(result: Source, target: str | None) -> str:
+    """The sensitivity target: ``target``, else the report's or the scenario's own."""
+    if target is not None:
+        return target
+    return result.meta["target"] if isinstance(result, ReportData) else result.target
+
+
+def initiatives(result: Source) -> list[str]:
+    """Initiative ids in scenario order."""
+    table = summary(result)
+    return list(table.index[table["element"] == "initiative"])
+
+
+def display_name(table: pd.DataFrame, element: str) -> str:
+    """Name of an element from a summary table, or its id."""
+    value = table["name"].get(element) if element in table.index else None
+    return value if isinstance(value, str) and value else element
+
+
+def shorten(text: str, width: int = 42) -> str:
+    """Cut a long label with an ellipsis so plots keep their room for data."""
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"

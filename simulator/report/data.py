@@ -1,0 +1,264 @@
+"""ReportData: the tables a report is drawn from, built once from a Result and saved beside it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..scenario.network import UNIT_DAYS
+
+if TYPE_CHECKING:
+    from ..analysis.result import Result
+
+#: The folder, inside a run's output directory, that holds the report data.
+DATA_DIR = "report-data"
+#: Bumped when the saved layout changes, so an old folder gives a clear error.
+FORMAT = 1
+TABLES = ("summary", "samples", "sensitivity", "risks", "drivers")
+_DATES = ("start", "deadline", "horizon")
+
+
+class ReportDataError(ValueError):
+    """A report-data folder is missing, incomplete or corrupt."""
+
+
+@dataclass(frozen=True, eq=False)
+class ReportData:
+    """Everything a report shows, with no simulation left to run.
+
+    Attributes
+    ----------
+    meta : Mapping
+        Scenario header (name, version, start, deadline, unit, horizon,
+        percentiles), run settings (seed, iterations, sampling, engine,
+        mitigated, scenario_sha256) and the sensitivity ``target`` with its
+        ``target_name``.
+    summary : DataFrame
+        ``Result.summary("wide")``: one row per phase, milestone and initiative.
+    samples : DataFrame
+        Finish time of every initiative, milestone and the target, one row per
+        iteration, in the scenario unit (float32; ``inf`` = after the horizon).
+    sensitivity : DataFrame
+        Per-activity sensitivity to the target, indexed by id (criticality, SSI, ...).
+    risks : DataFrame
+        The risk ranking by exclusion, best gain first.
+    drivers : DataFrame
+        The risks as run (mitigated values in place when used): one row per
+        risk, its distribution and selector as JSON text.
+    """
+
+    meta: Mapping[str, Any]
+    summary: pd.DataFrame
+    samples: pd.DataFrame
+    sensitivity: pd.DataFrame
+    risks: pd.DataFrame
+    drivers: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
+
+    # --- dates ----------------------------------------------------------------
+
+    @property
+    def start(self) -> dt.date:
+        """The data date: time 0."""
+        return self.meta["start"]
+
+    @property
+    def deadline(self) -> dt.date:
+        """The date P(by deadline) refers to."""
+        return self.meta["deadline"]
+
+    @property
+    def unit_days(self) -> float:
+        """Days in one time unit."""
+        return UNIT_DAYS[self.meta["unit"]]
+
+    def to_dates(self, t: np.ndarray, *, finish: bool = True) -> np.ndarray:
+        """Times to ``datetime64[D]`` as :meth:`Network.to_dates` does; NaT after the horizon."""
+        days = np.asarray(t, dtype=float) * self.unit_days
+        eps = 1e-6
+        whole = np.ceil(days - eps) - 1 if finish else np.floor(days + eps)
+        out = np.full(days.shape, np.datetime64("NaT"), dtype="datetime64[D]")
+        ok = np.isfinite(whole)
+        out[ok] = np.datetime64(self.start, "D") + whole[ok].astype(np.int64)
+        return out
+
+    def name(self, element: str) -> str:
+        """The display name of an element, or its id when it has none."""
+        if element in self.summary.index:
+            value = self.summary.at[element, "name"]
+            if isinstance(value, str) and value:
+                return value
+        return element
+
+    # --- build, save, load ----------------------------------------------------
+
+    @classmethod
+    def from_result(cls, result: "Result", target: str | None = None, *,
+                    ranking: pd.DataFrame | None = None,
+                    sensitivity: pd.DataFrame | None = None) -> "ReportData":
+        """Collect a report's tables from a finished run.
+
+        Parameters
+        ----------
+        result : Result
+        target : str, optional
+            The milestone, phase or initiative the sensitivity refers to;
+            default the scenario's target.
+        ranking, sensitivity : DataFrame, optional
+            Already computed ``risk_ranking`` and ``activity_sensitivity`` tables
+            for ``target``; computed here when not given.
+        """
+        from ..analysis import sensitivity as sens
+        target = target or result.target
+        net = result.network
+        if ranking is None:
+            ranking = sens.risk_ranking(result, target=target)
+        if sensitivity is None:
+            sensitivity = sens.activity_sensitivity(result, target=target)
+        summary = result.summary("wide")
+        cols = [*net.initiative_ids, *[i for i, k in zip(net.ids, net.kinds) if k == "milestone"]]
+        if target not in cols:
+            cols.append(target)
+        samples = pd.DataFrame({c: result.finish(c).astype(np.float32) for c in cols})
+        meta = {
+            "name": net.name, "version": net.version, "start": net.start, "deadline": net.deadline,
+            "unit": net.unit, "horizon": net.start + dt.timedelta(days=net.horizon * net.unit_days),
+            "percentiles": [float(p) for p in net.percentiles],
+            "seed": int(result.seed), "iterations": int(result.iterations),
+            "sampling": result.sampling, "engine": result.engine, "mitigated": bool(result.mitigated),
+            "scenario_sha256": result.scenario_hash, "target": target,
+            "target_name": _name(summary, target),
+        }
+        return cls(meta=meta, summary=summary, samples=samples,
+                   sensitivity=sensitivity.copy(), risks=ranking.reset_index(drop=True),
+                   drivers=drivers_table(result))
+
+    def save(self, out: str | Path) -> list[Path]:
+        """Write the tables (Parquet) and ``meta.json`` into ``out/report-data``.
+
+        Each file is written atomically; ``meta.json`` comes last and records a
+        checksum of every table, so a folder whose writing was cut short, or
+        whose files were changed since, is refused by :meth:`load`.
+
+        Returns
+        -------
+        list of Path
+            The files written.
+        """
+        from ..output import atomic_path, dumps, write_text
+        folder = Path(out) / DATA_DIR
+        written, sums = [], {}
+        for table in TABLES:
+            target = folder / f"{table}.parquet"
+            with atomic_path(target) as tmp:
+                getattr(self, table).to_parquet(tmp, index=True)
+                sums[target.name] = _sha256(tmp)
+            written.append(target)
+        meta = {k: (v.isoformat() if k in _DATES else v) for k, v in self.meta.items()}
+        write_text(folder / "meta.json", dumps({"format": FORMAT, "meta": meta, "files": sums}))
+        return [*written, folder / "meta.json"]
+
+    @classmethod
+    def load(cls, out: str | Path) -> "ReportData":
+        """Read what :meth:`save` wrote into ``out``.
+
+        Raises
+        ------
+        ReportDataError
+            When the folder, ``meta.json`` or a table is missing, unreadable,
+            from another format version, or changed since it was written.
+        """
+        folder = Path(out) / DATA_DIR
+        head = _read_meta(folder)
+        tables = {}
+        for table in TABLES:
+            path = folder / f"{table}.parquet"
+            if not path.is_file():
+                raise ReportDataError(f"{path}: missing; rerun `veikart run FILE --out {out}`")
+            if _sha256(path) != head["files"].get(path.name):
+                raise ReportDataError(f"{path}: changed or corrupt since it was written "
+                                      f"(checksum differs); rerun `veikart run FILE --out {out}`")
+            try:
+                tables[table] = pd.read_parquet(path)
+            except Exception as exc:  # pyarrow raises several types for a damaged file
+                raise ReportDataError(f"{path}: cannot be read ({exc})") from None
+        meta = dict(head["meta"])
+        try:
+            for key in _DATES:
+                meta[key] = dt.date.fromisoformat(meta[key])
+        except (KeyError, TypeError, ValueError):
+            raise ReportDataError(f"{folder / 'meta.json'}: bad or missing dates") from None
+        return cls(meta=meta, **tables)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _read_meta(folder: Path) -> dict:
+    path = folder / "meta.json"
+    if not folder.is_dir():
+        raise ReportDataError(f"{folder}: no report data here; write it with "
+                              f"`veikart run FILE --out {folder.parent}`")
+    try:
+        head = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReportDataError(f"{path}: missing; the run that wrote {folder} did not finish") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ReportDataError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(head, dict) or head.get("format") != FORMAT:
+        found = head.get("format") if isinstance(head, dict) else None
+        raise ReportDataError(f"{path}: report-data format {found!r}, expected {FORMAT}")
+    if not isinstance(head.get("meta"), dict) or not isinstance(head.get("files"), dict):
+        raise ReportDataError(f"{path}: 'meta' or 'files' is missing")
+    return head
+
+
+def _name(summary: pd.DataFrame, element: str) -> str:
+    value = summary["name"].get(element) if element in summary.index else None
+    return value if isinstance(value, str) and value else element
+
+
+def drivers_table(result: "Result") -> pd.DataFrame:
+    """The scenario's risks as they were run: mitigated values in place when used.
+
+    Returns
+    -------
+    DataFrame
+        Columns id, name, category, kind (impact/delay/funding), probability
+        (NaN for funding gates), distribution (JSON text: the impact or delay
+        distribution, or the funding decisions and grant probability),
+        applies_to (JSON text) and mitigated (whether mitigated values replaced
+        any of the risk's own in this run).
+    """
+    rows = []
+    for r in result.scenario.risks:
+        mit = r.mitigated if result.mitigated and r.mitigated is not None else None
+        kind = "funding" if r.funding is not None else "impact" if r.impact is not None else "delay"
+        model = getattr(mit, kind, None) or getattr(r, kind)
+        prob = None if kind == "funding" else (
+            mit.probability if mit is not None and mit.probability is not None else r.probability)
+        if kind == "funding":
+            spec = {**model.decisions.model_dump(exclude_defaults=True, mode="json"),
+                    "grant_probability": model.grant_probability}
+        else:
+            spec = model.model_dump(by_alias=True, exclude_defaults=False, mode="json")
+        rows.append({
+            "id": r.id, "name": r.name or r.id, "category": r.category, "kind": kind,
+            "probability": np.nan if prob is None else float(prob),
+            "distribution": json.dumps(spec, ensure_ascii=False),
+            "applies_to": json.dumps(r.applies_to.model_dump(exclude_defaults=True), ensure_ascii=False),
+            "mitigated": mit is not None,
+        })
+    cols = ["id", "name", "category", "kind", "probability", "distribution", "applies_to", "mitigated"]
+    return pd.DataFrame(rows, columns=cols)

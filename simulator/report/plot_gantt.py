@@ -1,0 +1,107 @@
+"""Probabilistic Gantt chart: each phase's P10–P90 finish window, its P50 and its planned finish."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from . import _common as c
+from .text import label
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+_NEEDED = ("finish_date_p10", "finish_date_p50", "finish_date_p90", "planned_finish_date")
+
+
+def plot_gantt(result: c.Source, *, initiatives: Sequence[str] | None = None,
+               ax: "Axes | None" = None, lang: str = "nb") -> "Axes":
+    """Draw one row per phase: P10–P90 of its finish as a bar, P50 as a tick, the plan as a diamond.
+
+    A window reaching past the horizon is drawn to the right edge, hatched,
+    with an arrow; a phase that finishes after the horizon even at P10 gets
+    an empty bar and the words "after the horizon".
+
+    Parameters
+    ----------
+    result : Result or ReportData
+        Its percentiles must include 10, 50 and 90.
+    initiatives : sequence of str, optional
+        Show only these initiatives' phases; default all phases.
+    ax : Axes, optional
+    lang : {"nb", "en"}
+
+    Returns
+    -------
+    Axes
+        One bar per phase in ``ax.containers[0]``, P50 ticks (``gid="p50"``)
+        and planned finishes (``gid="planned"``).
+    """
+    table = c.summary(result)
+    missing = [col for col in _NEEDED if col not in table.columns]
+    if missing:
+        raise ValueError(f"plot_gantt needs the percentiles 10, 50 and 90; missing {missing}")
+    phases = table[table["element"] == "phase"]
+    if initiatives is not None:
+        unknown = sorted(set(initiatives) - set(phases["initiative"]))
+        if unknown:
+            raise KeyError(f"no phases of initiative(s) {unknown}")
+        phases = phases[phases["initiative"].isin(list(initiatives))]
+    ax = c.axes(ax, (10, 1 + 0.26 * len(phases)))
+    num = {col: _num(phases[col]) for col in _NEEDED}
+    finite = np.concatenate([v[np.isfinite(v)] for v in num.values()] + [[_num1(c.deadline(result))]])
+    right = finite.max() + 0.04 * (finite.max() - finite.min() + 1)
+    lo, hi = num["finish_date_p10"], num["finish_date_p90"]
+    open_end = np.isfinite(lo) & ~np.isfinite(hi)
+    left = np.where(np.isfinite(lo), lo, right)
+    width = np.where(np.isfinite(hi), hi, right) - left
+    y = np.arange(len(phases))
+    colours = _colours(phases["initiative"])
+    bars = ax.barh(y, width, left=left, height=0.6, color=colours, alpha=0.75,
+                   label=label(lang, "p10_p90"))
+    for bar, late in zip(bars, open_end):
+        if late:
+            bar.set_hatch("///")
+            ax.annotate("", xy=(right, bar.get_y() + 0.3), xytext=(right - 0.01 * (right - finite.min()),
+                        bar.get_y() + 0.3), arrowprops=dict(arrowstyle="->", color="0.2"))
+    for k in np.flatnonzero(~np.isfinite(lo)):
+        ax.text(right, y[k], label(lang, "after_horizon"), ha="right", va="center", fontsize="x-small")
+    ok = np.isfinite(num["finish_date_p50"])
+    ax.plot(num["finish_date_p50"][ok], y[ok], linestyle="none", marker="|", markersize=11,
+            markeredgewidth=2, color="0.1", label=label(lang, "median"), gid="p50")
+    ok = np.isfinite(num["planned_finish_date"])
+    ax.plot(num["planned_finish_date"][ok], y[ok], linestyle="none", marker="D", markersize=4.5,
+            color="white", markeredgecolor="0.1", label=label(lang, "planned"), gid="planned")
+    ax.axvline(_num1(c.deadline(result)), color="0.15", linestyle="--", linewidth=1.1,
+               label=label(lang, "deadline"), gid="deadline")
+    ax.set_yticks(y, [c.shorten(c.display_name(table, i), 48) for i in phases.index], fontsize="x-small")
+    ax.set_ylim(len(phases) - 0.4, -0.6)  # first phase on top
+    ax.set_xlim(right=right)
+    ax.set_xlabel(label(lang, "finish_date"))
+    c.date_axis(ax.xaxis, lang)
+    c.style(ax, grid="x")
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=4, fontsize="small", frameon=False)
+    return ax
+
+
+def _num(dates: pd.Series) -> np.ndarray:
+    """Dates to Matplotlib day numbers; NaT (after the horizon) to NaN."""
+    values = pd.to_datetime(dates).to_numpy(dtype="datetime64[D]")
+    out = np.full(values.shape, np.nan)
+    ok = ~np.isnat(values)
+    out[ok] = mdates.date2num(values[ok])
+    return out
+
+
+def _num1(day: np.datetime64) -> float:
+    return float(mdates.date2num(day))
+
+
+def _colours(initiative: pd.Series) -> list:
+    order = list(dict.fromkeys(initiative))
+    palette = sns.color_palette("husl", max(len(order), 1))
+    return [palette[order.index(i)] for i in initiative]

@@ -1,0 +1,83 @@
+"""S-curves: the cumulative distribution of each initiative's finish date."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+import seaborn as sns
+
+from . import _common as c
+from .text import fmt_percent, label
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+
+def plot_scurves(result: c.Source, *, ids: Sequence[str] | None = None, ax: "Axes | None" = None,
+                 lang: str = "nb", markers: bool = True, legend: bool = True) -> "Axes":
+    """Draw the empirical CDF of the finish date of each initiative.
+
+    Iterations that never finish within the horizon are left out of the
+    curve but kept in its denominator, so such a curve stops below 1 and the
+    legend says how much is after the horizon.
+
+    Parameters
+    ----------
+    result : Result or ReportData
+    ids : sequence of str, optional
+        Initiatives (or milestones) to draw; default every initiative.
+    ax : Axes, optional
+        Draw here; a new figure is made when not given.
+    lang : {"nb", "en"}
+    markers : bool
+        Mark each curve's P50 and P80.
+    legend : bool
+
+    Returns
+    -------
+    Axes
+        One line per element (``gid="ecdf"``), a vertical deadline line
+        (``gid="deadline"``) and, with ``markers``, P50 and P80 points
+        (``gid="p50"``, ``gid="p80"``).
+    """
+    ids = list(ids) if ids is not None else c.initiatives(result)
+    ax = c.axes(ax, (10, 5.5))
+    table = c.summary(result)
+    colours = sns.color_palette("husl", max(len(ids), 1))
+    for element, colour in zip(ids, colours):
+        t = c.finish_times(result, element)
+        n = t.size
+        finite = np.sort(t[np.isfinite(t)])
+        name = c.shorten(c.display_name(table, element), 36)
+        if finite.size < n:
+            name += f" ({label(lang, 'not_reached', share=fmt_percent(1 - finite.size / n, lang))})"
+        if finite.size == 0:
+            ax.plot([], [], color=colour, label=name, gid="ecdf")
+            continue
+        dates = c.to_dates(result, finite)
+        ax.step(dates, np.arange(1, finite.size + 1) / n, where="post", color=colour,
+                linewidth=1.4, label=name, gid="ecdf")
+        if markers:
+            _mark(ax, dates, n, colour)
+    ax.axvline(c.deadline(result), color="0.15", linestyle="--", linewidth=1.2,
+               label=label(lang, "deadline"), gid="deadline")
+    ax.set_ylim(0, 1.02)
+    ax.yaxis.set_major_formatter(lambda y, _: fmt_percent(y, lang))
+    ax.set_xlabel(label(lang, "finish_date"))
+    ax.set_ylabel(label(lang, "share_finished"))
+    c.date_axis(ax.xaxis, lang)
+    c.style(ax, grid="both")
+    if legend:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", frameon=False,
+                  ncols=1 if len(ids) <= 14 else 2)
+    return ax
+
+
+def _mark(ax: "Axes", dates: np.ndarray, n: int, colour) -> None:
+    """P50 and P80 dots on a curve, when they fall within the horizon."""
+    for q, gid, marker in ((0.5, "p50", "o"), (0.8, "p80", "s")):
+        k = int(np.ceil(q * n)) - 1  # the first sorted finish at which the ECDF reaches q
+        if k < dates.size:
+            ax.plot([dates[k]], [q], marker=marker, markersize=4.5, color=colour,
+                    markeredgecolor="white", markeredgewidth=0.6, linestyle="none", gid=gid)

@@ -1,0 +1,100 @@
+"""Tornado of the risk ranking by exclusion: how much earlier P80 would be without each risk."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from . import _common as c
+from .text import fmt_number, label
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+_DAYS = {"days": 1.0, "months": 365.25 / 12}
+
+
+def ranking_of(result: c.Source, target: str | None = None) -> pd.DataFrame:
+    """The risk ranking of ``result`` for ``target``: saved in a ReportData, computed for a Result."""
+    data = c.data_of(result)
+    if data is not None:
+        if target is not None and target != data.meta["target"]:
+            raise ValueError(f"this report data ranks risks for `{data.meta['target']}`, "
+                             f"not `{target}`; rerun with --target {target}")
+        return data.risks
+    from ..analysis.sensitivity import risk_ranking
+    return risk_ranking(result, target=c.target(result, target))
+
+
+def gain_days(ranking: pd.DataFrame, column: str, unit_days: float) -> np.ndarray:
+    """A gain column of the ranking in days (``p80_gain_days`` when present)."""
+    if f"{column}_days" in ranking.columns:
+        return ranking[f"{column}_days"].to_numpy(dtype=float)
+    return ranking[column].to_numpy(dtype=float) * unit_days
+
+
+def plot_tornado(result: c.Source, *, target: str | None = None, top: int = 10,
+                 units: str = "months", ax: "Axes | None" = None, lang: str = "nb",
+                 ranking: pd.DataFrame | None = None) -> "Axes":
+    """Draw the risks with the largest exclusion gain in P80, largest on top.
+
+    The gain of a risk is how much earlier the target's P80 is when that risk
+    is switched off and everything else, every random number included, stays
+    the same. A positive gain means earlier.
+
+    Parameters
+    ----------
+    result : Result or ReportData
+    target : str, optional
+        Default the report's (or scenario's) target.
+    top : int
+        Number of risks to show.
+    units : {"months", "days"}
+    ax : Axes, optional
+    lang : {"nb", "en"}
+    ranking : DataFrame, optional
+        A ``risk_ranking`` table already computed for ``target``; by default it
+        is read from the ReportData, or computed from the Result.
+
+    Returns
+    -------
+    Axes
+        One bar per risk in ``ax.containers[0]``; P50 gains as dots (``gid="p50"``).
+    """
+    if units not in _DAYS:
+        raise ValueError(f"units must be 'months' or 'days', got {units!r}")
+    if ranking is None:
+        ranking = ranking_of(result, target)
+    rows = ranking.head(top)
+    scale = _DAYS[units]
+    p80 = gain_days(rows, "p80_gain", c.unit_days(result)) / scale
+    p50 = gain_days(rows, "p50_gain", c.unit_days(result)) / scale if "p50_gain" in rows else None
+    ax = c.axes(ax, (8, 1 + 0.38 * max(len(rows), 1)))
+    finite = p80[np.isfinite(p80)]
+    edge = max(np.abs(finite).max(initial=0) * 1.15, 1e-9)
+    width = np.where(np.isfinite(p80), p80, np.sign(np.nan_to_num(p80)) * edge)
+    y = np.arange(len(rows))
+    colours = ["#C44E52" if w >= 0 else "#55A868" for w in width]
+    bars = ax.barh(y, width, height=0.6, color=colours, alpha=0.85,
+                   label=label(lang, "p80_gain", unit=label(lang, units)))
+    for k, bar in enumerate(bars):
+        if np.isinf(p80[k]):
+            bar.set_hatch("///")
+        text = "–" if np.isnan(p80[k]) else "∞" if np.isinf(p80[k]) else fmt_number(p80[k], lang)
+        ax.text(bar.get_width(), y[k], f" {text} ", va="center", fontsize="x-small",
+                ha="left" if bar.get_width() >= 0 else "right")
+    if p50 is not None:
+        ok = np.isfinite(p50)
+        ax.plot(p50[ok], y[ok], linestyle="none", marker="o", markersize=4, color="0.15",
+                label="P50", gid="p50")
+    ax.axvline(0, color="0.3", linewidth=0.8)
+    names = rows["name"] if "name" in rows else rows["id"]
+    ax.set_yticks(y, [c.shorten(str(n), 44) for n in names], fontsize="small")
+    ax.set_ylim(len(rows) - 0.4, -0.6)
+    ax.set_xlabel(label(lang, "p80_gain", unit=label(lang, units)))
+    c.style(ax, grid="x")
+    if len(rows):
+        ax.legend(loc="lower right", fontsize="x-small", frameon=False)
+    return ax

@@ -1,0 +1,125 @@
+"""The command line: validate, run, schema; the JSON contract; files written atomically."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from conftest import SCENARIOS
+
+from simulator import output
+from simulator.cli import main
+
+SCENARIO_FILES = sorted(SCENARIOS.glob("*.yaml"))
+
+
+def test_there_are_scenarios():
+    assert {p.name for p in SCENARIO_FILES} >= {"veikart-22.1.yaml", "veikart-22.1-steg2-funded.yaml"}
+
+
+@pytest.mark.parametrize("path", SCENARIO_FILES, ids=[p.name for p in SCENARIO_FILES])
+def test_every_scenario_validates_and_runs(path, capsys):
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "valid" in out and "Deterministic plan" in out and "Critical path to" in out
+    assert main(["run", str(path), "-n", "2000", "--seed", "1", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["iterations"] == 2000 and payload["activities"]
+
+
+def test_every_scenario_starts_with_the_schema_comment():
+    for path in SCENARIO_FILES:
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        assert first.startswith("# yaml-language-server: $schema="), path
+
+
+def test_json_is_the_contract_and_nothing_else(tiny_file):
+    proc = subprocess.run([sys.executable, "-m", "simulator", "run", str(tiny_file), "-n", "3000",
+                           "--seed", "5", "--json"], capture_output=True, text=True, check=True)
+    payload = json.loads(proc.stdout)  # stdout holds exactly one JSON object
+    assert set(payload) == {"scenario", "iterations", "seed", "engine", "activities"}
+    assert payload["scenario"] == {"name": "tiny", "version": "1", "start": "2022-01-01",
+                                   "deadline": "2026-12-31", "unit": "months"}
+    assert (payload["iterations"], payload["seed"], payload["engine"]) == (3000, 5, "cpm")
+    by_id = {a["id"]: a for a in payload["activities"]}
+    assert set(by_id) == {"sfm-utvikling", "sfm-utproving", "pll-utproving", "pll-innforing", "done",
+                          "sfm", "pll"}
+    row = by_id["pll-innforing"]
+    assert (row["element"], row["kind"]) == ("phase", "innforing")
+    assert set(row["finish"]) == {"mean", "std", "p10", "p50", "p80", "p90"}
+    assert set(row["finish_date"]) == {"p10", "p50", "p80", "p90"}
+    f = row["finish"]
+    assert f["p10"] <= f["p50"] <= f["p80"] <= f["p90"]
+    assert 0 <= row["prob_by_deadline"] <= 1
+    assert by_id["done"]["element"] == "milestone" and by_id["pll"]["element"] == "initiative"
+    assert by_id["pll"]["kind"] is None
+
+
+def test_out_writes_files_byte_identically(tiny_file, tmp_path, capsys):
+    args = ["run", str(tiny_file), "-n", "2500", "--seed", "11"]
+    assert main([*args, "--out", str(tmp_path / "a"), "--save-iterations"]) == 0
+    assert main([*args, "--out", str(tmp_path / "b")]) == 0
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert (a / "summary.json").read_bytes() == (b / "summary.json").read_bytes()
+    assert (a / "summary.csv").read_bytes() == (b / "summary.csv").read_bytes()
+    manifest = json.loads((a / "manifest.json").read_text())
+    assert manifest["seed"] == 11 and manifest["iterations"] == 2500 and manifest["sampling"] == "mc"
+    assert len(manifest["scenario_sha256"]) == 64 and "numpy" in manifest["versions"]
+    frame = pd.read_parquet(a / "iterations.parquet")
+    assert len(frame) == 2500 and "pll-innforing.finish" in frame and "vendor-integration.fired" in frame
+    assert not (b / "iterations.parquet").exists()
+    summary = pd.read_csv(a / "summary.csv", index_col="id")
+    assert summary.loc["pll", "element"] == "initiative"
+    out = capsys.readouterr()
+    assert "pll" in out.out and "P50" in out.out
+
+
+def test_failed_write_leaves_no_half_written_file(tiny_file, tmp_path, monkeypatch, capsys):
+    def broken(self, *args, **kwargs):
+        raise OSError("disk full")
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", broken)
+    code = main(["run", str(tiny_file), "-n", "500", "--seed", "1", "--out", str(tmp_path),
+                 "--save-iterations"])
+    assert code == 1
+    assert "disk full" in capsys.readouterr().err
+    assert not (tmp_path / "iterations.parquet").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_atomic_path_keeps_the_old_file_on_failure(tmp_path):
+    target = tmp_path / "x.json"
+    target.write_text("old")
+    with pytest.raises(RuntimeError):
+        with output.atomic_path(target) as tmp:
+            tmp.write_text("new and half")
+            raise RuntimeError("interrupted")
+    assert target.read_text() == "old"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_bad_run_arguments_exit_2(tiny_file, capsys):
+    for argv in (["run", str(tiny_file), "-n", "zero"], ["run", str(tiny_file), "-n", "1"],
+                 ["run", str(tiny_file), "--seed", "-4"], ["run", str(tiny_file), "--sampling", "sobol"]):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_schema_is_json_schema(capsys):
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["$schema"].startswith("https://json-schema.org/")
+    assert {"scenario", "initiatives", "risks", "extends"} <= set(schema["properties"])
+
+
+def test_validate_shows_the_plan(tiny_file, capsys):
+    assert main(["validate", str(tiny_file)]) == 0
+    out = capsys.readouterr().out
+    assert "2 initiatives, 4 phases, 1 milestones, 2 risk drivers" in out
+    # sfm: PERT mode 12 + triangular mode 9 = 21 months = 639.19 days, ending on day 639
+    assert "sfm  2022-01-01 -> 2023-10-02" in out
+    assert "Critical path to done" in out
