@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Callable
+from typing import Callable, Mapping
 
+import pandas as pd
+
+from .analysis.compare import compare_results
 from .analysis.result import Result
 from .engines import cpm
 from .parallel import run_chunks
@@ -77,4 +80,29 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
                   scenario_hash=scenario_hash(scenario), scenario=scenario)
 
 
-__all__ = ["load_scenario", "simulate", "plan", "scenario_hash"]
+def compare(scenarios: Mapping[str, Scenario], iterations: int = 10_000, seed: SeedLike = None,
+            **options) -> pd.DataFrame:
+    """Simulate several scenarios on common random numbers and compare them.
+
+    Parameters
+    ----------
+    scenarios : mapping of str to Scenario
+        Named scenarios; the first is the baseline.
+    iterations : int
+    seed : int, SeedSequence, Generator or None
+        Normalised once; every scenario runs with the same root seed, so
+        elements they share get the same draws in every iteration.
+    **options
+        Passed to :func:`simulate` (``sampling``, ``mitigated``, ``workers``).
+
+    Returns
+    -------
+    DataFrame
+        See :func:`simulator.analysis.compare.compare_results`.
+    """
+    root = root_seed(seed)
+    results = {name: simulate(sc, iterations, root, **options) for name, sc in scenarios.items()}
+    return compare_results(results)
+
+
+__all__ = ["load_scenario", "simulate", "plan", "scenario_hash", "compare"]

@@ -62,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--save-iterations", action="store_true", help="also write iterations.parquet")
     p.add_argument("--json", action="store_true", help="print the JSON result to stdout, nothing else")
 
+    p = sub.add_parser("compare", help="compare scenarios on common random numbers")
+    p.add_argument("files", nargs="+", metavar="FILE", help="the first is the baseline")
+    p.add_argument("-n", "--iterations", type=_positive, default=10_000)
+    p.add_argument("--seed", type=_seed, default=None)
+    p.add_argument("--sampling", choices=["mc", "lhs"], default="mc")
+    p.add_argument("--mitigated", action="store_true", help="use the risks' mitigated values")
+
     sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     return parser
 
@@ -111,6 +118,11 @@ def _run(args) -> int:
     return run_command(args)
 
 
-_COMMANDS = {"validate": _validate, "run": _run, "schema": _schema}
+def _compare(args) -> int:
+    from .commands import compare_command
+    return compare_command(args)
+
+
+_COMMANDS = {"validate": _validate, "run": _run, "compare": _compare, "schema": _schema}
 
 __all__ = ["main", "build_parser"]

@@ -52,7 +52,14 @@ def scenario_text(body: dict, unit: str = "days", start: str = "2022-01-01",
     """A scenario file's text from its sections (initiatives, milestones, risks, ...)."""
     header = {"scenario": {"name": "test", "version": "1", "start": start, "deadline": deadline,
                            "unit": unit}}
-    return yaml.safe_dump(header) + yaml.safe_dump(body, sort_keys=False)
+    return yaml.safe_dump(header) + yaml.dump(body, Dumper=_NoAliases, sort_keys=False)
+
+
+class _NoAliases(yaml.SafeDumper):
+    """Writes a shared object out in full each time: scenario files refuse aliases."""
+
+    def ignore_aliases(self, data):
+        return True
 
 
 

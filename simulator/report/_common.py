@@ -111,5 +111,6 @@ def display_name(table: pd.DataFrame, element: str) -> str:
 
 
 def shorten(text: str, width: int = 42) -> str:
-    """Cut a long label with an ellipsis so plots keep their room for data."""
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+    """Cut a long label with an ellipsis, and show any ``$`` as itself rather than as math."""
+    text = text if len(text) <= width else text[: width - 1].rstrip() + "…"
+    return text.replace("$", r"\$")

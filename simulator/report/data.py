@@ -140,7 +140,7 @@ class ReportData:
             "target_name": _name(summary, target),
         }
         return cls(meta=meta, summary=summary, samples=samples,
-                   sensitivity=sensitivity.copy(), risks=ranking.reset_index(drop=True),
+                   sensitivity=sensitivity.copy(), risks=ranking.copy(),
                    drivers=drivers_table(result))
 
     def save(self, out: str | Path) -> list[Path]:

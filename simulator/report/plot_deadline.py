@@ -40,8 +40,9 @@ def plot_prob_by_deadline(result: c.Source, *, ids: Sequence[str] | None = None,
         rows = rows.sort_values("prob_by_deadline", ascending=False, kind="stable")
     ax = c.axes(ax, (8, 1 + 0.3 * len(rows)))
     p = rows["prob_by_deadline"].to_numpy(dtype=float)
-    err = np.vstack([p - rows["prob_by_deadline_lo"].to_numpy(dtype=float),
-                     rows["prob_by_deadline_hi"].to_numpy(dtype=float) - p])
+    # clipped: at p = 0 or 1 the interval's end may sit a rounding error inside p
+    err = np.clip(np.vstack([p - rows["prob_by_deadline_lo"].to_numpy(dtype=float),
+                             rows["prob_by_deadline_hi"].to_numpy(dtype=float) - p]), 0, None)
     y = np.arange(len(rows))
     ax.barh(y, p, xerr=err, height=0.65, color="#4C72B0", alpha=0.85,
             error_kw=dict(ecolor="0.15", capsize=2.5, elinewidth=1))

@@ -90,11 +90,13 @@ def plot_tornado(result: c.Source, *, target: str | None = None, top: int = 10,
         ax.plot(p50[ok], y[ok], linestyle="none", marker="o", markersize=4, color="0.15",
                 label="P50", gid="p50")
     ax.axvline(0, color="0.3", linewidth=0.8)
-    names = rows["name"] if "name" in rows else rows["id"]
+    names = rows["name"] if "name" in rows else rows.index
     ax.set_yticks(y, [c.shorten(str(n), 44) for n in names], fontsize="small")
     ax.set_ylim(len(rows) - 0.4, -0.6)
+    ax.xaxis.set_major_formatter(lambda x, _: fmt_number(x, lang, 1))
     ax.set_xlabel(label(lang, "p80_gain", unit=label(lang, units)))
     c.style(ax, grid="x")
     if len(rows):
-        ax.legend(loc="lower right", fontsize="x-small", frameon=False)
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=2, fontsize="x-small",
+                  frameon=False)
     return ax

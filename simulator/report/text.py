@@ -134,3 +134,90 @@ def headline(name: str, prob: float, lo: float, hi: float, deadline: object,
         return (f"{name}: {pct} sannsynlighet for ferdig innen {fmt_date(deadline, lang)} "
                 f"({pm}); median {when}")
     return f"{name}: {pct} probability of finishing by {fmt_date(deadline, lang)} ({pm}); median {when}"
+
+
+# --- the assumptions: risks in words -------------------------------------------------
+
+_CATEGORY = {"nb": {"financing": "finansiering", "vendor": "leverandør", "dependency": "avhengighet",
+                    "other": "annet"},
+             "en": {"financing": "financing", "vendor": "vendor", "dependency": "dependency",
+                    "other": "other"}}
+_KIND = {"nb": {"impact": "forlenger varigheten (faktor)", "delay": "legger til tid",
+                "funding": "finansieringsport"},
+         "en": {"impact": "stretches durations (factor)", "delay": "adds time",
+                "funding": "funding gate"}}
+_PARAM = {"nb": {"min": "min", "mode": "mest sannsynlig", "max": "maks", "value": "verdi",
+                 "mean": "snitt", "sd": "standardavvik", "p50": "P50", "p90": "P90",
+                 "lambda": "lambda"},
+          "en": {"min": "min", "mode": "mode", "max": "max", "value": "value", "mean": "mean",
+                 "sd": "sd", "p50": "P50", "p90": "P90", "lambda": "lambda"}}
+_SELECTOR = {"nb": {"ids": "id-er", "kinds": "fasetyper", "initiatives": "tiltak", "tags": "merker"},
+             "en": {"ids": "ids", "kinds": "phase kinds", "initiatives": "initiatives", "tags": "tags"}}
+_UNIT = {"nb": {"days": "dager", "weeks": "uker", "months": "måneder"},
+         "en": {"days": "days", "weeks": "weeks", "months": "months"}}
+
+
+def fmt_value(x: float, lang: str) -> str:
+    """A parameter value as short as it goes (``1,15``, ``4``)."""
+    text = f"{x:g}"
+    return text.replace(".", ",") if check_lang(lang) == "nb" else text
+
+
+def category(name: str, lang: str) -> str:
+    """A risk category in words."""
+    return _CATEGORY[check_lang(lang)].get(name, name)
+
+
+def risk_kind(kind: str, lang: str) -> str:
+    """What a risk does, in words."""
+    return _KIND[check_lang(lang)].get(kind, kind)
+
+
+def distribution(kind: str, spec: dict, unit: str, lang: str) -> str:
+    """A risk's distribution (or funding decisions) in words.
+
+    Parameters
+    ----------
+    kind : {"impact", "delay", "funding"}
+    spec : dict
+        The ``distribution`` JSON of :func:`simulator.report.data.drivers_table`.
+    unit : str
+        The scenario unit, for delays.
+    lang : {"nb", "en"}
+    """
+    if kind == "funding":
+        return _funding(spec, lang)
+    spec = dict(spec)
+    name = spec.pop("dist", "?")
+    if name == "pert" and spec.get("lambda") == 4:
+        spec.pop("lambda")
+    words = _PARAM[check_lang(lang)]
+    params = ", ".join(f"{words.get(k, k)} {fmt_value(v, lang)}" for k, v in spec.items()
+                       if isinstance(v, (int, float)))
+    text = f"{name} ({params})"
+    if kind == "delay":
+        text += f" {_UNIT[lang].get(unit, unit)}"
+    return text
+
+
+def _funding(spec: dict, lang: str) -> str:
+    grant = spec.get("grant_probability")
+    grants = grant if isinstance(grant, list) else [grant]
+    chance = " / ".join(fmt_percent(float(g), lang) for g in grants if g is not None)
+    if spec.get("yearly"):
+        month, day = spec["yearly"].split("-")
+        first = spec.get("first")
+        if lang == "nb":
+            when = f"årlig budsjettvedtak {day}.{month}." + (f" fra {first}" if first else "")
+        else:
+            when = f"yearly budget decision on {spec['yearly']}" + (f" from {first}" if first else "")
+    else:
+        dates = [fmt_date(d, lang) for d in spec.get("dates", [])]
+        when = ("budsjettvedtak " if lang == "nb" else "budget decisions ") + ", ".join(dates)
+    return f"{when}; " + (f"innvilges med {chance}" if lang == "nb" else f"granted with {chance}")
+
+
+def selector(spec: dict, lang: str) -> str:
+    """An ``applies_to`` selector in words: ``fasetyper: tilpasning``."""
+    words = _SELECTOR[check_lang(lang)]
+    return "; ".join(f"{words.get(k, k)}: {', '.join(map(str, v))}" for k, v in spec.items() if v)

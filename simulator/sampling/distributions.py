@@ -107,14 +107,18 @@ def _normal_z(p):
 
 def _summary_normal(p):
     mean, sd, z = p[:, 0], p[:, 1], _normal_z(p)
-    # Inverse Mills ratio phi(z)/Phi(z) through erfcx: no overflow or 0/0 at either end.
-    mills = np.sqrt(2 / np.pi) / special.erfcx(-z / np.sqrt(2))
-    # Far left of the cut, mean + sd * mills and 1 - mills * (mills + z) cancel ~all digits;
-    # use the asymptotic series in x = 1/z^2 instead (relative error below 1e-11 there).
-    far, r = z < -1e3, -1 / np.minimum(z, -1.0)
-    x = r * r
-    tmean = np.where(far, sd * r * (1 - 2 * x + 10 * x * x), mean + sd * mills)
-    var = np.where(far, x * (1 - 6 * x), 1 - mills * (mills + z))
+    mills = np.sqrt(2 / np.pi) / special.erfcx(-z / np.sqrt(2))  # phi(z)/Phi(z), stable
+    tmean, var = mean + sd * mills, 1 - mills * (mills + z)
+    far = z < -5
+    if far.any():
+        # Left of the cut those two cancel ~a^4 eps in var. Laplace's continued fraction
+        # gives d = mills - a and var = d (t - d) directly; 50 terms are exact for a >= 5.
+        a = -z[far]
+        t = np.zeros_like(a)
+        for k in range(50, 1, -1):
+            t = k / (a + t)
+        d = 1 / (a + t)
+        tmean[far], var[far] = sd[far] * d, d * (t - d)
     return mean, tmean, sd * sd * var, 0 * z, 0 * z + np.inf
 
 
@@ -189,8 +193,9 @@ def _ppf_fixed(cols, shared, u, x):
 
 
 def _ppf_uniform(cols, shared, u, x):
-    lo, width = cols
+    lo, width, hi = cols
     np.add(np.multiply(u, width, out=x), lo, out=x)
+    np.minimum(x, hi, out=x)  # min + (max - min) can round an ulp above max
 
 
 def _prep_triangular(p):
@@ -229,12 +234,12 @@ def _prep_pert(p):
     coeffs = np.concatenate([t * w for t, w in zip(tables, width)], axis=1)
     coeffs[0] += np.repeat(lo, sizes.astype(np.intp))
     cols = (first + (sizes - 1) / 2, (sizes - 1) / (2 * _S_MAX), first, first + sizes - 1,
-            alpha, beta, lo, width)
+            alpha, beta, lo, width, p[:, 2])
     return cols, tuple(coeffs)
 
 
 def _ppf_pert(cols, shared, u, x):
-    centre, scale, first, last, alpha, beta, lo, width = cols
+    centre, scale, first, last, alpha, beta, lo, width, hi = cols
     t = np.subtract(1.0, u)
     np.divide(u, t, out=t)
     np.log(t, out=t)  # s = logit(u)
@@ -256,6 +261,7 @@ def _ppf_pert(cols, shared, u, x):
         r = tails // u.shape[1]
         x.flat[tails] = lo[r, 0] + width[r, 0] * _beta_tail(alpha[r, 0], beta[r, 0],
                                                              u.flat[tails])
+    np.clip(x, lo, hi, out=x)  # min + (max - min) * y can round an ulp outside
 
 
 def _prep_normal_right(p):
@@ -297,7 +303,7 @@ def _ppf_lognormal(cols, shared, u, x):
 
 
 _KERNELS = {FIXED: (lambda p: ((p[:, 0],), ()), _ppf_fixed),
-            UNIFORM: (lambda p: ((p[:, 0], p[:, 1] - p[:, 0]), ()), _ppf_uniform),
+            UNIFORM: (lambda p: ((p[:, 0], p[:, 1] - p[:, 0], p[:, 1]), ()), _ppf_uniform),
             TRIANGULAR: (_prep_triangular, _ppf_triangular),
             PERT: (_prep_pert, _ppf_pert),
             NORMAL: (_prep_normal_right, _ppf_normal_right),

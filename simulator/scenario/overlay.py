@@ -69,11 +69,12 @@ def _load(path: Path, chain: list[Path]) -> tuple[Any, SourceMap]:
     if not isinstance(base, dict):
         raise ScenarioError.single(str(base_path), "a scenario file must be a mapping at the top level")
     smap.update(base_map)
-    _merge(base, data, smap, name)
+    merge_into(base, data, smap, name)
     return base, smap
 
 
-def _merge(base: dict, over: dict, smap: SourceMap, name: str) -> None:
+def merge_into(base: dict, over: dict, smap: SourceMap, name: str) -> None:
+    """Apply an overlay's changes to a base tree in place (see :func:`load_raw`)."""
     problems: list[Problem] = []
     if "scenario" in over:
         header = over["scenario"]

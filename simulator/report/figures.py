@@ -1,0 +1,114 @@
+"""The report's figures, drawn off-screen and embedded as base64 PNG data URLs."""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+from typing import Callable
+
+from matplotlib.figure import Figure
+
+from .data import ReportData
+from .plot_criticality import plot_criticality
+from .plot_deadline import plot_prob_by_deadline
+from .plot_gantt import plot_gantt
+from .plot_histogram import plot_finish_histogram
+from .plot_scurves import plot_scurves
+from .plot_tornado import plot_tornado
+from .text import fmt_date
+
+DPI = 96
+
+_TEXT = {
+    "nb": {
+        "scurves": ("Når blir tiltakene ferdige?",
+                    "Hver kurve viser andelen simuleringer der tiltaket er ferdig innen en gitt dato. "
+                    "Der kurven krysser 50 % (sirkel) er medianen, ved 80 % (firkant) er P80. "
+                    "Den stiplede linjen er fristen {deadline}."),
+        "deadline": ("Sannsynlighet for ferdig innen fristen",
+                     "Søylen er sannsynligheten for at tiltaket er ferdig innen {deadline}; "
+                     "streken viser 95 % konfidensintervall for simuleringens usikkerhet."),
+        "histogram": ("Fordeling av ferdigdato: {target}",
+                      "Hvor ofte {target} blir ferdig i hver periode, over alle simuleringer. "
+                      "Heltrukken rød linje er medianen (P50), prikket er P80."),
+        "gantt": ("Fasene: planlagt og simulert ferdigdato",
+                  "Søylen spenner fra P10 til P90 av fasens ferdigdato, den svarte streken er "
+                  "medianen og ruten er planen med mest sannsynlige varigheter og uten at noen "
+                  "risiko inntreffer."),
+        "tornado": ("Risikoene som flytter {target} mest",
+                    "Hvor mye tidligere P80 for {target} ville vært om risikoen ble fjernet "
+                    "(samme tilfeldige tall, bare denne risikoen slått av). Prikken er det samme for P50."),
+        "criticality": ("Fasene som oftest styrer {target}",
+                        "Kritikalitet er andelen simuleringer der fasen ligger på den styrende "
+                        "veien til {target}. SSI veier dette med hvor mye fasens varighet varierer."),
+    },
+    "en": {
+        "scurves": ("When do the initiatives finish?",
+                    "Each curve shows the share of iterations in which the initiative has finished "
+                    "by a date. Where it crosses 50 % (circle) is the median, 80 % (square) is P80. "
+                    "The dashed line is the deadline {deadline}."),
+        "deadline": ("Probability of finishing by the deadline",
+                     "The bar is the probability that the initiative is finished by {deadline}; "
+                     "the whisker is the 95 % confidence interval of the simulation's sampling error."),
+        "histogram": ("Finish date distribution: {target}",
+                      "How often {target} finishes in each period, over all iterations. "
+                      "The solid red line is the median (P50), the dotted one P80."),
+        "gantt": ("The phases: planned and simulated finish",
+                  "The bar spans P10 to P90 of the phase's finish date, the black tick is the "
+                  "median and the diamond is the plan with most-likely durations and no risk firing."),
+        "tornado": ("The risks that move {target} most",
+                    "How much earlier the P80 of {target} would be without the risk (the same random "
+                    "numbers, only this risk switched off). The dot is the same for P50."),
+        "criticality": ("The phases that most often drive {target}",
+                        "Criticality is the share of iterations in which the phase is on the path "
+                        "that drives {target}. SSI weighs this by how much the phase's duration varies."),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Picture:
+    """One embedded figure: its anchor, title, caption, alt text and data URL."""
+
+    key: str
+    title: str
+    caption: str
+    src: str
+
+
+def png_data_url(draw: Callable, figsize: tuple[float, float]) -> str:
+    """Draw on a new off-screen Figure (no pyplot) and return it as a PNG data URL.
+
+    The PNG carries no software or date metadata, so the same tables give
+    the same bytes.
+    """
+    fig = Figure(figsize=figsize, layout="constrained")
+    draw(fig.add_subplot())
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def pictures(data: ReportData, lang: str) -> list[Picture]:
+    """Every figure of the report, drawn from ``data`` in ``lang``."""
+    n_ini = int((data.summary["element"] == "initiative").sum())
+    n_phase = int((data.summary["element"] == "phase").sum())
+    n_risk = min(len(data.risks), 10)
+    plots = [
+        ("scurves", lambda ax: plot_scurves(data, ax=ax, lang=lang), (11, 5.8)),
+        ("deadline", lambda ax: plot_prob_by_deadline(data, ax=ax, lang=lang),
+         (9, 1.2 + 0.3 * n_ini)),
+        ("histogram", lambda ax: plot_finish_histogram(data, ax=ax, lang=lang), (9, 4)),
+        ("tornado", lambda ax: plot_tornado(data, ax=ax, lang=lang, top=10),
+         (9, 1.4 + 0.42 * max(n_risk, 1))),
+        ("criticality", lambda ax: plot_criticality(data, ax=ax, lang=lang, top=15), (9, 6.5)),
+        ("gantt", lambda ax: plot_gantt(data, ax=ax, lang=lang), (11, 1.4 + 0.24 * n_phase)),
+    ]
+    fields = {"deadline": fmt_date(data.deadline, lang), "target": data.meta["target_name"]}
+    out = []
+    for key, draw, size in plots:
+        title, caption = _TEXT[lang][key]
+        out.append(Picture(key, title.format(**fields), caption.format(**fields),
+                           png_data_url(draw, size)))
+    return out

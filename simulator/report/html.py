@@ -1,0 +1,167 @@
+"""The HTML report: one self-contained file (inline CSS and images) rendered from ReportData."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import jinja2
+import numpy as np
+import pandas as pd
+
+from .data import ReportData
+from .figures import pictures
+from .text import (PERIODS, category, check_lang, distribution, fmt_date, fmt_number, fmt_percent,
+                   fmt_points, headline, label, risk_kind, selector)
+
+#: Where ``veikart run --out DIR`` puts the report.
+REPORT_NAME = "report.html"
+
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("simulator.report", "templates"),
+    autoescape=True,  # every string from a scenario is text, never markup
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+)
+
+
+def render_html(data: ReportData, *, lang: str = "nb", period: str = "quarter",
+                top_risks: int = 5) -> str:
+    """Render the report as one HTML document that needs nothing else to open.
+
+    Parameters
+    ----------
+    data : ReportData
+    lang : {"nb", "en"}
+        Norwegian bokmål (dd.mm.yyyy, decimal comma) or English (ISO dates).
+    period : {"quarter", "tertial"}
+        How percentile dates are summarised beside the exact date.
+    top_risks : int
+        Rows of the risk table.
+
+    Returns
+    -------
+    str
+    """
+    check_lang(lang)
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {tuple(PERIODS)}, got {period!r}")
+    context = _context(data, lang, period, top_risks)
+    return _ENV.get_template("report.html").render(**context)
+
+
+def write_report(data: ReportData, path: str | Path, *, lang: str = "nb",
+                 period: str = "quarter") -> Path:
+    """Render the report and write it atomically: ``path`` is whole or untouched.
+
+    Returns
+    -------
+    Path
+    """
+    from ..output import atomic_path
+    text = render_html(data, lang=lang, period=period)  # before the file is touched
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return path
+
+
+def _context(data: ReportData, lang: str, period: str, top_risks: int) -> dict:
+    meta = data.meta
+    summary = data.summary
+    initiatives = summary[summary["element"] == "initiative"]
+    target = meta["target"]
+    target_row = summary.loc[target] if target in summary.index else None
+    return {
+        "lang": lang,
+        "meta": meta,
+        "title": meta["name"],
+        "deadline": fmt_date(data.deadline, lang),
+        "start": fmt_date(data.start, lang),
+        "horizon": fmt_date(meta["horizon"], lang),
+        "iterations": fmt_number(meta["iterations"], lang, 0),
+        "unit": meta["unit"],
+        "target_name": meta["target_name"],
+        "target_headline": None if target_row is None else _headline(data, target, lang, period),
+        "headlines": [_headline(data, i, lang, period) for i in initiatives.index],
+        "percentiles": [f"P{p:g}" for p in meta["percentiles"]],
+        "rows": [_row(data, i, lang, period) for i in initiatives.index],
+        "target_rows": [] if target_row is None or target in initiatives.index
+                       else [_row(data, target, lang, period)],
+        "risks": _risks(data, lang, top_risks),
+        "drivers": _drivers(data, lang),
+        "figures": pictures(data, lang),
+        "after_horizon": label(lang, "after_horizon"),
+    }
+
+
+def _median(data: ReportData, element: str):
+    if "finish_date_p50" in data.summary.columns:
+        return data.summary.at[element, "finish_date_p50"]
+    t = data.samples[element].to_numpy(dtype=float)
+    return data.to_dates(np.quantile(t, 0.5, method="inverted_cdf"))
+
+
+def _headline(data: ReportData, element: str, lang: str, period: str) -> str:
+    row = data.summary.loc[element]
+    return headline(data.name(element), float(row["prob_by_deadline"]),
+                    float(row["prob_by_deadline_lo"]), float(row["prob_by_deadline_hi"]),
+                    data.deadline, _median(data, element), lang, period)
+
+
+def _row(data: ReportData, element: str, lang: str, period: str) -> dict:
+    row = data.summary.loc[element]
+    cells = []
+    for p in data.meta["percentiles"]:
+        d = row.get(f"finish_date_p{p:g}")
+        late = d is None or pd.isna(d)
+        cells.append({"date": fmt_date(d, lang), "period": "" if late else PERIODS[period](d, lang),
+                      "late": late})
+    prob, lo, hi = (float(row[k]) for k in ("prob_by_deadline", "prob_by_deadline_lo",
+                                            "prob_by_deadline_hi"))
+    return {"id": element, "name": data.name(element), "cells": cells,
+            "prob": fmt_percent(prob, lang), "ci": f"{fmt_percent(lo, lang)}–{fmt_percent(hi, lang)}",
+            "pm": fmt_points((hi - lo) / 2, lang),
+            "planned": fmt_date(row.get("planned_finish_date"), lang),
+            "within": fmt_percent(float(row.get("prob_within_horizon", 1.0)), lang)}
+
+
+def _gain(days: float, lang: str) -> str:
+    if math.isnan(days):
+        return "–"
+    if math.isinf(days):
+        return ("mer enn horisonten" if lang == "nb" else "beyond the horizon") if days > 0 else "–"
+    months = days / (365.25 / 12)
+    unit = "mnd." if lang == "nb" else "months"
+    return f"{fmt_number(months, lang, 1)} {unit} ({fmt_number(days, lang, 0)} {label(lang, 'days')})"
+
+
+def _risks(data: ReportData, lang: str, top: int) -> list[dict]:
+    out = []
+    for rid, row in data.risks.head(top).iterrows():
+        unit_days = data.unit_days
+        p80 = float(row.get("p80_gain_days", row["p80_gain"] * unit_days))
+        p50 = float(row.get("p50_gain_days", row.get("p50_gain", math.nan) * unit_days))
+        prob = float(row.get("prob_gain", math.nan))
+        pp = "–" if math.isnan(prob) else (
+            f"{'+' if prob >= 0 else '−'}{fmt_number(abs(100 * prob), lang, 1)} "
+            + ("prosentpoeng" if lang == "nb" else "percentage points"))
+        out.append({"id": str(rid), "name": str(row.get("name", rid)),
+                    "category": category(str(row.get("category", "")), lang),
+                    "kind": risk_kind(str(row.get("kind", "")), lang),
+                    "p80": _gain(p80, lang), "p50": _gain(p50, lang), "prob": pp})
+    return out
+
+
+def _drivers(data: ReportData, lang: str) -> list[dict]:
+    out = []
+    for row in data.drivers.itertuples(index=False):
+        spec, applies = json.loads(row.distribution), json.loads(row.applies_to)
+        prob = float(row.probability)
+        out.append({"id": row.id, "name": row.name, "category": category(row.category, lang),
+                    "kind": risk_kind(row.kind, lang),
+                    "probability": "–" if math.isnan(prob) else fmt_percent(prob, lang),
+                    "distribution": distribution(row.kind, spec, data.meta["unit"], lang),
+                    "applies_to": selector(applies, lang), "mitigated": bool(row.mitigated)})
+    return out
