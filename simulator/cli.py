@@ -58,9 +58,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mitigated", action="store_true", help="use the risks' mitigated values")
     p.add_argument("--engine", choices=["cpm", "des"], default="cpm")
     p.add_argument("--workers", type=int, default=1, help="processes (the result does not change)")
-    p.add_argument("--out", help="directory for summary.json, summary.csv, manifest.json")
+    p.add_argument("--out", help="directory for summary.json, summary.csv, manifest.json, "
+                   "report.html and the report-data/ it is built from")
     p.add_argument("--save-iterations", action="store_true", help="also write iterations.parquet")
     p.add_argument("--json", action="store_true", help="print the JSON result to stdout, nothing else")
+    p.add_argument("--target", metavar="ID", default=None,
+                   help="milestone, phase or initiative the sensitivity and risk ranking refer to")
+    p.add_argument("--lang", choices=["nb", "en"], default="nb", help="language of report.html")
+    p.add_argument("--no-report", action="store_true",
+                   help="with --out, write no report.html (its data files are still written)")
+
+    p = sub.add_parser("report", help="rebuild DIR/report.html from the data a run saved in DIR")
+    p.add_argument("dir", metavar="DIR")
+    p.add_argument("--lang", choices=["nb", "en"], default="nb")
 
     p = sub.add_parser("compare", help="compare scenarios on common random numbers")
     p.add_argument("files", nargs="+", metavar="FILE", help="the first is the baseline")
@@ -123,6 +133,17 @@ def _compare(args) -> int:
     return compare_command(args)
 
 
-_COMMANDS = {"validate": _validate, "run": _run, "compare": _compare, "schema": _schema}
+def _report(args) -> int:
+    from .commands import report_command
+    from .report.data import ReportDataError
+    try:
+        return report_command(args)
+    except ReportDataError as exc:
+        print(f"veikart: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+_COMMANDS = {"validate": _validate, "run": _run, "compare": _compare, "report": _report,
+             "schema": _schema}
 
 __all__ = ["main", "build_parser"]

@@ -95,6 +95,11 @@ def run_command(args) -> int:
     """Carry out ``veikart run``; return the exit code."""
     from .output import dumps, write_outputs
     sc = load_scenario(args.file)
+    target = getattr(args, "target", None)
+    problem = _unknown_target(sc, target, args.file)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     started = time.perf_counter()
     with _progress(args.iterations) as bar:
         result = simulate(sc, args.iterations, args.seed, sampling=args.sampling,
@@ -102,9 +107,12 @@ def run_command(args) -> int:
                           progress=bar.update)
     elapsed = time.perf_counter() - started
     payload = result.to_dict()
+    data = None if args.json and not args.out else _report_data(result, target)
     if args.out:
         written = write_outputs(result, args.out, scenario_file=args.file,
                                 save_iterations=args.save_iterations)
+        written += _write_report(data, args.out, getattr(args, "lang", "nb"),
+                                 getattr(args, "no_report", False))
         print(f"wrote {', '.join(str(p) for p in written)}", file=sys.stderr)
     if args.json:
         print(dumps(payload))
@@ -114,6 +122,50 @@ def run_command(args) -> int:
           f"{', mitigated' if result.mitigated else ''} ({elapsed:.2f} s)")
     print()
     print(summary_table(result))
+    from .report.console import top_risks_text
+    print()
+    print(top_risks_text(data.risks, data.meta["target"]))
+    return 0
+
+
+def _unknown_target(sc, target: str | None, file: str) -> str | None:
+    """The error message for a ``--target`` that names nothing in the scenario, else None."""
+    from .errors import suggest
+    if target is None:
+        return None
+    known = [i.id for i in sc.initiatives] + [p.id for i in sc.initiatives for p in i.phases]
+    known += [m.id for m in sc.milestones]
+    if target in known:
+        return None
+    return (f"veikart: --target `{target}` is not a milestone, phase or initiative of "
+            f"{file}{suggest(target, known)}")
+
+
+def _report_data(result: Result, target: str | None):
+    from .report.data import ReportData
+    return ReportData.from_result(result, target)
+
+
+def _write_report(data, out: str, lang: str, no_report: bool) -> list:
+    """Save the report's data into ``out`` and, unless ``no_report``, render report.html."""
+    from pathlib import Path
+
+    from .report.html import REPORT_NAME, write_report
+    written = data.save(out)
+    if not no_report:
+        written.append(write_report(data, Path(out) / REPORT_NAME, lang=lang))
+    return written
+
+
+def report_command(args) -> int:
+    """Carry out ``veikart report DIR``: rebuild report.html from saved data, no simulation."""
+    from pathlib import Path
+
+    from .report.data import ReportData
+    from .report.html import REPORT_NAME, write_report
+    data = ReportData.load(args.dir)
+    path = write_report(data, Path(args.dir) / REPORT_NAME, lang=args.lang)
+    print(f"wrote {path}", file=sys.stderr)
     return 0
 
 

@@ -178,12 +178,16 @@ def _hermite(y: np.ndarray, d: np.ndarray) -> np.ndarray:
 
 
 def _beta_tail(alpha: np.ndarray, beta: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Exact standard Beta quantile for the few u outside the tables."""
-    # betaincinv gives NaN for u below ~1e-180; there the leading term of the series,
-    # (u * alpha * B(alpha, beta)) ** (1 / alpha), is exact to a relative O(quantile).
+    """Standard Beta quantile for the few u outside the tables."""
+    # As u -> 0, y = (u alpha B(alpha, beta))**(1/alpha) * (1 + (beta-1) y / (alpha+1))
+    # + O((beta y)**2): exact to rounding where beta * y < 1e-8, which is where
+    # betaincinv returns NaN (below u ~ 1e-180 for small alpha) or loses digits.
     with np.errstate(divide="ignore"):
-        approx = np.exp((np.log(u) + np.log(alpha) + special.betaln(alpha, beta)) / alpha)
-    return np.where((u < 0.5) & (approx < 1e-8), approx, special.betaincinv(alpha, beta, u))
+        y = np.exp((np.log(u) + np.log(alpha) + special.betaln(alpha, beta)) / alpha)
+    y *= 1 + (beta - 1) * y / (alpha + 1)
+    series = (u < 0.5) & (y * (beta + 1) < 1e-8)
+    # betaincinv fails on the very smallest subnormals (u < 1e-322).
+    return np.where(series, y, special.betaincinv(alpha, beta, np.maximum(u, 1e-320)))
 
 
 # --- kernels: fill x (b, n) from u (b, n); cols are per-row (b, 1) constants -----------

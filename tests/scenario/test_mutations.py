@@ -14,6 +14,8 @@ from texts import TINY
 from simulator import ScenarioError, compile_scenario, load_scenario, plan
 
 BASE = yaml.safe_load(TINY)
+DEFAULT = yaml.safe_load((Path(__file__).resolve().parents[2] / "scenarios" / "veikart-22.1.yaml")
+                         .read_text(encoding="utf-8"))
 
 
 def _paths(node, prefix=()):
@@ -28,6 +30,7 @@ def _paths(node, prefix=()):
 
 
 ALL_PATHS = [p for p in _paths(BASE) if p]
+DEFAULT_PATHS = [p for p in _paths(DEFAULT) if p]
 REPLACEMENTS = st.one_of(
     st.none(), st.booleans(), st.integers(-10**6, 10**6),
     st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12),
@@ -48,12 +51,8 @@ def _dump(tree) -> Path:
     return Path(fh.name)
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(ops=st.lists(st.tuples(st.sampled_from(["delete", "replace", "rename", "scale"]),
-                              st.sampled_from(ALL_PATHS), REPLACEMENTS,
-                              st.floats(-3, 3, allow_nan=False)), min_size=1, max_size=4))
-def test_mutants_validate_or_raise_scenario_error(ops):
-    tree = copy.deepcopy(BASE)
+def _mutate(base, ops):
+    tree = copy.deepcopy(base)
     for op, path, value, factor in ops:
         try:
             parent = _get_parent(tree, path)
@@ -69,6 +68,10 @@ def test_mutants_validate_or_raise_scenario_error(ops):
             parent[key] = current[:-1] or "x"
         elif op == "scale" and isinstance(current, (int, float)) and not isinstance(current, bool):
             parent[key] = current * factor
+    return tree
+
+
+def _check(tree) -> None:
     path = _dump(tree)
     try:
         sc = load_scenario(path)
@@ -78,5 +81,22 @@ def test_mutants_validate_or_raise_scenario_error(ops):
     finally:
         path.unlink()
     # a mutant that validates must also compile and plan
-    compile_scenario(sc)
     plan(compile_scenario(sc))
+
+
+def _ops(paths):
+    return st.lists(st.tuples(st.sampled_from(["delete", "replace", "rename", "scale"]),
+                              st.sampled_from(paths), REPLACEMENTS,
+                              st.floats(-3, 3, allow_nan=False)), min_size=1, max_size=4)
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ops=_ops(ALL_PATHS))
+def test_mutants_validate_or_raise_scenario_error(ops):
+    _check(_mutate(BASE, ops))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ops=_ops(DEFAULT_PATHS))
+def test_mutants_of_the_default_scenario(ops):
+    _check(_mutate(DEFAULT, ops))

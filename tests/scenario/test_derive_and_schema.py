@@ -1,0 +1,37 @@
+"""What-if variants built in code, and the committed JSON Schema."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import ROOT
+
+from simulator import ScenarioError, load_scenario
+from simulator.api import scenario_hash
+from simulator.scenario import derive
+from simulator.scenario.schema import scenario_schema
+
+
+def test_derive_without_changes_is_the_same_scenario(tiny_file):
+    base = load_scenario(tiny_file)
+    same = derive(base, {})
+    assert same == base and scenario_hash(same) == scenario_hash(base)
+
+
+def test_derive_changes_by_id_and_validates(tiny_file):
+    base = load_scenario(tiny_file)
+    variant = derive(base, {"risks": [{"id": "vendor-integration", "probability": 0.1}],
+                            "remove": ["late-sfm-release"]})
+    assert [r.id for r in variant.risks] == ["vendor-integration"]
+    assert variant.risks[0].probability == 0.1
+    assert base.risks[0].probability == 0.6  # the base is untouched
+    with pytest.raises(ScenarioError, match=r"<derive> risks\[0\]\.probability: 7 is not within"):
+        derive(base, {"risks": [{"id": "vendor-integration", "probability": 7}]})
+    with pytest.raises(ValueError, match="unknown keys"):
+        derive(base, {"extends": "x.yaml"})
+
+
+def test_committed_schema_matches_the_models():
+    committed = json.loads((ROOT / "schema" / "scenario.schema.json").read_text())
+    assert committed == scenario_schema(), "run: veikart schema > schema/scenario.schema.json"
