@@ -77,16 +77,6 @@ def _lognormal_mu_sigma(p):
     return mu, (np.log(p[:, 1]) - mu) / _Z90
 
 
-def _summary_fixed(p):
-    v = p[:, 0]
-    return v, v, 0 * v, v, v
-
-
-def _summary_uniform(p):
-    a, b = p[:, 0], p[:, 1]
-    return (a + b) / 2, (a + b) / 2, (b - a) ** 2 / 12, a, b
-
-
 def _summary_triangular(p):
     a, c, b = p[:, 0], p[:, 1], p[:, 2]
     c0, b0 = c - a, b - a  # measured from min, so a large offset cannot cancel digits
@@ -130,8 +120,11 @@ def _summary_lognormal(p):
     return p[:, 0], np.exp(mu + s2 / 2), var, 0 * mu, 0 * mu + np.inf
 
 
-_SUMMARY = {FIXED: _summary_fixed, UNIFORM: _summary_uniform, TRIANGULAR: _summary_triangular,
-            PERT: _summary_pert, NORMAL: _summary_normal, LOGNORMAL: _summary_lognormal}
+_SUMMARY = {FIXED: lambda p: (p[:, 0], p[:, 0], 0 * p[:, 0], p[:, 0], p[:, 0]),
+            UNIFORM: lambda p: ((p[:, 0] + p[:, 1]) / 2, (p[:, 0] + p[:, 1]) / 2,
+                                (p[:, 1] - p[:, 0]) ** 2 / 12, p[:, 0], p[:, 1]),
+            TRIANGULAR: _summary_triangular, PERT: _summary_pert, NORMAL: _summary_normal,
+            LOGNORMAL: _summary_lognormal}
 
 
 # --- PERT lookup tables ---------------------------------------------------------------
@@ -140,11 +133,10 @@ _SUMMARY = {FIXED: _summary_fixed, UNIFORM: _summary_uniform, TRIANGULAR: _summa
 def _beta_hermite(alpha: float, beta: float) -> np.ndarray:
     """Cubic Hermite coefficients (4, N) of the Beta(alpha, beta) quantile in s = logit(u).
 
-    On node interval i the quantile is sum_k c[k, i] * f**k, f the fraction of the interval.
-    The grid doubles until the coarse half of it is within _TABLE_TOL at every midpoint
-    and the fine grid passes the Fritsch-Carlson monotonicity test; the fine grid (about
-    16 times more accurate) is returned, so no exact evaluation is wasted.
-    """
+    On node interval i the quantile is sum_k c[k, i] f**k, f the fraction of the interval.
+    The grid doubles until its coarse half is within _TABLE_TOL at every midpoint and the
+    fine grid passes the Fritsch-Carlson monotonicity test; the fine grid (~16x more
+    accurate) is returned, so no exact evaluation is wasted."""
     n = 128
     while True:
         s = np.linspace(-_S_MAX, _S_MAX, 2 * n + 1)
@@ -269,9 +261,8 @@ def _ppf_pert(cols, shared, u, x):
 
 
 def _prep_normal_right(p):
-    mean, sd = p[:, 0], p[:, 1]
     cut = special.ndtr(-_normal_z(p))  # exact even when tiny; <= 0.5, so cut + u(1-cut) <= 1
-    return (mean, sd, cut, 1.0 - cut), ()
+    return (p[:, 0], p[:, 1], cut, 1.0 - cut), ()
 
 
 def _ppf_normal_right(cols, shared, u, x):
@@ -282,14 +273,9 @@ def _ppf_normal_right(cols, shared, u, x):
     np.maximum(x, 0.0, out=x)  # rounding at u -> 0 can land a hair below the cut
 
 
-def _prep_normal_left(p):
-    mean, sd = p[:, 0], p[:, 1]
+def _ppf_normal_left(cols, shared, u, x):
     # Invert the survival function in log space: the kept mass Phi(mean/sd) underflows
     # below mean/sd ~ -38, its logarithm does not.
-    return (mean, -sd, special.log_ndtr(_normal_z(p))), ()
-
-
-def _ppf_normal_left(cols, shared, u, x):
     mean, neg_sd, log_mass = cols
     np.negative(u, out=x)
     np.log1p(x, out=x)
@@ -311,7 +297,8 @@ _KERNELS = {FIXED: (lambda p: ((p[:, 0],), ()), _ppf_fixed),
             TRIANGULAR: (_prep_triangular, _ppf_triangular),
             PERT: (_prep_pert, _ppf_pert),
             NORMAL: (_prep_normal_right, _ppf_normal_right),
-            _NORMAL_LEFT: (_prep_normal_left, _ppf_normal_left),
+            _NORMAL_LEFT: (lambda p: ((p[:, 0], -p[:, 1], special.log_ndtr(_normal_z(p))), ()),
+                           _ppf_normal_left),
             LOGNORMAL: (lambda p: (_lognormal_mu_sigma(p), ()), _ppf_lognormal)}
 
 
@@ -323,7 +310,6 @@ class _Group:
     rows: slice | np.ndarray  # a slice when the rows are contiguous: no gather or scatter
     cols: tuple[np.ndarray, ...]  # per-row constants, in the order of `rows`
     shared: tuple[np.ndarray, ...]
-    size: int
 
     def run(self, a: int, b: int, u: np.ndarray, out: np.ndarray) -> None:
         cols = tuple(c[a:b, None] for c in self.cols)
@@ -347,7 +333,7 @@ def _groups(codes: np.ndarray, params: np.ndarray) -> tuple[_Group, ...]:
             if rows[-1] - rows[0] + 1 == rows.size:
                 rows = slice(int(rows[0]), int(rows[-1]) + 1)
             cols = tuple(np.asarray(c, dtype=np.float64) for c in cols)
-            groups.append(_Group(ppf, rows, cols, shared, cols[0].size))
+            groups.append(_Group(ppf, rows, cols, shared))
     return tuple(groups)
 
 
@@ -370,8 +356,9 @@ class DistTable:
     -----
     Rows are grouped by family once, here; `ppf` then runs one vectorised kernel per
     group and block. PERT rows use a per-shape cubic Hermite table of the Beta quantile
-    on a grid uniform in logit(u), and exact inversion for u < 1e-6 or u > 1 - 1e-6:
-    the error is below 1e-6 * (max - min) everywhere.
+    on a grid uniform in logit(u) (shared through a cache), and exact inversion for
+    u < 1e-6 or u > 1 - 1e-6: the error is below 1e-6 * (max - min), typically 1e-8, for
+    every u >= 1e-280 (below that scipy's betaincinv itself loses digits for large shapes).
     """
 
     codes: np.ndarray
@@ -447,8 +434,9 @@ class DistTable:
         # u = 0 or 1 meets log(0) or x/0 on the way to the right -inf/inf: not an error.
         with np.errstate(divide="ignore", over="ignore"):
             for g in self._groups:
-                for a in range(0, g.size, step):
-                    g.run(a, min(a + step, g.size), u, out)
+                size = g.cols[0].size
+                for a in range(0, size, step):
+                    g.run(a, min(a + step, size), u, out)
         return out
 
     def planned(self) -> np.ndarray:
