@@ -87,18 +87,23 @@ def _risks(sc, acts, mitigated, to_time, end):
     drivers, gates, models = [], [], []
     for r in sc.risks:
         mit = r.mitigated if mitigated and r.mitigated is not None else None
-        pick = lambda key: getattr(mit, key, None) or getattr(r, key)  # noqa: E731
         targets = np.array(select(sc, r.applies_to, acts), dtype=np.int64)
         if r.funding is not None:
-            f = pick("funding")
+            f = _pick(r, mit, "funding")
             times, grant = _decisions(f, sc.scenario.start, end, to_time)
             gates.append(Gate(r.id, r.category, times, grant, targets))
             continue
         effect = "impact" if r.impact is not None else "delay"
         prob = mit.probability if mit is not None and mit.probability is not None else r.probability
         drivers.append(Driver(r.id, r.category, effect, float(prob), len(models), targets))
-        models.append(pick(effect))
+        models.append(_pick(r, mit, effect))
     return tuple(drivers), tuple(gates), models
+
+
+def _pick(risk: m.Risk, mit: m.Mitigated | None, key: str):
+    """The mitigated value of ``key`` where one is given and asked for, else the risk's own."""
+    value = getattr(mit, key, None) if mit is not None else None
+    return value if value is not None else getattr(risk, key)
 
 
 def _decisions(f: m.Funding, start: dt.date, end: dt.date, to_time):
