@@ -103,7 +103,6 @@ class Result:
     @cached_property
     def _wide(self) -> pd.DataFrame:
         net, sched = self.network, self.schedule
-        m = net.size
         elements = [*net.ids, *net.initiative_ids]
         ini_start = np.array([sched.start[mem].min(axis=0) for mem in net.initiative_members])
         ini_finish = np.array([sched.finish[mem].max(axis=0) for mem in net.initiative_members])

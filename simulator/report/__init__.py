@@ -1,33 +1,20 @@
 """The report layer: plots (one ``plot_*`` per file), ReportData, and the self-contained HTML report.
 
 Plots take a finished :class:`~simulator.analysis.result.Result` or a
-:class:`ReportData` and never run the simulation again. Names are imported on
-first use, so ``simulator.report.contract`` (used by every ``Result.to_dict``)
-does not pull in Matplotlib, seaborn and Jinja.
+:class:`ReportData` and never run the simulation again. Seaborn is imported
+only when a plot is drawn, so that ``simulator.report.contract`` (used by
+every ``Result.to_dict``) stays quick to import.
 """
 
-from __future__ import annotations
+from .data import DATA_DIR, ReportData, ReportDataError
+from .html import REPORT_NAME, render_html, write_report
+from .plot_criticality import plot_criticality
+from .plot_deadline import plot_prob_by_deadline
+from .plot_gantt import plot_gantt
+from .plot_histogram import plot_finish_histogram
+from .plot_scurves import plot_scurves
+from .plot_tornado import plot_tornado
 
-import importlib
-
-_WHERE = {
-    "DATA_DIR": "data", "ReportData": "data", "ReportDataError": "data",
-    "REPORT_NAME": "html", "render_html": "html", "write_report": "html",
-    "plot_criticality": "plot_criticality", "plot_prob_by_deadline": "plot_deadline",
-    "plot_gantt": "plot_gantt", "plot_finish_histogram": "plot_histogram",
-    "plot_scurves": "plot_scurves", "plot_tornado": "plot_tornado",
-}
-
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str):
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_WHERE])
+__all__ = ["DATA_DIR", "REPORT_NAME", "ReportData", "ReportDataError", "plot_criticality",
+           "plot_finish_histogram", "plot_gantt", "plot_prob_by_deadline", "plot_scurves",
+           "plot_tornado", "render_html", "write_report"]

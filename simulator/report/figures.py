@@ -24,11 +24,11 @@ _TEXT = {
     "nb": {
         "scurves": ("Når blir tiltakene ferdige?",
                     "Hver kurve viser andelen simuleringer der tiltaket er ferdig innen en gitt dato. "
-                    "Der kurven krysser 50 % (sirkel) er medianen, ved 80 % (firkant) er P80. "
+                    "Der kurven krysser 50 % (sirkel) er medianen, ved 80 % (firkant) er P80. "
                     "Den stiplede linjen er fristen {deadline}."),
         "deadline": ("Sannsynlighet for ferdig innen fristen",
                      "Søylen er sannsynligheten for at tiltaket er ferdig innen {deadline}; "
-                     "streken viser 95 % konfidensintervall for simuleringens usikkerhet."),
+                     "streken viser 95 % konfidensintervall for simuleringens usikkerhet."),
         "histogram": ("Fordeling av ferdigdato: {target}",
                       "Hvor ofte {target} blir ferdig i hver periode, over alle simuleringer. "
                       "Heltrukken rød linje er medianen (P50), prikket er P80."),
@@ -46,11 +46,11 @@ _TEXT = {
     "en": {
         "scurves": ("When do the initiatives finish?",
                     "Each curve shows the share of iterations in which the initiative has finished "
-                    "by a date. Where it crosses 50 % (circle) is the median, 80 % (square) is P80. "
+                    "by a date. Where it crosses 50% (circle) is the median, 80% (square) is P80. "
                     "The dashed line is the deadline {deadline}."),
         "deadline": ("Probability of finishing by the deadline",
                      "The bar is the probability that the initiative is finished by {deadline}; "
-                     "the whisker is the 95 % confidence interval of the simulation's sampling error."),
+                     "the whisker is the 95% confidence interval of the simulation's sampling error."),
         "histogram": ("Finish date distribution: {target}",
                       "How often {target} finishes in each period, over all iterations. "
                       "The solid red line is the median (P50), the dotted one P80."),

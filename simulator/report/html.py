@@ -103,11 +103,14 @@ def _median(data: ReportData, element: str):
     return data.to_dates(np.quantile(t, 0.5, method="inverted_cdf"))
 
 
-def _headline(data: ReportData, element: str, lang: str, period: str) -> str:
+def _headline(data: ReportData, element: str, lang: str, period: str) -> dict:
+    """The headline sentence, split after the name so the page can set the name in bold."""
     row = data.summary.loc[element]
-    return headline(data.name(element), float(row["prob_by_deadline"]),
-                    float(row["prob_by_deadline_lo"]), float(row["prob_by_deadline_hi"]),
+    name, prob = data.name(element), float(row["prob_by_deadline"])
+    text = headline(name, prob, float(row["prob_by_deadline_lo"]), float(row["prob_by_deadline_hi"]),
                     data.deadline, _median(data, element), lang, period)
+    level = "good" if prob >= 0.8 else "fair" if prob >= 0.5 else "poor"
+    return {"name": name, "rest": text[len(name):], "text": text, "level": level}
 
 
 def _row(data: ReportData, element: str, lang: str, period: str) -> dict:
@@ -121,7 +124,7 @@ def _row(data: ReportData, element: str, lang: str, period: str) -> dict:
     prob, lo, hi = (float(row[k]) for k in ("prob_by_deadline", "prob_by_deadline_lo",
                                             "prob_by_deadline_hi"))
     return {"id": element, "name": data.name(element), "cells": cells,
-            "prob": fmt_percent(prob, lang), "ci": f"{fmt_percent(lo, lang)}–{fmt_percent(hi, lang)}",
+            "prob": fmt_percent(prob, lang), "ci": f"{fmt_percent(lo, lang, 1)}–{fmt_percent(hi, lang, 1)}",
             "pm": fmt_points((hi - lo) / 2, lang),
             "planned": fmt_date(row.get("planned_finish_date"), lang),
             "within": fmt_percent(float(row.get("prob_within_horizon", 1.0)), lang)}

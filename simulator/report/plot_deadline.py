@@ -30,8 +30,8 @@ def plot_prob_by_deadline(result: c.Source, *, ids: Sequence[str] | None = None,
     Returns
     -------
     Axes
-        One bar per element in ``ax.containers[0]``, with the Wilson 95 %
-        interval as error bars.
+        One BarContainer with a bar per element; its ``errorbar`` holds the
+        Wilson 95 % intervals.
     """
     table = c.summary(result)
     ids = list(ids) if ids is not None else c.initiatives(result)

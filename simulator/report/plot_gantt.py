@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Sequence
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
 from . import _common as c
 from .text import label
@@ -102,6 +101,7 @@ def _num1(day: np.datetime64) -> float:
 
 
 def _colours(initiative: pd.Series) -> list:
+    import seaborn as sns  # here, not at the top: see simulator/report/__init__.py
     order = list(dict.fromkeys(initiative))
     palette = sns.color_palette("husl", max(len(order), 1))
     return [palette[order.index(i)] for i in initiative]

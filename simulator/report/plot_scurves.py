@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
-import seaborn as sns
 
 from . import _common as c
 from .text import fmt_percent, label
@@ -44,6 +43,7 @@ def plot_scurves(result: c.Source, *, ids: Sequence[str] | None = None, ax: "Axe
     ids = list(ids) if ids is not None else c.initiatives(result)
     ax = c.axes(ax, (10, 5.5))
     table = c.summary(result)
+    import seaborn as sns  # here, not at the top: see simulator/report/__init__.py
     colours = sns.color_palette("husl", max(len(ids), 1))
     for element, colour in zip(ids, colours):
         t = c.finish_times(result, element)

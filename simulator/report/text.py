@@ -103,12 +103,13 @@ def fmt_number(x: float, lang: str, digits: int = 1) -> str:
     return text
 
 
-def fmt_percent(p: float, lang: str) -> str:
-    """A probability as a percentage: whole numbers, one decimal near 0 % and 100 %."""
+def fmt_percent(p: float, lang: str, digits: int | None = None) -> str:
+    """A probability as a percentage; by default whole, with one decimal near 0 % and 100 %."""
     if not math.isfinite(p):
         return "–"
     value = 100 * p
-    digits = 1 if 0 < value < 1 or 99 < value < 100 else 0
+    if digits is None:
+        digits = 1 if 0 < value < 1 or 99 < value < 100 else 0
     number = fmt_number(value, lang, digits)
     return f"{number}\u00a0%" if lang == "nb" else f"{number}%"
 
