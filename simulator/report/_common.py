@@ -20,16 +20,16 @@ Source = Union["Result", ReportData]
 # ConciseDateFormatter formats (year, month, day, hour, minute, second) per language; nb
 # writes months as numbers so no English month name appears on a Norwegian axis.
 _DATE_FORMATS = {
-    "nb": dict(formats=["%Y", "%m.%Y", "%d.%m", "%H:%M", "%H:%M", "%S"],
-               zero_formats=["", "%Y", "%m.%Y", "%d.%m", "%H:%M", "%H:%M"],
-               offset_formats=["", "", "%Y", "%m.%Y", "%d.%m.%Y", "%d.%m.%Y"]),
-    "en": dict(formats=["%Y", "%b", "%d", "%H:%M", "%H:%M", "%S"],
-               zero_formats=["", "%Y", "%b", "%b-%d", "%H:%M", "%H:%M"],
-               offset_formats=["", "", "%Y", "%Y-%b", "%Y-%m-%d", "%Y-%m-%d"]),
+    "nb": {"formats": ["%Y", "%m.%Y", "%d.%m", "%H:%M", "%H:%M", "%S"],
+           "zero_formats": ["", "%Y", "%m.%Y", "%d.%m", "%H:%M", "%H:%M"],
+           "offset_formats": ["", "", "%Y", "%m.%Y", "%d.%m.%Y", "%d.%m.%Y"]},
+    "en": {"formats": ["%Y", "%b", "%d", "%H:%M", "%H:%M", "%S"],
+           "zero_formats": ["", "%Y", "%b", "%b-%d", "%H:%M", "%H:%M"],
+           "offset_formats": ["", "", "%Y", "%Y-%b", "%Y-%m-%d", "%Y-%m-%d"]},
 }
 
 
-def axes(ax: "Axes | None", figsize: tuple[float, float]) -> "Axes":
+def axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
     """``ax`` itself, or the Axes of a new figure (the only pyplot call the plots make)."""
     if ax is not None:
         return ax
@@ -45,7 +45,7 @@ def date_axis(axis, lang: str) -> None:
     axis.set_major_formatter(mdates.ConciseDateFormatter(locator, **_DATE_FORMATS[lang]))
 
 
-def style(ax: "Axes", grid: str = "x") -> None:
+def style(ax: Axes, grid: str = "x") -> None:
     """A light grid behind the data and no top or right frame."""
     ax.set_axisbelow(True)
     ax.grid(True, axis=grid, color="0.88", linewidth=0.8)
@@ -114,3 +114,30 @@ def shorten(text: str, width: int = 42) -> str:
     """Cut a long label with an ellipsis, and show any ``$`` as itself rather than as math."""
     text = text if len(text) <= width else text[: width - 1].rstrip() + "…"
     return text.replace("$", r"\$")
+
+
+#: Plots of finish dates end at this quantile of the finite draws: a handful of extreme
+#: iterations would otherwise squeeze the body of the distribution into a corner.
+TAIL_CUT = 0.995
+
+
+def date_range_end(result: Source, elements: list[str]) -> np.datetime64 | None:
+    """The last date worth showing for ``elements``: the largest of their TAIL_CUT quantiles."""
+    ends = []
+    for element in elements:
+        t = finish_times(result, element)
+        t = t[np.isfinite(t)]
+        if t.size:
+            ends.append(np.quantile(t, TAIL_CUT, method="inverted_cdf"))
+    if not ends:
+        return None
+    return to_dates(result, np.array([max(ends)]))[0]
+
+
+def cut_tail(ax: Axes, start: np.datetime64 | None, end: np.datetime64 | None) -> None:
+    """Limit a date x-axis to ``[start, end]`` plus a small margin."""
+    if end is None:
+        return
+    lo = mdates.date2num(start) if start is not None else ax.get_xlim()[0]
+    hi = mdates.date2num(end)
+    ax.set_xlim(lo - 0.02 * (hi - lo), hi + 0.03 * (hi - lo))

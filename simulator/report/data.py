@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -103,9 +104,9 @@ class ReportData:
     # --- build, save, load ----------------------------------------------------
 
     @classmethod
-    def from_result(cls, result: "Result", target: str | None = None, *,
+    def from_result(cls, result: Result, target: str | None = None, *,
                     ranking: pd.DataFrame | None = None,
-                    sensitivity: pd.DataFrame | None = None) -> "ReportData":
+                    sensitivity: pd.DataFrame | None = None) -> ReportData:
         """Collect a report's tables from a finished run.
 
         Parameters
@@ -169,7 +170,7 @@ class ReportData:
         return [*written, folder / "meta.json"]
 
     @classmethod
-    def load(cls, out: str | Path) -> "ReportData":
+    def load(cls, out: str | Path) -> ReportData:
         """Read what :meth:`save` wrote into ``out``.
 
         Raises
@@ -190,7 +191,7 @@ class ReportData:
                                       f"(checksum differs); rerun `veikart run FILE --out {out}`")
             try:
                 tables[table] = pd.read_parquet(path)
-            except Exception as exc:  # pyarrow raises several types for a damaged file
+            except Exception as exc:  # noqa: BLE001 -- pyarrow raises several types for a damaged file
                 raise ReportDataError(f"{path}: cannot be read ({exc})") from None
         meta = dict(head["meta"])
         try:
@@ -229,7 +230,7 @@ def _name(summary: pd.DataFrame, element: str) -> str:
     return value if isinstance(value, str) and value else element
 
 
-def drivers_table(result: "Result") -> pd.DataFrame:
+def drivers_table(result: Result) -> pd.DataFrame:
     """The scenario's risks as they were run: mitigated values in place when used.
 
     Returns

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from matplotlib.figure import Figure
 
@@ -23,46 +23,46 @@ DPI = 96
 _TEXT = {
     "nb": {
         "scurves": ("Når blir tiltakene ferdige?",
-                    "Hver kurve viser andelen simuleringer der tiltaket er ferdig innen en gitt dato. "
-                    "Der kurven krysser 50 % (sirkel) er medianen, ved 80 % (firkant) er P80. "
-                    "Den stiplede linjen er fristen {deadline}."),
+                    ("Hver kurve viser andelen simuleringer der tiltaket er ferdig innen en gitt dato. "
+                     "Der kurven krysser 50 % (sirkel) er medianen, ved 80 % (firkant) er P80. "
+                     "Den stiplede linjen er fristen {deadline}.")),
         "deadline": ("Sannsynlighet for ferdig innen fristen",
-                     "Søylen er sannsynligheten for at tiltaket er ferdig innen {deadline}; "
-                     "streken viser 95 % konfidensintervall for simuleringens usikkerhet."),
+                     ("Søylen er sannsynligheten for at tiltaket er ferdig innen {deadline}; "
+                      "streken viser 95 % konfidensintervall for simuleringens usikkerhet.")),
         "histogram": ("Fordeling av ferdigdato: {target}",
-                      "Hvor ofte {target} blir ferdig i hver periode, over alle simuleringer. "
-                      "Heltrukken rød linje er medianen (P50), prikket er P80."),
+                      ("Hvor ofte {target} blir ferdig i hver periode, over alle simuleringer. "
+                       "Heltrukken rød linje er medianen (P50), prikket er P80.")),
         "gantt": ("Fasene: planlagt og simulert ferdigdato",
-                  "Søylen spenner fra P10 til P90 av fasens ferdigdato, den svarte streken er "
-                  "medianen og ruten er planen med mest sannsynlige varigheter og uten at noen "
-                  "risiko inntreffer."),
+                  ("Søylen spenner fra P10 til P90 av fasens ferdigdato, den svarte streken er "
+                   "medianen og ruten er planen med mest sannsynlige varigheter og uten at noen "
+                   "risiko inntreffer.")),
         "tornado": ("Risikoene som flytter {target} mest",
-                    "Hvor mye tidligere P80 for {target} ville vært om risikoen ble fjernet "
-                    "(samme tilfeldige tall, bare denne risikoen slått av). Prikken er det samme for P50."),
+                    ("Hvor mye tidligere P80 for {target} ville vært om risikoen ble fjernet "
+                     "(samme tilfeldige tall, bare denne risikoen slått av). Prikken er det samme for P50.")),
         "criticality": ("Fasene som oftest styrer {target}",
-                        "Kritikalitet er andelen simuleringer der fasen ligger på den styrende "
-                        "veien til {target}. SSI veier dette med hvor mye fasens varighet varierer."),
+                        ("Kritikalitet er andelen simuleringer der fasen ligger på den styrende "
+                         "veien til {target}. SSI veier dette med hvor mye fasens varighet varierer.")),
     },
     "en": {
         "scurves": ("When do the initiatives finish?",
-                    "Each curve shows the share of iterations in which the initiative has finished "
-                    "by a date. Where it crosses 50% (circle) is the median, 80% (square) is P80. "
-                    "The dashed line is the deadline {deadline}."),
+                    ("Each curve shows the share of iterations in which the initiative has finished "
+                     "by a date. Where it crosses 50% (circle) is the median, 80% (square) is P80. "
+                     "The dashed line is the deadline {deadline}.")),
         "deadline": ("Probability of finishing by the deadline",
-                     "The bar is the probability that the initiative is finished by {deadline}; "
-                     "the whisker is the 95% confidence interval of the simulation's sampling error."),
+                     ("The bar is the probability that the initiative is finished by {deadline}; "
+                      "the whisker is the 95% confidence interval of the simulation's sampling error.")),
         "histogram": ("Finish date distribution: {target}",
-                      "How often {target} finishes in each period, over all iterations. "
-                      "The solid red line is the median (P50), the dotted one P80."),
+                      ("How often {target} finishes in each period, over all iterations. "
+                       "The solid red line is the median (P50), the dotted one P80.")),
         "gantt": ("The phases: planned and simulated finish",
-                  "The bar spans P10 to P90 of the phase's finish date, the black tick is the "
-                  "median and the diamond is the plan with most-likely durations and no risk firing."),
+                  ("The bar spans P10 to P90 of the phase's finish date, the black tick is the "
+                   "median and the diamond is the plan with most-likely durations and no risk firing.")),
         "tornado": ("The risks that move {target} most",
-                    "How much earlier the P80 of {target} would be without the risk (the same random "
-                    "numbers, only this risk switched off). The dot is the same for P50."),
+                    ("How much earlier the P80 of {target} would be without the risk (the same random "
+                     "numbers, only this risk switched off). The dot is the same for P50.")),
         "criticality": ("The phases that most often drive {target}",
-                        "Criticality is the share of iterations in which the phase is on the path "
-                        "that drives {target}. SSI weighs this by how much the phase's duration varies."),
+                        ("Criticality is the share of iterations in which the phase is on the path "
+                         "that drives {target}. SSI weighs this by how much the phase's duration varies.")),
     },
 }
 

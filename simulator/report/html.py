@@ -12,8 +12,20 @@ import pandas as pd
 
 from .data import ReportData
 from .figures import pictures
-from .text import (PERIODS, category, check_lang, distribution, fmt_date, fmt_number, fmt_percent,
-                   fmt_points, headline, label, risk_kind, selector)
+from .text import (
+    PERIODS,
+    category,
+    check_lang,
+    distribution,
+    fmt_date,
+    fmt_number,
+    fmt_percent,
+    fmt_points,
+    headline,
+    label,
+    risk_kind,
+    selector,
+)
 
 #: Where ``veikart run --out DIR`` puts the report.
 REPORT_NAME = "report.html"

@@ -29,8 +29,8 @@ def sensitivity_of(result: c.Source, target: str | None = None) -> pd.DataFrame:
 
 
 def plot_criticality(result: c.Source, *, target: str | None = None, top: int = 15,
-                     sort_by: str = "criticality", ax: "Axes | None" = None,
-                     lang: str = "nb", sensitivity: pd.DataFrame | None = None) -> "Axes":
+                     sort_by: str = "criticality", ax: Axes | None = None,
+                     lang: str = "nb", sensitivity: pd.DataFrame | None = None) -> Axes:
     """Draw paired bars of criticality and SSI for the ``top`` phases.
 
     Criticality is the share of iterations in which an activity is on the

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def plot_prob_by_deadline(result: c.Source, *, ids: Sequence[str] | None = None,
-                          ax: "Axes | None" = None, lang: str = "nb", sort: bool = True) -> "Axes":
+                          ax: Axes | None = None, lang: str = "nb", sort: bool = True) -> Axes:
     """Draw a horizontal bar per initiative: its probability of finishing by the deadline.
 
     Parameters
@@ -45,7 +46,7 @@ def plot_prob_by_deadline(result: c.Source, *, ids: Sequence[str] | None = None,
                              rows["prob_by_deadline_hi"].to_numpy(dtype=float) - p]), 0, None)
     y = np.arange(len(rows))
     ax.barh(y, p, xerr=err, height=0.65, color="#4C72B0", alpha=0.85,
-            error_kw=dict(ecolor="0.15", capsize=2.5, elinewidth=1))
+            error_kw={"ecolor": "0.15", "capsize": 2.5, "elinewidth": 1})
     for k, value in enumerate(p):
         ax.text(min(value + err[1, k], 1) + 0.01, y[k], fmt_percent(value, lang), va="center",
                 fontsize="x-small")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -18,7 +19,7 @@ _NEEDED = ("finish_date_p10", "finish_date_p50", "finish_date_p90", "planned_fin
 
 
 def plot_gantt(result: c.Source, *, initiatives: Sequence[str] | None = None,
-               ax: "Axes | None" = None, lang: str = "nb") -> "Axes":
+               ax: Axes | None = None, lang: str = "nb") -> Axes:
     """Draw one row per phase: P10–P90 of its finish as a bar, P50 as a tick, the plan as a diamond.
 
     A window reaching past the horizon is drawn to the right edge, hatched,
@@ -41,50 +42,63 @@ def plot_gantt(result: c.Source, *, initiatives: Sequence[str] | None = None,
         and planned finishes (``gid="planned"``).
     """
     table = c.summary(result)
-    missing = [col for col in _NEEDED if col not in table.columns]
-    if missing:
-        raise ValueError(f"plot_gantt needs the percentiles 10, 50 and 90; missing {missing}")
-    phases = table[table["element"] == "phase"]
-    if initiatives is not None:
-        unknown = sorted(set(initiatives) - set(phases["initiative"]))
-        if unknown:
-            raise KeyError(f"no phases of initiative(s) {unknown}")
-        phases = phases[phases["initiative"].isin(list(initiatives))]
+    phases = _phases(table, initiatives)
     ax = c.axes(ax, (10, 1 + 0.26 * len(phases)))
     num = {col: _num(phases[col]) for col in _NEEDED}
-    finite = np.concatenate([v[np.isfinite(v)] for v in num.values()] + [[_num1(c.deadline(result))]])
-    right = finite.max() + 0.04 * (finite.max() - finite.min() + 1)
-    lo, hi = num["finish_date_p10"], num["finish_date_p90"]
-    open_end = np.isfinite(lo) & ~np.isfinite(hi)
-    left = np.where(np.isfinite(lo), lo, right)
-    width = np.where(np.isfinite(hi), hi, right) - left
     y = np.arange(len(phases))
-    colours = _colours(phases["initiative"])
-    bars = ax.barh(y, width, left=left, height=0.6, color=colours, alpha=0.75,
-                   label=label(lang, "p10_p90"))
-    for bar, late in zip(bars, open_end):
-        if late:
-            bar.set_hatch("///")
-            ax.annotate("", xy=(right, bar.get_y() + 0.3), xytext=(right - 0.01 * (right - finite.min()),
-                        bar.get_y() + 0.3), arrowprops=dict(arrowstyle="->", color="0.2"))
-    for k in np.flatnonzero(~np.isfinite(lo)):
-        ax.text(right, y[k], label(lang, "after_horizon"), ha="right", va="center", fontsize="x-small")
-    ok = np.isfinite(num["finish_date_p50"])
-    ax.plot(num["finish_date_p50"][ok], y[ok], linestyle="none", marker="|", markersize=11,
-            markeredgewidth=2, color="0.1", label=label(lang, "median"), gid="p50")
-    ok = np.isfinite(num["planned_finish_date"])
-    ax.plot(num["planned_finish_date"][ok], y[ok], linestyle="none", marker="D", markersize=4.5,
-            color="white", markeredgecolor="0.1", label=label(lang, "planned"), gid="planned")
+    right = _windows(ax, num, y, _colours(phases["initiative"]), _num1(c.deadline(result)), lang)
+    for col, gid, style in (("finish_date_p50", "p50", _P50), ("planned_finish_date", "planned", _PLAN)):
+        ok = np.isfinite(num[col])
+        ax.plot(num[col][ok], y[ok], linestyle="none", gid=gid,
+                label=label(lang, "median" if gid == "p50" else "planned"), **style)
     ax.axvline(_num1(c.deadline(result)), color="0.15", linestyle="--", linewidth=1.1,
                label=label(lang, "deadline"), gid="deadline")
     ax.set_yticks(y, [c.shorten(c.display_name(table, i), 48) for i in phases.index], fontsize="x-small")
     ax.set_ylim(len(phases) - 0.4, -0.6)  # first phase on top
-    ax.set_xlim(right=right)
+    ax.set_xlim(right=right)  # last: every artist has widened the left limit by now
     ax.set_xlabel(label(lang, "finish_date"))
     c.date_axis(ax.xaxis, lang)
     c.style(ax, grid="x")
     ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=4, fontsize="small", frameon=False)
     return ax
+
+
+_P50 = {"marker": "|", "markersize": 11, "markeredgewidth": 2, "color": "0.1"}
+_PLAN = {"marker": "D", "markersize": 4.5, "color": "white", "markeredgecolor": "0.1"}
+
+
+def _phases(table: pd.DataFrame, initiatives: Sequence[str] | None) -> pd.DataFrame:
+    """The phase rows to draw, checked for the columns the chart needs."""
+    missing = [col for col in _NEEDED if col not in table.columns]
+    if missing:
+        raise ValueError(f"plot_gantt needs the percentiles 10, 50 and 90; missing {missing}")
+    phases = table[table["element"] == "phase"]
+    if initiatives is None:
+        return phases
+    unknown = sorted(set(initiatives) - set(phases["initiative"]))
+    if unknown:
+        raise KeyError(f"no phases of initiative(s) {unknown}")
+    return phases[phases["initiative"].isin(list(initiatives))]
+
+
+def _windows(ax: Axes, num: dict, y: np.ndarray, colours: list, deadline: float, lang: str) -> float:
+    """Draw the P10–P90 bars and return the right edge; a window open past the horizon runs to it."""
+    finite = np.concatenate([v[np.isfinite(v)] for v in num.values()] + [[deadline]])
+    right = finite.max() + 0.04 * (finite.max() - finite.min() + 1)
+    lo, hi = num["finish_date_p10"], num["finish_date_p90"]
+    left = np.where(np.isfinite(lo), lo, right)
+    bars = ax.barh(y, np.where(np.isfinite(hi), hi, right) - left, left=left, height=0.6,
+                   color=colours, alpha=0.75, label=label(lang, "p10_p90"))
+    step = 0.01 * (right - finite.min())
+    for bar, late in zip(bars, np.isfinite(lo) & ~np.isfinite(hi)):
+        if late:
+            bar.set_hatch("///")
+            mid = bar.get_y() + bar.get_height() / 2
+            ax.annotate("", xy=(right, mid), xytext=(right - step, mid),
+                        arrowprops={"arrowstyle": "->", "color": "0.2"})
+    for k in np.flatnonzero(~np.isfinite(lo)):
+        ax.text(right, y[k], label(lang, "after_horizon"), ha="right", va="center", fontsize="x-small")
+    return right
 
 
 def _num(dates: pd.Series) -> np.ndarray:

@@ -14,13 +14,15 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 
-def plot_finish_histogram(result: c.Source, *, target: str | None = None, ax: "Axes | None" = None,
+def plot_finish_histogram(result: c.Source, *, target: str | None = None, ax: Axes | None = None,
                           lang: str = "nb", bins: int | str = "auto",
-                          percentiles: tuple[float, ...] = (50, 80)) -> "Axes":
+                          percentiles: tuple[float, ...] = (50, 80)) -> Axes:
     """Draw the distribution of a milestone's, phase's or initiative's finish date.
 
     Finishes after the horizon are not drawn; their share is written in the
-    top right corner instead.
+    top right corner instead. The bins span the draws up to their 99.5th
+    percentile, so that a few extreme iterations do not flatten the rest; the
+    share beyond is written in the corner too.
 
     Parameters
     ----------
@@ -49,8 +51,10 @@ def plot_finish_histogram(result: c.Source, *, target: str | None = None, ax: "A
     if finite.size:
         # day numbers, not the day-rounded dates, so bins hold the exact draws
         x = mdates.date2num(np.datetime64(_start(result), "D")) + finite * c.unit_days(result)
-        ax.hist(x, bins=np.histogram_bin_edges(x, bins=bins), color="#4C72B0", alpha=0.85,
-                edgecolor="white", linewidth=0.4)
+        cut = np.quantile(x, c.TAIL_CUT, method="inverted_cdf")
+        edges = np.histogram_bin_edges(x[x <= cut], bins=bins)
+        ax.hist(x, bins=edges, color="#4C72B0", alpha=0.85, edgecolor="white", linewidth=0.4)
+        beyond = (x > edges[-1]).mean() * finite.size / t.size
     # everything on this axis is in Matplotlib day numbers
     ax.axvline(mdates.date2num(c.deadline(result)), color="0.15", linestyle="--", linewidth=1.2,
                label=label(lang, "deadline"), gid="deadline")
@@ -60,9 +64,12 @@ def plot_finish_histogram(result: c.Source, *, target: str | None = None, ax: "A
             ax.axvline(mdates.date2num(c.to_dates(result, np.array([q]))[0]), color="#C44E52", linewidth=1,
                        linestyle=":" if p != 50 else "-", label=f"P{p:g}", gid=f"p{p:g}")
     late = 1 - finite.size / t.size if t.size else 0.0
-    if late > 0:
-        ax.text(0.99, 0.97, label(lang, "not_reached", share=fmt_percent(late, lang)),
-                transform=ax.transAxes, ha="right", va="top", fontsize="small")
+    notes = [label(lang, "not_reached", share=fmt_percent(late, lang))] if late > 0 else []
+    if finite.size and beyond > 0:
+        notes.append(label(lang, "beyond_axis", share=fmt_percent(beyond, lang)))
+    if notes:
+        ax.text(0.99, 0.97, "\n".join(notes), transform=ax.transAxes, ha="right", va="top",
+                fontsize="small")
     ax.set_title(c.shorten(c.display_name(c.summary(result), target), 70), fontsize="medium")
     ax.set_xlabel(label(lang, "finish_date"))
     ax.set_ylabel(label(lang, "iterations"))

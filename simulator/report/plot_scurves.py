@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -13,13 +14,15 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 
-def plot_scurves(result: c.Source, *, ids: Sequence[str] | None = None, ax: "Axes | None" = None,
-                 lang: str = "nb", markers: bool = True, legend: bool = True) -> "Axes":
+def plot_scurves(result: c.Source, *, ids: Sequence[str] | None = None, ax: Axes | None = None,
+                 lang: str = "nb", markers: bool = True, legend: bool = True) -> Axes:
     """Draw the empirical CDF of the finish date of each initiative.
 
     Iterations that never finish within the horizon are left out of the
     curve but kept in its denominator, so such a curve stops below 1 and the
-    legend says how much is after the horizon.
+    legend says how much is after the horizon. The date axis ends at the
+    largest 99.5th percentile of the curves, so that a few extreme iterations
+    do not squeeze the rest.
 
     Parameters
     ----------
@@ -63,6 +66,9 @@ def plot_scurves(result: c.Source, *, ids: Sequence[str] | None = None, ax: "Axe
     ax.axvline(c.deadline(result), color="0.15", linestyle="--", linewidth=1.2,
                label=label(lang, "deadline"), gid="deadline")
     ax.set_ylim(0, 1.02)
+    first = [c.to_dates(result, np.array([np.nanmin(np.where(np.isfinite(t), t, np.nan))]))[0]
+             for t in (c.finish_times(result, e) for e in ids) if np.isfinite(t).any()]
+    c.cut_tail(ax, min(first) if first else None, c.date_range_end(result, ids))
     ax.yaxis.set_major_formatter(lambda y, _: fmt_percent(y, lang))
     ax.set_xlabel(label(lang, "finish_date"))
     ax.set_ylabel(label(lang, "share_finished"))
@@ -74,7 +80,7 @@ def plot_scurves(result: c.Source, *, ids: Sequence[str] | None = None, ax: "Axe
     return ax
 
 
-def _mark(ax: "Axes", dates: np.ndarray, n: int, colour) -> None:
+def _mark(ax: Axes, dates: np.ndarray, n: int, colour) -> None:
     """P50 and P80 dots on a curve, when they fall within the horizon."""
     for q, gid, marker in ((0.5, "p50", "o"), (0.8, "p80", "s")):
         k = int(np.ceil(q * n)) - 1  # the first sorted finish at which the ECDF reaches q

@@ -36,8 +36,8 @@ def gain_days(ranking: pd.DataFrame, column: str, unit_days: float) -> np.ndarra
 
 
 def plot_tornado(result: c.Source, *, target: str | None = None, top: int = 10,
-                 units: str = "months", ax: "Axes | None" = None, lang: str = "nb",
-                 ranking: pd.DataFrame | None = None) -> "Axes":
+                 units: str = "months", ax: Axes | None = None, lang: str = "nb",
+                 ranking: pd.DataFrame | None = None) -> Axes:
     """Draw the risks with the largest exclusion gain in P80, largest on top.
 
     The gain of a risk is how much earlier the target's P80 is when that risk
@@ -72,8 +72,9 @@ def plot_tornado(result: c.Source, *, target: str | None = None, top: int = 10,
     p80 = gain_days(rows, "p80_gain", c.unit_days(result)) / scale
     p50 = gain_days(rows, "p50_gain", c.unit_days(result)) / scale if "p50_gain" in rows else None
     ax = c.axes(ax, (8, 1 + 0.38 * max(len(rows), 1)))
-    finite = p80[np.isfinite(p80)]
-    edge = max(np.abs(finite).max(initial=0) * 1.15, 1e-9)
+    # an infinite gain (after the horizon with the risk, within it without) is drawn to the edge
+    shown = np.concatenate([p80, p50 if p50 is not None else []])
+    edge = 1.15 * np.abs(shown[np.isfinite(shown)]).max(initial=0) or 1.0
     width = np.where(np.isfinite(p80), p80, np.sign(np.nan_to_num(p80)) * edge)
     y = np.arange(len(rows))
     colours = ["#C44E52" if w >= 0 else "#55A868" for w in width]
@@ -90,7 +91,7 @@ def plot_tornado(result: c.Source, *, target: str | None = None, top: int = 10,
         ax.plot(p50[ok], y[ok], linestyle="none", marker="o", markersize=4, color="0.15",
                 label="P50", gid="p50")
     ax.axvline(0, color="0.3", linewidth=0.8)
-    names = rows["name"] if "name" in rows else rows.index
+    names = rows.get("name", rows.index)
     ax.set_yticks(y, [c.shorten(str(n), 44) for n in names], fontsize="small")
     ax.set_ylim(len(rows) - 0.4, -0.6)
     ax.xaxis.set_major_formatter(lambda x, _: fmt_number(x, lang, 1))

@@ -28,6 +28,7 @@ LABELS: dict[str, dict[str, str]] = {
         "months": "måneder",
         "days": "dager",
         "not_reached": "{share} etter horisonten",
+        "beyond_axis": "{share} senere enn aksen viser",
     },
     "en": {
         "after_horizon": "after the horizon",
@@ -47,6 +48,7 @@ LABELS: dict[str, dict[str, str]] = {
         "months": "months",
         "days": "days",
         "not_reached": "{share} after the horizon",
+        "beyond_axis": "{share} later than the axis shows",
     },
 }
 

@@ -1,0 +1,123 @@
+"""ReportData: built from a Result, saved without pickle, loaded back equal, bad folders refused."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulator import load_scenario, simulate
+from simulator.report.data import DATA_DIR, TABLES, ReportData, ReportDataError
+
+
+def test_tables_hold_what_the_report_needs(tiny_result, tiny_data):
+    net = tiny_result.network
+    assert tiny_data.meta["target"] == "done" and tiny_data.meta["seed"] == tiny_result.seed
+    assert list(tiny_data.samples.columns) == ["sfm", "pll", "done"]
+    assert len(tiny_data.samples) == tiny_result.iterations
+    np.testing.assert_allclose(tiny_data.samples["pll"], tiny_result.finish("pll"), rtol=1e-6)
+    assert set(tiny_data.summary.index) == {*net.ids, *net.initiative_ids}
+    assert list(tiny_data.risks.index) == ["vendor-integration", "late-sfm-release"] or \
+        list(tiny_data.risks.index) == ["late-sfm-release", "vendor-integration"]
+    assert tiny_data.risks["p80_gain"].is_monotonic_decreasing
+    assert {"criticality", "ssi"} <= set(tiny_data.sensitivity.columns)
+    assert list(tiny_data.drivers["kind"]) == ["impact", "delay"]
+
+
+def test_another_target(tiny_result):
+    data = ReportData.from_result(tiny_result, "sfm")
+    assert data.meta["target"] == "sfm" and data.meta["target_name"] == "Sentral forskrivingsmodul"
+    a_phase = ReportData.from_result(tiny_result, "pll-utproving")
+    assert "pll-utproving" in a_phase.samples.columns
+
+
+def test_to_dates_matches_the_network(tiny_result, tiny_data):
+    t = np.array([0.0, 0.5, 1.0, 11.999, 12.0, 40.25, np.inf])
+    np.testing.assert_array_equal(tiny_data.to_dates(t), tiny_result.network.to_dates(t, finish=True))
+    np.testing.assert_array_equal(tiny_data.to_dates(t, finish=False), tiny_result.network.to_dates(t))
+
+
+def test_is_frozen(tiny_data):
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        tiny_data.meta = {}
+    with pytest.raises(TypeError):
+        tiny_data.meta["seed"] = 1
+
+
+def test_save_and_load_round_trip(tiny_data, tmp_path):
+    written = tiny_data.save(tmp_path)
+    assert sorted(p.name for p in written) == sorted([*(f"{t}.parquet" for t in TABLES), "meta.json"])
+    assert not list((tmp_path / DATA_DIR).glob("*.tmp"))
+    back = ReportData.load(tmp_path)
+    assert dict(back.meta) == dict(tiny_data.meta)
+    for table in TABLES:
+        pd.testing.assert_frame_equal(getattr(back, table), getattr(tiny_data, table),
+                                      check_index_type=False, check_dtype=False)
+    assert back.samples.dtypes.eq(np.float32).all()
+
+
+def test_infinite_finishes_survive(late_data, tmp_path):
+    late_data.save(tmp_path)
+    back = ReportData.load(tmp_path)
+    assert np.isinf(back.samples["b"]).any()
+    assert back.summary["finish_date_p90"].isna().any()
+
+
+def _saved(tiny_data, tmp_path):
+    tiny_data.save(tmp_path)
+    return tmp_path / DATA_DIR
+
+
+def _append(path, data: bytes) -> None:
+    with path.open("ab") as f:
+        f.write(data)
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda d: (d / "meta.json").unlink(), "meta.json: missing"),
+    (lambda d: (d / "meta.json").write_text("{not json", encoding="utf-8"), "not valid JSON"),
+    (lambda d: (d / "meta.json").write_text('{"format": 99, "meta": {}, "files": {}}'), "format 99"),
+    (lambda d: (d / "meta.json").write_text('[1, 2]'), "format None"),
+    (lambda d: (d / "risks.parquet").unlink(), "risks.parquet: missing"),
+    (lambda d: (d / "samples.parquet").write_bytes(b"PAR1 truncated"), "checksum differs"),
+    (lambda d: _append(d / "summary.parquet", b"\0"), "checksum differs"),
+])
+def test_damaged_folder_is_refused(tiny_data, tmp_path, damage, message):
+    damage(_saved(tiny_data, tmp_path))
+    with pytest.raises(ReportDataError, match=message):
+        ReportData.load(tmp_path)
+
+
+def test_unreadable_table_with_matching_checksum(tiny_data, tmp_path):
+    folder = _saved(tiny_data, tmp_path)
+    (folder / "drivers.parquet").write_bytes(b"not parquet")
+    head = json.loads((folder / "meta.json").read_text())
+    import hashlib
+    head["files"]["drivers.parquet"] = hashlib.sha256(b"not parquet").hexdigest()
+    (folder / "meta.json").write_text(json.dumps(head))
+    with pytest.raises(ReportDataError, match="cannot be read"):
+        ReportData.load(tmp_path)
+
+
+def test_missing_folder(tmp_path):
+    with pytest.raises(ReportDataError, match="no report data here"):
+        ReportData.load(tmp_path / "nowhere")
+
+
+def test_drivers_as_run_with_mitigation():
+    from conftest import SCENARIOS
+    sc = load_scenario(SCENARIOS / "veikart-22.1.yaml")
+    plain = ReportData.from_result(simulate(sc, 200, seed=1), ranking=pd.DataFrame(),
+                                   sensitivity=pd.DataFrame())
+    mitigated = ReportData.from_result(simulate(sc, 200, seed=1, mitigated=True),
+                                       ranking=pd.DataFrame(), sensitivity=pd.DataFrame())
+    p, m = (d.drivers.set_index("id") for d in (plain, mitigated))
+    assert p.at["epj-integrasjon", "probability"] == 0.5 and not p["mitigated"].any()
+    assert m.at["epj-integrasjon", "probability"] == 0.3 and m.at["epj-integrasjon", "mitigated"]
+    assert json.loads(m.at["steg2-finansiering", "distribution"])["grant_probability"] == 0.9
+    assert np.isnan(m.at["steg2-finansiering", "probability"])
+    assert not m.at["lokal-infrastruktur", "mitigated"]  # it has no mitigated values
+    assert mitigated.meta["mitigated"] and not plain.meta["mitigated"]
