@@ -93,7 +93,7 @@ def schedule(net: Network, durations: np.ndarray, gate_times: np.ndarray,
     elif out.durations is not durations:
         out.durations[...] = durations
     start, finish, driver = out.start, out.finish, out.driver
-    c = np.empty(n)
+    buf = c = np.empty(n)
     mask = np.empty(n, dtype=bool)
     idx, types, lags = net.pred_idx, net.pred_type, net.pred_lag
     for i in net.order:
@@ -103,13 +103,19 @@ def schedule(net: Network, durations: np.ndarray, gate_times: np.ndarray,
         for g in gates_of[i]:
             np.maximum(s, gate_times[g], out=s)
         for pos in range(net.pred_ptr[i], net.pred_ptr[i + 1]):
-            p, t = idx[pos], types[pos]
-            np.add(finish[p] if t in (0, 2) else start[p], lags[pos], out=c)
-            if t >= 2:  # FF, SF: the finish must not be earlier than c
+            p, t, lag = idx[pos], types[pos], lags[pos]
+            ref = finish[p] if t in (0, 2) else start[p]
+            if t >= 2:  # FF, SF: the finish must not be earlier than ref + lag
+                np.add(ref, lag, out=c)
                 c[:] = cal.start_for_finish(c, d) if cal else c - d
+            elif lag:
+                np.add(ref, lag, out=c)
+            else:
+                c = ref  # the common FS/SS link without lag needs no copy
             np.greater_equal(c, s, out=mask)
-            np.copyto(s, c, where=mask)
+            np.maximum(s, c, out=s)
             np.copyto(drv, p, where=mask)
+            c = buf
         if cal is not None:
             s[:] = cal.push(s)
             finish[i] = cal.finish(s, d)

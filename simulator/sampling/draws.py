@@ -62,9 +62,13 @@ class Draws:
                 if drv.effect != effect or k in off or drv.targets.size == 0:
                     continue
                 if effect == "impact":
-                    d[drv.targets] *= np.where(self.fired[k], self.factor[k], 1.0)
+                    change = np.where(self.fired[k], self.factor[k], 1.0)
+                    for row in drv.targets:  # row by row: no (targets, n) temporaries
+                        np.multiply(d[row], change, out=d[row])
                 else:
-                    d[drv.targets] += np.where(self.fired[k], self.factor[k], 0.0)
+                    change = np.where(self.fired[k], self.factor[k], 0.0)
+                    for row in drv.targets:
+                        np.add(d[row], change, out=d[row])
         return d
 
     @staticmethod
