@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from collections import Counter
@@ -95,7 +96,7 @@ def run_command(args) -> int:
     """Carry out ``veikart run``; return the exit code."""
     from .output import dumps, write_outputs
     sc = load_scenario(args.file)
-    target = getattr(args, "target", None)
+    target = args.target
     problem = _unknown_target(sc, target, args.file)
     if problem:
         print(problem, file=sys.stderr)
@@ -107,25 +108,67 @@ def run_command(args) -> int:
                           progress=bar.update)
     elapsed = time.perf_counter() - started
     payload = result.to_dict()
-    data = None if args.json and not args.out else _report_data(result, target)
+    ranking = None
     if args.out:
+        data = _report_data(result, target)
+        ranking = data.risks
         written = write_outputs(result, args.out, scenario_file=args.file,
                                 save_iterations=args.save_iterations)
-        written += _write_report(data, args.out, getattr(args, "lang", "nb"),
-                                 getattr(args, "no_report", False))
+        written += _write_report(data, args.out, args.lang, args.no_report)
         print(f"wrote {', '.join(str(p) for p in written)}", file=sys.stderr)
     if args.json:
         print(dumps(payload))
         return 0
+    if ranking is None:
+        from .analysis.sensitivity import risk_ranking
+        ranking = risk_ranking(result, target)
     print(f"{result.network.name} (version {result.network.version}): {result.iterations:,} "
           f"iterations, seed {result.seed}, sampling {result.sampling}"
           f"{', mitigated' if result.mitigated else ''} ({elapsed:.2f} s)")
     print()
     print(summary_table(result))
-    from .report.console import top_risks_text
     print()
-    print(top_risks_text(data.risks, data.meta["target"]))
+    print(top_risks_text(ranking, target or result.target))
     return 0
+
+
+_MONTH_DAYS = 365.25 / 12
+
+
+def _gain(days: float) -> str:
+    if math.isnan(days):
+        return "n/a (after the horizon either way)"
+    if math.isinf(days):
+        return "from after the horizon to within it" if days > 0 else "n/a"
+    return f"{days / _MONTH_DAYS:+.1f} months ({days:+.0f} days)"
+
+
+def top_risks_text(ranking: pd.DataFrame, target: str, n: int = 3) -> str:
+    """The ``n`` risks with the largest exclusion gain in the target's P80, as text lines.
+
+    Parameters
+    ----------
+    ranking : DataFrame
+        From :func:`simulator.analysis.sensitivity.risk_ranking` (or ``ReportData.risks``).
+    target : str
+        The element the ranking refers to, for the heading.
+    n : int
+
+    Returns
+    -------
+    str
+    """
+    lines = [f"Top {n} risks for {target} (P80 earlier without the risk; same random numbers):"]
+    if ranking.empty:
+        return "\n".join([*lines, "  (the scenario has no risks)"])
+    rows = ranking.head(n)
+    width = min(max(len(str(i)) for i in rows.index), 36)
+    for k, (rid, row) in enumerate(rows.iterrows(), start=1):
+        prob = row.get("prob_gain", math.nan)
+        extra = "" if pd.isna(prob) else f", P(by deadline) {prob:+.1%}"
+        lines.append(f"  {k}. {str(rid)[:36]:<{width}}  P80 {_gain(float(row['p80_gain_days']))}{extra}"
+                     f"  {row.get('name', '')}")
+    return "\n".join(lines)
 
 
 def _unknown_target(sc, target: str | None, file: str) -> str | None:

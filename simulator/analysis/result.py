@@ -151,7 +151,7 @@ class Result:
 
     def to_dict(self) -> dict:
         """The JSON object of the CLI contract (see DESIGN.md), with plain Python values."""
-        from ..report.contract import result_to_dict
+        from ..contract import result_to_dict
         return result_to_dict(self)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from ..engines import cpm
 from ..sampling.draws import Draws
@@ -31,6 +30,9 @@ def _spearman_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     iteration that never finishes counts as the latest. A constant row (or a
     constant ``y``) has no rank correlation and gives NaN.
     """
+    # imported here: scipy.stats costs a third of a second, and `veikart run` needs
+    # only the risk ranking
+    from scipy.stats import rankdata
     x = np.atleast_2d(x)
     out = np.full(x.shape[0], np.nan)
     if y.size < 2 or np.all(y == y[0]):
@@ -200,20 +202,35 @@ def _excluded_finishes(result: Result, target: str) -> np.ndarray:
     members = critical.target_members(net, target)
     base = critical.target_finish(net, sched, target)
     out = np.tile(base, (len(net.drivers) + len(net.gates), 1))
-    for lo in range(0, draws.n, CHUNK):
-        cols = slice(lo, min(lo + CHUNK, draws.n))
-        part = Draws(draws.base[:, cols], draws.fired[:, cols], draws.factor[:, cols],
-                     draws.gate_times[:, cols])
-        for k in range(len(net.drivers)):
-            if part.fired[k].any():
-                s = cpm.schedule(net, part.durations(net, off={k}), part.gate_times)
-                out[k, cols] = s.finish[members].max(axis=0)
-        for g in range(len(net.gates)):
-            gates = part.gate_times.copy()
+    for k, drv in enumerate(net.drivers):
+        # only iterations where it fired can change, and only downstream of its targets
+        fired = np.flatnonzero(draws.fired[k])
+        for cols in (fired[lo:lo + CHUNK] for lo in range(0, fired.size, CHUNK)):
+            part = Draws(draws.base[:, cols], draws.fired[:, cols], draws.factor[:, cols],
+                         draws.gate_times[:, cols])
+            s = cpm.reschedule(net, _columns(sched, cols), part.durations(net, off={k}),
+                               part.gate_times, _mask(net, drv.targets))
+            out[k, cols] = s.finish[members].max(axis=0)
+    for g, gate in enumerate(net.gates):
+        for lo in range(0, draws.n, CHUNK):
+            cols = np.arange(lo, min(lo + CHUNK, draws.n))
+            gates = draws.gate_times[:, cols]
             gates[g] = 0.0  # the data date: no activity starts earlier anyway
-            s = cpm.schedule(net, sched.durations[:, cols], gates)
+            s = cpm.reschedule(net, _columns(sched, cols), sched.durations[:, cols], gates,
+                               _mask(net, gate.targets))
             out[len(net.drivers) + g, cols] = s.finish[members].max(axis=0)
     return out
+
+
+def _columns(sched: cpm.Schedule, cols: np.ndarray) -> cpm.Schedule:
+    return cpm.Schedule(sched.start[:, cols], sched.finish[:, cols], sched.driver[:, cols],
+                        sched.durations[:, cols])
+
+
+def _mask(net, rows: np.ndarray) -> np.ndarray:
+    mask = np.zeros(net.size, dtype=bool)
+    mask[rows] = True
+    return mask
 
 
 def risk_ranking(result: Result, target: str | None = None) -> pd.DataFrame:

@@ -85,18 +85,54 @@ def schedule(net: Network, durations: np.ndarray, gate_times: np.ndarray,
     window it falls in; the finish is the start plus the duration in working
     time. On ties the link wins over the date, so criticality follows links.
     """
-    gates_of, calendars = _prepared(net)
     m, n = durations.shape
     if out is None:
         out = Schedule(np.empty((m, n)), np.empty((m, n)), np.empty((m, n), dtype=np.int32),
                        durations)
     elif out.durations is not durations:
         out.durations[...] = durations
-    start, finish, driver = out.start, out.finish, out.driver
-    buf = c = np.empty(n)
-    mask = np.empty(n, dtype=bool)
-    idx, types, lags = net.pred_idx, net.pred_type, net.pred_lag
+    _forward(net, net.order, durations, gate_times, out)
+    return out
+
+
+def reschedule(net: Network, base: Schedule, durations: np.ndarray, gate_times: np.ndarray,
+               changed: np.ndarray) -> Schedule:
+    """Forward pass that redoes only what ``changed`` activities can move.
+
+    Parameters
+    ----------
+    net : Network
+    base : Schedule
+        A schedule of the same iterations.
+    durations, gate_times : ndarray
+        As for :func:`schedule`; they may differ from ``base``'s inputs only
+        for the ``changed`` activities.
+    changed : ndarray of bool, shape (activities,)
+
+    Returns
+    -------
+    Schedule
+        Equal to ``schedule(net, durations, gate_times)``: the changed activities
+        and everything downstream of them are recomputed, the rest copied.
+    """
+    dirty = changed.copy()
     for i in net.order:
+        if not dirty[i]:
+            dirty[i] = dirty[net.pred_idx[net.pred_ptr[i]:net.pred_ptr[i + 1]]].any()
+    out = Schedule(base.start.copy(), base.finish.copy(), base.driver.copy(), durations)
+    _forward(net, net.order[dirty[net.order]], durations, gate_times, out)
+    return out
+
+
+def _forward(net: Network, order: np.ndarray, durations: np.ndarray, gate_times: np.ndarray,
+             out: Schedule) -> None:
+    """Compute the rows of ``order`` (topologically sorted) of ``out`` in place."""
+    gates_of, calendars = _prepared(net)
+    start, finish, driver = out.start, out.finish, out.driver
+    buf = c = np.empty(durations.shape[1])
+    mask = np.empty(durations.shape[1], dtype=bool)
+    idx, types, lags = net.pred_idx, net.pred_type, net.pred_lag
+    for i in order:
         s, drv, d, cal = start[i], driver[i], durations[i], calendars[i]
         s.fill(net.not_before[i])
         drv.fill(NO_DRIVER)
@@ -117,8 +153,6 @@ def schedule(net: Network, durations: np.ndarray, gate_times: np.ndarray,
             np.copyto(drv, p, where=mask)
             c = buf
         if cal is not None:
-            s[:] = cal.push(s)
-            finish[i] = cal.finish(s, d)
+            s[:], finish[i] = cal.start_and_finish(s, d)
         else:
             np.add(s, d, out=finish[i])
-    return out

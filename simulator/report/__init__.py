@@ -2,8 +2,7 @@
 
 Plots take a finished :class:`~simulator.analysis.result.Result` or a
 :class:`ReportData` and never run the simulation again. Seaborn is imported
-only when a plot is drawn, so that ``simulator.report.contract`` (used by
-every ``Result.to_dict``) stays quick to import.
+only when a plot is drawn.
 """
 
 from .data import DATA_DIR, ReportData, ReportDataError

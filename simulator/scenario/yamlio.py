@@ -70,8 +70,12 @@ class SourceMap:
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that records the position of every node it constructs."""
+# libyaml's parser when PyYAML was built with it: the same safe constructor, ten times faster
+_SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeBase):
+    """The safe loader; positions come from the nodes it composes."""
 
 
 def _check_bytes(raw: bytes, name: str) -> str:
@@ -104,7 +108,7 @@ def _check_bytes(raw: bytes, name: str) -> str:
 def _check_events(text: str, name: str) -> None:
     """Walk the event stream once: no aliases, bounded depth and size."""
     depth = 0
-    for count, event in enumerate(yaml.parse(text, Loader=yaml.SafeLoader)):
+    for count, event in enumerate(yaml.parse(text, Loader=_SafeBase)):
         mark = event.start_mark
         if count > MAX_EVENTS:
             raise ScenarioError.single(name, f"file has more than {MAX_EVENTS:,} YAML nodes",

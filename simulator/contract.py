@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
-    from ..analysis.result import Result
+    from .analysis.result import Result
 
 #: How a date after the horizon is written: never as a number.
 AFTER_HORIZON = "after-horizon"
