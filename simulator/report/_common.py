@@ -91,7 +91,7 @@ def unit_days(result: Source) -> float:
     return result.unit_days if isinstance(result, ReportData) else result.network.unit_days
 
 
-def target(result: Source, target: str | None) -> str:
+def target_of(result: Source, target: str | None) -> str:
     """The sensitivity target: ``target``, else the report's or the scenario's own."""
     if target is not None:
         return target
@@ -141,3 +141,14 @@ def cut_tail(ax: Axes, start: np.datetime64 | None, end: np.datetime64 | None) -
     lo = mdates.date2num(start) if start is not None else ax.get_xlim()[0]
     hi = mdates.date2num(end)
     ax.set_xlim(lo - 0.02 * (hi - lo), hi + 0.03 * (hi - lo))
+
+
+def saved_or_computed(result: Source, target: str | None, table: str, compute) -> pd.DataFrame:
+    """A per-target table: read from a ReportData (for its own target), or computed for a Result."""
+    data = data_of(result)
+    if data is None:
+        return compute(result, target=target_of(result, target))
+    if target is not None and target != data.meta["target"]:
+        raise ValueError(f"this report data holds `{table}` for `{data.meta['target']}`, "
+                         f"not `{target}`; rerun with --target {target}")
+    return getattr(data, table)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..scenario.network import UNIT_DAYS
+from ..scenario.network import UNIT_DAYS, times_to_dates
 
 if TYPE_CHECKING:
     from ..analysis.result import Result
@@ -85,13 +85,7 @@ class ReportData:
 
     def to_dates(self, t: np.ndarray, *, finish: bool = True) -> np.ndarray:
         """Times to ``datetime64[D]`` as :meth:`Network.to_dates` does; NaT after the horizon."""
-        days = np.asarray(t, dtype=float) * self.unit_days
-        eps = 1e-6
-        whole = np.ceil(days - eps) - 1 if finish else np.floor(days + eps)
-        out = np.full(days.shape, np.datetime64("NaT"), dtype="datetime64[D]")
-        ok = np.isfinite(whole)
-        out[ok] = np.datetime64(self.start, "D") + whole[ok].astype(np.int64)
-        return out
+        return times_to_dates(t, self.start, self.unit_days, finish=finish)
 
     def name(self, element: str) -> str:
         """The display name of an element, or its id when it has none."""

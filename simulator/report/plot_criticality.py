@@ -18,14 +18,8 @@ MEASURES = ("criticality", "ssi")
 
 def sensitivity_of(result: c.Source, target: str | None = None) -> pd.DataFrame:
     """Per-activity sensitivity to ``target``: saved in a ReportData, computed for a Result."""
-    data = c.data_of(result)
-    if data is not None:
-        if target is not None and target != data.meta["target"]:
-            raise ValueError(f"this report data holds sensitivity to `{data.meta['target']}`, "
-                             f"not `{target}`; rerun with --target {target}")
-        return data.sensitivity
     from ..analysis.sensitivity import activity_sensitivity
-    return activity_sensitivity(result, target=c.target(result, target))
+    return c.saved_or_computed(result, target, "sensitivity", activity_sensitivity)
 
 
 def plot_criticality(result: c.Source, *, target: str | None = None, top: int = 15,

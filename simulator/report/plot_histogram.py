@@ -44,7 +44,7 @@ def plot_finish_histogram(result: c.Source, *, target: str | None = None, ax: Ax
         The bars (one patch per bin), a deadline line (``gid="deadline"``) and
         one line per drawn percentile (``gid="p50"``, ...).
     """
-    target = c.target(result, target)
+    target = c.target_of(result, target)
     t = c.finish_times(result, target)
     ax = c.axes(ax, (8, 4))
     finite = t[np.isfinite(t)]

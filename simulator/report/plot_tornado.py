@@ -7,25 +7,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..scenario.network import UNIT_DAYS
 from . import _common as c
 from .text import fmt_number, label
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-_DAYS = {"days": 1.0, "months": 365.25 / 12}
 
 
 def ranking_of(result: c.Source, target: str | None = None) -> pd.DataFrame:
     """The risk ranking of ``result`` for ``target``: saved in a ReportData, computed for a Result."""
-    data = c.data_of(result)
-    if data is not None:
-        if target is not None and target != data.meta["target"]:
-            raise ValueError(f"this report data ranks risks for `{data.meta['target']}`, "
-                             f"not `{target}`; rerun with --target {target}")
-        return data.risks
     from ..analysis.sensitivity import risk_ranking
-    return risk_ranking(result, target=c.target(result, target))
+    return c.saved_or_computed(result, target, "risks", risk_ranking)
 
 
 def gain_days(ranking: pd.DataFrame, column: str, unit_days: float) -> np.ndarray:
@@ -63,12 +57,12 @@ def plot_tornado(result: c.Source, *, target: str | None = None, top: int = 10,
     Axes
         One bar per risk in ``ax.containers[0]``; P50 gains as dots (``gid="p50"``).
     """
-    if units not in _DAYS:
+    if units not in ("months", "days"):  # the axis labels know these two
         raise ValueError(f"units must be 'months' or 'days', got {units!r}")
     if ranking is None:
         ranking = ranking_of(result, target)
     rows = ranking.head(top)
-    scale = _DAYS[units]
+    scale = UNIT_DAYS[units]
     p80 = gain_days(rows, "p80_gain", c.unit_days(result)) / scale
     p50 = gain_days(rows, "p50_gain", c.unit_days(result)) / scale if "p50_gain" in rows else None
     ax = c.axes(ax, (8, 1 + 0.38 * max(len(rows), 1)))

@@ -13,6 +13,22 @@ UNIT_DAYS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12}
 LINK_TYPES = ("FS", "SS", "FF", "SF")
 
 
+def times_to_dates(t: np.ndarray, start: dt.date, unit_days: float, *,
+                   finish: bool = False) -> np.ndarray:
+    """Times in a unit from ``start`` to ``datetime64[D]``; NaT where not finite.
+
+    A start is reported on the day that begins at or contains it; a finish
+    (``finish=True``) on the day whose end it is, as in planning tools.
+    """
+    days = np.asarray(t, dtype=float) * unit_days
+    eps = 1e-6  # absorbs rounding in the month conversion
+    whole = np.ceil(days - eps) - 1 if finish else np.floor(days + eps)
+    out = np.full(days.shape, np.datetime64("NaT"), dtype="datetime64[D]")
+    ok = np.isfinite(whole)
+    out[ok] = np.datetime64(start, "D") + whole[ok].astype(np.int64)
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class Driver:
     """A multiplicative (``impact``) or additive (``delay``) risk driver."""
@@ -118,13 +134,7 @@ class Network:
         is reported on the day whose end it is, as in planning tools: a
         one-day phase starting on 1 January finishes on 1 January.
         """
-        days = np.asarray(t, dtype=float) * self.unit_days
-        eps = 1e-6  # absorbs rounding in the month conversion
-        whole = np.ceil(days - eps) - 1 if finish else np.floor(days + eps)
-        out = np.full(days.shape, np.datetime64("NaT"), dtype="datetime64[D]")
-        ok = np.isfinite(whole)
-        out[ok] = np.datetime64(self.start, "D") + whole[ok].astype(np.int64)
-        return out
+        return times_to_dates(t, self.start, self.unit_days, finish=finish)
 
     def index(self, activity_id: str) -> int:
         """Index of an activity id."""
