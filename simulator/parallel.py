@@ -73,10 +73,4 @@ def run_chunks(net: Network, seed: int, iterations: int, method: str, *, workers
     return draws, sched
 
 
-def available_workers() -> int:
-    """Cores this process may use."""
-    import os
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-__all__ = ["chunks", "run_chunk", "run_chunks", "available_workers"]
+__all__ = ["chunks", "run_chunk", "run_chunks"]

@@ -174,12 +174,3 @@ def _long(wide: pd.DataFrame, percentiles: tuple[float, ...]) -> pd.DataFrame:
                               "hi": wide["prob_by_deadline_hi"].to_numpy()}))
     return pd.concat(rows, ignore_index=True)
 
-
-def plan_dataframe(net: Network, plan: Schedule) -> pd.DataFrame:
-    """The deterministic plan as a table: planned start and finish of every activity."""
-    return pd.DataFrame({
-        "id": net.ids, "kind": net.kinds,
-        "start": plan.start[:, 0], "finish": plan.finish[:, 0],
-        "start_date": net.to_dates(plan.start[:, 0]),
-        "finish_date": net.to_dates(plan.finish[:, 0], finish=True),
-    }).set_index("id")

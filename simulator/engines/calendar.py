@@ -55,14 +55,6 @@ class Calendar:
         start = self.to_start(w)
         return start, np.maximum(start, self.to_finish(w + duration))
 
-    def push(self, t: np.ndarray) -> np.ndarray:
-        """Move start times that fall inside a window to its end."""
-        return self.to_start(self.work(t))
-
-    def finish(self, start: np.ndarray, duration: np.ndarray) -> np.ndarray:
-        """Finish of work of ``duration`` begun at ``start`` (already outside windows)."""
-        return np.maximum(start, self.to_finish(self.work(start) + duration))
-
     def start_for_finish(self, finish_by: np.ndarray, duration: np.ndarray) -> np.ndarray:
         """Earliest start whose finish is not before ``finish_by``."""
         return self.to_start(self.work(finish_by) - duration)

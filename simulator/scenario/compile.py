@@ -50,7 +50,7 @@ def compile_scenario(sc: m.Scenario, *, mitigated: bool = False) -> Network:
     inis = sc.initiatives
     ini_index = {ini.id: k for k, ini in enumerate(inis)}
     drivers, gates, risk_models = _risks(sc, acts, mitigated, to_time, end)
-    target = h.target or (sc.milestones[-1].id if sc.milestones else _latest_initiative(sc))
+    target = h.target or (sc.milestones[-1] if sc.milestones else sc.initiatives[-1]).id
     return Network(
         name=h.name, version=h.version, start=h.start, deadline=h.deadline, unit=h.unit,
         horizon=to_time(end), percentiles=tuple(float(p) for p in h.percentiles),
@@ -71,16 +71,11 @@ def compile_scenario(sc: m.Scenario, *, mitigated: bool = False) -> Network:
         initiative_members=tuple(np.array([index[p.id] for p in ini.phases]) for ini in inis),
         drivers=drivers, gates=gates,
         risk_dists=DistTable.from_models(risk_models) if risk_models else DistTable.from_models([_ZERO]),
-        risk_names=tuple(r.name or r.id for r in sc.risks),
         **_calendars(sc, acts, h, end, to_time),
         correlations=tuple(CorrelationGroup(c.id, np.array(
             [j for j in select(sc, c.applies_to, acts) if acts[j].kind != "milestone"]),
             float(c.rank_correlation)) for c in sc.correlations),
     )
-
-
-def _latest_initiative(sc: m.Scenario) -> str:
-    return sc.initiatives[-1].id
 
 
 def _risks(sc, acts, mitigated, to_time, end):

@@ -106,7 +106,6 @@ class Network:
     calendars: tuple[np.ndarray, ...]   # per calendar, (k, 2) windows [from, until) in time
     calendar_of: np.ndarray             # calendar index, -1 for none
     correlations: tuple[CorrelationGroup, ...]
-    risk_names: tuple[str, ...] = ()
 
     @property
     def size(self) -> int:
