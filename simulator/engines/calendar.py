@@ -6,6 +6,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+#: Times this close to a window's opening count as on it. Differences this small come from
+#: rounding in unit conversions (a week is 7 days, a month 30.4375), never from the plan, and
+#: without the snap a phase whose work ends as a window opens could be reported a window later.
+SNAP = 1e-7
+
 
 @dataclass(frozen=True, eq=False)
 class Calendar:
@@ -43,17 +48,28 @@ class Calendar:
 
     def to_start(self, w: np.ndarray) -> np.ndarray:
         """Earliest calendar time to *start* work at working time ``w`` (after any window there)."""
-        return w + self.before[np.searchsorted(self.work_at, w, side="right")]
+        return w + self.before[np.searchsorted(self.work_at, w + SNAP, side="right")]
 
     def to_finish(self, w: np.ndarray) -> np.ndarray:
         """Calendar time at which work *finishes* at working time ``w`` (before any window there)."""
-        return w + self.before[np.searchsorted(self.work_at, w, side="left")]
+        return w + self.before[np.searchsorted(self.work_at, w - SNAP, side="left")]
 
     def start_and_finish(self, t: np.ndarray, duration: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Start moved out of any window it falls in, and the finish of ``duration`` of work."""
         w = self.work(t)
         start = self.to_start(w)
         return start, np.maximum(start, self.to_finish(w + duration))
+
+    def finish_floor(self, t: np.ndarray) -> np.ndarray:
+        """The earliest time work can be finished at or after ``t``.
+
+        Work never finishes strictly inside a window: a time there moves to
+        the window's end. The opening instant itself is kept, since work done
+        before a window finishes as it opens.
+        """
+        k = np.searchsorted(self.open_at, t - SNAP, side="left")  # windows opened strictly before t
+        end = self.close_pad[k]
+        return np.where(t < end, end, t)
 
     def start_for_finish(self, finish_by: np.ndarray, duration: np.ndarray) -> np.ndarray:
         """Earliest start whose finish is not before ``finish_by``."""

@@ -132,10 +132,14 @@ def _forward(net: Network, order: np.ndarray, durations: np.ndarray, gate_times:
     buf = c = np.empty(durations.shape[1])
     mask = np.empty(durations.shape[1], dtype=bool)
     idx, types, lags = net.pred_idx, net.pred_type, net.pred_lag
+    has_finish_link = np.zeros(net.size, dtype=bool)
+    has_finish_link[np.repeat(np.arange(net.size), np.diff(net.pred_ptr))[types >= 2]] = True
+    finish_by = np.empty(durations.shape[1])
     for i in order:
         s, drv, d, cal = start[i], driver[i], durations[i], calendars[i]
         s.fill(net.not_before[i])
         drv.fill(NO_DRIVER)
+        finish_by.fill(-np.inf)
         for g in gates_of[i]:
             np.maximum(s, gate_times[g], out=s)
         for pos in range(net.pred_ptr[i], net.pred_ptr[i + 1]):
@@ -143,6 +147,7 @@ def _forward(net: Network, order: np.ndarray, durations: np.ndarray, gate_times:
             ref = finish[p] if t in (0, 2) else start[p]
             if t >= 2:  # FF, SF: the finish must not be earlier than ref + lag
                 np.add(ref, lag, out=c)
+                np.maximum(finish_by, c, out=finish_by)
                 c[:] = cal.start_for_finish(c, d) if cal else c - d
             elif lag:
                 np.add(ref, lag, out=c)
@@ -156,3 +161,9 @@ def _forward(net: Network, order: np.ndarray, durations: np.ndarray, gate_times:
             s[:], finish[i] = cal.start_and_finish(s, d)
         else:
             np.add(s, d, out=finish[i])
+        if has_finish_link[i]:
+            # The start met the finish constraint in working time; in calendar time a
+            # constraint inside a blackout window is met only as the window ends. Without a
+            # calendar this only absorbs rounding in (c - d) + d.
+            floor = cal.finish_floor(finish_by) if cal is not None else finish_by
+            np.maximum(finish[i], floor, out=finish[i])
