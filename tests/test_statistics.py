@@ -186,3 +186,20 @@ def test_lhs_has_smaller_error_of_the_mean_than_mc(build):
     assert means["lhs"].std() < 0.5 * means["mc"].std()
     # and stays unbiased
     assert abs(means["lhs"].mean() - means["mc"].mean()) < 5 * means["mc"].std() / np.sqrt(runs)
+
+
+def test_criticality_columns_on_a_chain_and_a_merge(build):
+    sc = build({"initiatives": [chain("x", phase("a", fixed(10)), phase("b", fixed(5))),
+                                chain("y", phase("c", fixed(3)))],
+                "milestones": [{"id": "m", "after": ["x", "y"]}]})
+    wide = simulate(sc, 200, 1).summary()
+    assert list(wide.loc[["a", "b", "c", "m"], "criticality"]) == [1.0, 1.0, 0.0, 1.0]
+    assert list(wide.loc[["a", "b", "c"], "criticality_initiative"]) == [1.0, 1.0, 1.0]
+    assert np.isnan(wide.loc["m", "criticality_initiative"])
+
+
+def test_progress_is_reported_for_every_iteration(tiny_file):
+    from simulator import load_scenario
+    seen = []
+    simulate(load_scenario(tiny_file), 20_000, 1, progress=seen.append)
+    assert sum(seen) == 20_000 and len(seen) == 3  # one call per chunk of 8,192

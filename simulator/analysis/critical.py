@@ -62,3 +62,11 @@ def driving_path(net: Network, sched: Schedule, target: str) -> np.ndarray:
 def criticality(net: Network, sched: Schedule, target: str) -> np.ndarray:
     """Criticality index: the share of iterations in which each activity drives ``target``."""
     return driving_path(net, sched, target).mean(axis=1)
+
+
+def initiative_criticality(net: Network, sched: Schedule) -> np.ndarray:
+    """Criticality of each phase with respect to its own initiative's finish (NaN for milestones)."""
+    out = np.full(net.size, np.nan)
+    for ini, members in zip(net.initiative_ids, net.initiative_members):
+        out[members] = driving_path(net, sched, ini)[members].mean(axis=1)
+    return out

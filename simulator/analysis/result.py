@@ -93,6 +93,9 @@ class Result:
         DataFrame
             Times are in the scenario unit from the start date; ``*_date``
             columns are dates. ``inf`` and NaT mean "after the horizon".
+            ``criticality`` is the share of iterations in which a phase or
+            milestone drives the scenario's target; ``criticality_initiative``
+            the share in which a phase drives its own initiative's finish.
         """
         if fmt == "wide":
             return self._wide.copy()
@@ -124,8 +127,11 @@ class Result:
         for quantity, (acts, inis) in {"start": (sched.start, ini_start),
                                        "finish": (sched.finish, ini_finish)}.items():
             frame = frame.join(self._stats(quantity, acts, inis))
+        pad = np.full(len(net.initiative_ids), np.nan)
         ci = critical.criticality(net, sched, self.target)
-        frame["criticality"] = np.concatenate([ci, np.full(len(net.initiative_ids), np.nan)])
+        frame["criticality"] = np.concatenate([ci, pad])
+        frame["criticality_initiative"] = np.concatenate(
+            [critical.initiative_criticality(net, sched), pad])
         return frame.set_index("id")
 
     def _stats(self, quantity: str, acts: np.ndarray, inis: np.ndarray) -> pd.DataFrame:
