@@ -97,7 +97,7 @@ def run_command(args) -> int:
     from .output import dumps, write_outputs
     sc = load_scenario(args.file)
     target = args.target
-    problem = _unknown_target(sc, target, args.file)
+    problem = _unknown_target(sc, target, args.file) or _bad_out(args.out)
     if problem:
         print(problem, file=sys.stderr)
         return 2
@@ -169,6 +169,18 @@ def top_risks_text(ranking: pd.DataFrame, target: str, n: int = 3) -> str:
         lines.append(f"  {k}. {str(rid)[:36]:<{width}}  P80 {_gain(float(row['p80_gain_days']))}{extra}"
                      f"  {row.get('name', '')}")
     return "\n".join(lines)
+
+
+def _bad_out(out: str | None) -> str | None:
+    """The error message for an ``--out`` that cannot be a directory, checked before the run."""
+    from pathlib import Path
+    if out is None:
+        return None
+    path = Path(out)
+    blocker = next((p for p in (path, *path.parents) if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        return f"veikart: --out {out}: {blocker} is a file, not a directory"
+    return None
 
 
 def _unknown_target(sc, target: str | None, file: str) -> str | None:

@@ -123,3 +123,10 @@ def test_validate_shows_the_plan(tiny_file, capsys):
     # sfm: PERT mode 12 + triangular mode 9 = 21 months = 639.19 days, ending on day 639
     assert "sfm  2022-01-01 -> 2023-10-02" in out
     assert "Critical path to done" in out
+
+
+def test_out_that_is_a_file_is_refused_before_the_run(tiny_file, tmp_path, capsys):
+    blocker = tmp_path / "taken"
+    blocker.write_text("")
+    assert main(["run", str(tiny_file), "-n", "100", "--out", str(blocker / "sub")]) == 2
+    assert "is a file, not a directory" in capsys.readouterr().err
