@@ -10,7 +10,7 @@ import pandas as pd
 from .analysis.compare import compare_results
 from .analysis.result import Result
 from .engines import cpm
-from .parallel import run_chunks
+from .parallel import ENGINES, run_chunks
 from .sampling.draws import METHODS, planned_draws
 from .sampling.streams import SeedLike, root_seed
 from .scenario import load_scenario
@@ -18,7 +18,6 @@ from .scenario.compile import compile_scenario
 from .scenario.models import Scenario
 from .scenario.network import Network
 
-ENGINES = ("cpm",)
 
 
 def scenario_hash(scenario: Scenario) -> str:
@@ -51,8 +50,10 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
         Plain Monte Carlo, or Latin Hypercube (stratified per chunk of iterations).
     mitigated : bool
         Use the risks' post-mitigation values.
-    engine : {"cpm"}
-        The scheduling engine.
+    engine : {"cpm", "des"}
+        The scheduling engine: the vectorised forward pass, or the SimPy
+        discrete-event simulation (same dates, much slower; the base for
+        capacities to come).
     workers : int
         Processes to spread chunks of iterations over.
     progress : callable, optional
@@ -69,12 +70,13 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
     if sampling not in METHODS:
         raise ValueError(f"sampling must be one of {METHODS}, got {sampling!r}")
     if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+        raise ValueError(f"engine must be one of {tuple(ENGINES)}, got {engine!r}")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
     root = root_seed(seed)
     net = compile_scenario(scenario, mitigated=mitigated)
-    draws, sched = run_chunks(net, root, iterations, sampling, workers=workers, on_chunk=progress)
+    draws, sched = run_chunks(net, root, iterations, sampling, engine=engine, workers=workers,
+                              on_chunk=progress)
     return Result(network=net, draws=draws, schedule=sched, plan=plan(net), seed=root,
                   iterations=iterations, sampling=sampling, engine=engine,
                   scenario_hash=scenario_hash(scenario), scenario=scenario)

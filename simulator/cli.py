@@ -119,9 +119,6 @@ def _schema(args) -> int:
 
 def _run(args) -> int:
     from .commands import run_command
-    if args.engine == "des":
-        print("veikart: the des engine is not available yet; use --engine cpm", file=sys.stderr)
-        return EXIT_USAGE
     if args.workers < 1:
         print("veikart: --workers must be at least 1", file=sys.stderr)
         return EXIT_USAGE

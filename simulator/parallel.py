@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable
 
-from .engines import cpm
+from .engines import cpm, des
 from .sampling.draws import Draws, sample_chunk
 from .sampling.streams import CHUNK
 from .scenario.network import Network
@@ -16,16 +16,31 @@ def chunks(iterations: int) -> list[tuple[int, int]]:
     return [(c, min(CHUNK, iterations - c * CHUNK)) for c in range(-(-iterations // CHUNK))]
 
 
-def run_chunk(net: Network, seed: int, chunk: int, n: int, method: str,
-              out: tuple[Draws, cpm.Schedule] | None = None) -> tuple[Draws, cpm.Schedule]:
+#: The engines, by the name the CLI and the API use.
+ENGINES = {"cpm": cpm.schedule, "des": des.schedule}
+
+#: The des engine reports progress this many iterations at a time: it is slow enough to need it.
+_DES_BLOCK = 256
+
+
+def run_chunk(net: Network, seed: int, chunk: int, n: int, method: str, engine: str = "cpm",
+              out: tuple[Draws, cpm.Schedule] | None = None,
+              on_progress: Callable[[int], None] | None = None) -> tuple[Draws, cpm.Schedule]:
     """Sample and schedule one chunk, into ``out`` (views of the whole run's arrays) if given."""
     draws = sample_chunk(net, seed, chunk, n, method)
     if out is None:
-        return draws, cpm.schedule(net, draws.durations(net), draws.gate_times)
-    out_draws, out_sched = out
-    out_draws.fill(draws)
-    durations = draws.durations(net, out=out_sched.durations)
-    cpm.schedule(net, durations, draws.gate_times, out=out_sched)
+        out = (draws, cpm.Schedule.empty(net.size, n))
+    else:
+        out[0].fill(draws)
+    sched = out[1]
+    draws.durations(net, out=sched.durations)
+    step = n if engine == "cpm" else _DES_BLOCK
+    for lo in range(0, n, step):
+        hi = min(lo + step, n)
+        cols = sched.columns(lo, hi)
+        ENGINES[engine](net, cols.durations, draws.gate_times[:, lo:hi], out=cols)
+        if on_progress is not None:
+            on_progress(hi - lo)
     return out
 
 
@@ -33,8 +48,9 @@ def _run_chunk_args(args) -> tuple[Draws, cpm.Schedule]:
     return run_chunk(*args)
 
 
-def run_chunks(net: Network, seed: int, iterations: int, method: str, *, workers: int = 1,
-               on_chunk: Callable[[int], None] | None = None) -> tuple[Draws, cpm.Schedule]:
+def run_chunks(net: Network, seed: int, iterations: int, method: str, *, engine: str = "cpm",
+               workers: int = 1, on_chunk: Callable[[int], None] | None = None
+               ) -> tuple[Draws, cpm.Schedule]:
     """Sample and schedule every chunk into arrays for the whole run.
 
     Parameters
@@ -47,8 +63,9 @@ def run_chunks(net: Network, seed: int, iterations: int, method: str, *, workers
     workers : int
         Processes to use. The result does not depend on it: chunk ``c``
         always draws from the same streams and lands in the same columns.
+    engine : {"cpm", "des"}
     on_chunk : callable, optional
-        Called with the number of iterations finished, after each chunk.
+        Called with the number of iterations finished, as they finish.
     """
     draws = Draws.empty(net, iterations)
     sched = cpm.Schedule.empty(net.size, iterations)
@@ -56,14 +73,13 @@ def run_chunks(net: Network, seed: int, iterations: int, method: str, *, workers
     if workers <= 1 or len(plan) == 1:
         for c, n in plan:
             lo = c * CHUNK
-            run_chunk(net, seed, c, n, method, out=(draws.columns(lo, lo + n),
-                                                    sched.columns(lo, lo + n)))
-            if on_chunk is not None:
-                on_chunk(n)
+            run_chunk(net, seed, c, n, method, engine,
+                      out=(draws.columns(lo, lo + n), sched.columns(lo, lo + n)),
+                      on_progress=on_chunk)
         return draws, sched
     with ProcessPoolExecutor(max_workers=workers) as pool:
         # map yields in chunk order whatever order the workers finish in
-        parts = pool.map(_run_chunk_args, [(net, seed, c, n, method) for c, n in plan])
+        parts = pool.map(_run_chunk_args, [(net, seed, c, n, method, engine) for c, n in plan])
         for (c, n), (part_draws, part_sched) in zip(plan, parts):
             lo = c * CHUNK
             draws.columns(lo, lo + n).fill(part_draws)

@@ -127,43 +127,60 @@ def reschedule(net: Network, base: Schedule, durations: np.ndarray, gate_times: 
 def _forward(net: Network, order: np.ndarray, durations: np.ndarray, gate_times: np.ndarray,
              out: Schedule) -> None:
     """Compute the rows of ``order`` (topologically sorted) of ``out`` in place."""
+    scratch = Scratch.for_width(durations.shape[1])
+    for i in order:
+        activity_dates(net, i, durations, gate_times, out, scratch)
+
+
+@dataclass(frozen=True, eq=False)
+class Scratch:
+    """Buffers one activity's date rule reuses, so the hot loop allocates nothing."""
+
+    constraint: np.ndarray
+    mask: np.ndarray
+    finish_by: np.ndarray
+
+    @classmethod
+    def for_width(cls, n: int) -> "Scratch":
+        """Buffers for ``n`` iterations."""
+        return cls(np.empty(n), np.empty(n, dtype=bool), np.empty(n))
+
+
+def activity_dates(net: Network, i: int, durations: np.ndarray, gate_times: np.ndarray,
+                   out: Schedule, scratch: Scratch) -> None:
+    """The date rule of activity ``i``: its start, finish and driver in ``out``, from its
+    predecessors' dates already there. Both engines call this, so they agree to the bit."""
     gates_of, calendars = _prepared(net)
     start, finish, driver = out.start, out.finish, out.driver
-    buf = c = np.empty(durations.shape[1])
-    mask = np.empty(durations.shape[1], dtype=bool)
-    idx, types, lags = net.pred_idx, net.pred_type, net.pred_lag
-    has_finish_link = np.zeros(net.size, dtype=bool)
-    has_finish_link[np.repeat(np.arange(net.size), np.diff(net.pred_ptr))[types >= 2]] = True
-    finish_by = np.empty(durations.shape[1])
-    for i in order:
-        s, drv, d, cal = start[i], driver[i], durations[i], calendars[i]
-        s.fill(net.not_before[i])
-        drv.fill(NO_DRIVER)
-        finish_by.fill(-np.inf)
-        for g in gates_of[i]:
-            np.maximum(s, gate_times[g], out=s)
-        for pos in range(net.pred_ptr[i], net.pred_ptr[i + 1]):
-            p, t, lag = idx[pos], types[pos], lags[pos]
-            ref = finish[p] if t in (0, 2) else start[p]
-            if t >= 2:  # FF, SF: the finish must not be earlier than ref + lag
-                np.add(ref, lag, out=c)
-                np.maximum(finish_by, c, out=finish_by)
-                c[:] = cal.start_for_finish(c, d) if cal else c - d
-            elif lag:
-                np.add(ref, lag, out=c)
-            else:
-                c = ref  # the common FS/SS link without lag needs no copy
-            np.greater_equal(c, s, out=mask)
-            np.maximum(s, c, out=s)
-            np.copyto(drv, p, where=mask)
-            c = buf
-        if cal is not None:
-            s[:], finish[i] = cal.start_and_finish(s, d)
+    s, drv, d, cal = start[i], driver[i], durations[i], calendars[i]
+    c, mask, finish_by = scratch.constraint, scratch.mask, scratch.finish_by
+    s.fill(net.not_before[i])
+    drv.fill(NO_DRIVER)
+    finish_by.fill(-np.inf)
+    for g in gates_of[i]:
+        np.maximum(s, gate_times[g], out=s)
+    for pos in range(net.pred_ptr[i], net.pred_ptr[i + 1]):
+        p, t, lag = net.pred_idx[pos], net.pred_type[pos], net.pred_lag[pos]
+        ref = finish[p] if t in (0, 2) else start[p]
+        c = scratch.constraint
+        if t >= 2:  # FF, SF: the finish must not be earlier than ref + lag
+            np.add(ref, lag, out=c)
+            np.maximum(finish_by, c, out=finish_by)
+            c[:] = cal.start_for_finish(c, d) if cal else c - d
+        elif lag:
+            np.add(ref, lag, out=c)
         else:
-            np.add(s, d, out=finish[i])
-        if has_finish_link[i]:
-            # The start met the finish constraint in working time; in calendar time a
-            # constraint inside a blackout window is met only as the window ends. Without a
-            # calendar this only absorbs rounding in (c - d) + d.
-            floor = cal.finish_floor(finish_by) if cal is not None else finish_by
-            np.maximum(finish[i], floor, out=finish[i])
+            c = ref  # the common FS/SS link without lag needs no copy
+        np.greater_equal(c, s, out=mask)
+        np.maximum(s, c, out=s)
+        np.copyto(drv, p, where=mask)
+    if cal is not None:
+        s[:], finish[i] = cal.start_and_finish(s, d)
+    else:
+        np.add(s, d, out=finish[i])
+    if net.pred_type[net.pred_ptr[i]:net.pred_ptr[i + 1]].max(initial=0) >= 2:
+        # The start met the finish constraint in working time; in calendar time a
+        # constraint inside a blackout window is met only as the window ends. Without a
+        # calendar this only absorbs rounding in (c - d) + d.
+        floor = cal.finish_floor(finish_by) if cal is not None else finish_by
+        np.maximum(finish[i], floor, out=finish[i])
