@@ -9,6 +9,7 @@ from ..engines import cpm
 from ..sampling.draws import Draws
 from ..sampling.streams import CHUNK
 from . import critical, stats
+from .merge_bias import merge_bias
 from .result import Result
 
 #: The percentiles the comparisons report, as in the scenario's default P50/P80.
@@ -345,76 +346,6 @@ def mitigation_effect(result: Result, target: str | None = None) -> pd.DataFrame
         frame[col] = values
     frame.attrs["mitigated_risks"] = tuple(mitigated_risks(result).index)
     return frame
-
-
-# --- merge bias ------------------------------------------------------------------------
-
-def _link_constraints(net, sched: cpm.Schedule, i: int) -> np.ndarray:
-    """The earliest start each predecessor link of activity ``i`` allows, per iteration.
-
-    FS: pred finish + lag; SS: pred start + lag; FF and SF bound the finish,
-    so the start they allow is that bound minus the duration (calendars are
-    ignored here). Shape (links, n).
-    """
-    rows = []
-    for pos in net.preds(i):
-        p, kind, lag = net.pred_idx[pos], net.pred_type[pos], net.pred_lag[pos]
-        c = (sched.finish[p] if kind in (0, 2) else sched.start[p]) + lag
-        rows.append(c - sched.durations[i] if kind >= 2 else c)
-    return np.array(rows)
-
-
-def merge_bias(result: Result) -> pd.DataFrame:
-    """The delay merging paths add at every activity with two or more predecessors.
-
-    With ``C_j`` the start that link ``j`` allows, the merge bias is
-    ``E[max_j C_j] - max_j E[C_j]``: how much later the activity can start, on
-    average, than its latest predecessor does on average. It is zero when one
-    link always dominates and grows with the number and spread of the others.
-
-    Parameters
-    ----------
-    result : Result
-
-    Returns
-    -------
-    DataFrame
-        Index ``id``, columns ``name``, ``n_predecessors``, ``planned_start``
-        (from the deterministic plan), ``mean_start``, ``delay_vs_plan``
-        (``mean_start - planned_start``), ``mean_of_max`` (``E[max C]``),
-        ``max_of_means`` (``max E[C]``), ``merge_bias`` and ``excluded``: the
-        share of iterations left out of the means because a constraint or the
-        start is ``inf`` (a funding gate that never granted). All times are in
-        the scenario unit; NaN when every iteration is excluded.
-
-    Notes
-    -----
-    FF and SF links are converted to a start by subtracting the duration,
-    ignoring blackout calendars, so for an activity with a calendar and such
-    links the constraint is approximate. Data date, ``not_before`` and
-    funding gates are not links and are left out of ``C``; they show in
-    ``mean_start``.
-    """
-    net, sched = result.network, result.schedule
-    counts = np.diff(net.pred_ptr)
-    rows = []
-    for i in np.flatnonzero(counts >= 2):
-        c = _link_constraints(net, sched, int(i))
-        keep = np.isfinite(c).all(axis=0) & np.isfinite(sched.start[i])
-        excluded = 1.0 - keep.mean()
-        mean_of_max = max_of_means = mean_start = np.nan
-        if keep.any():
-            kept = c[:, keep]
-            mean_of_max = kept.max(axis=0).mean()
-            max_of_means = kept.mean(axis=1).max()
-            mean_start = sched.start[i, keep].mean()
-        planned = result.plan.start[i, 0]
-        rows.append((net.ids[i], net.names[i], int(counts[i]), planned, mean_start,
-                     mean_start - planned, mean_of_max, max_of_means,
-                     mean_of_max - max_of_means, excluded))
-    cols = ["id", "name", "n_predecessors", "planned_start", "mean_start", "delay_vs_plan",
-            "mean_of_max", "max_of_means", "merge_bias", "excluded"]
-    return pd.DataFrame(rows, columns=cols).set_index("id")
 
 
 __all__ = ["activity_sensitivity", "driver_sensitivity", "risk_ranking", "mitigation_effect",

@@ -55,6 +55,11 @@ def _prepared(net: Network) -> tuple[list[list[int]], list[Calendar | None]]:
     return gates_of, [calendars[c] if c >= 0 else None for c in net.calendar_of]
 
 
+def calendar_of(net: Network, i: int) -> Calendar | None:
+    """The blackout calendar of activity ``i``, or None."""
+    return _prepared(net)[1][i]
+
+
 def schedule(net: Network, durations: np.ndarray, gate_times: np.ndarray,
              out: Schedule | None = None) -> Schedule:
     """Forward pass: earliest start and finish of every activity in every iteration.
