@@ -60,6 +60,8 @@ def _mutate(base, ops):
             current = parent[key]
         except (KeyError, IndexError, TypeError):
             continue  # an earlier mutation removed this path
+        if not isinstance(parent, (dict, list)):
+            continue  # an earlier mutation turned a container into a scalar
         if op == "delete":
             del parent[key]
         elif op == "replace":
