@@ -110,6 +110,7 @@ def run_command(args) -> int:
     payload = result.to_dict()
     ranking = None
     if args.out:
+        print(f"analysing sensitivity and writing {args.out} ...", file=sys.stderr)
         data = _report_data(result, target)
         ranking = data.risks
         written = write_outputs(result, args.out, scenario_file=args.file,
