@@ -55,6 +55,17 @@ def _prepared(net: Network) -> tuple[list[list[int]], list[Calendar | None]]:
     return gates_of, [calendars[c] if c >= 0 else None for c in net.calendar_of]
 
 
+def output_for(durations: np.ndarray, out: Schedule | None) -> Schedule:
+    """``out`` holding ``durations``, or a new Schedule for them."""
+    if out is None:
+        m, n = durations.shape
+        return Schedule(np.empty((m, n)), np.empty((m, n)), np.empty((m, n), dtype=np.int32),
+                        durations)
+    if out.durations is not durations:
+        out.durations[...] = durations
+    return out
+
+
 def calendar_of(net: Network, i: int) -> Calendar | None:
     """The blackout calendar of activity ``i``, or None."""
     return _prepared(net)[1][i]
@@ -90,12 +101,7 @@ def schedule(net: Network, durations: np.ndarray, gate_times: np.ndarray,
     window it falls in; the finish is the start plus the duration in working
     time. On ties the link wins over the date, so criticality follows links.
     """
-    m, n = durations.shape
-    if out is None:
-        out = Schedule(np.empty((m, n)), np.empty((m, n)), np.empty((m, n), dtype=np.int32),
-                       durations)
-    elif out.durations is not durations:
-        out.durations[...] = durations
+    out = output_for(durations, out)
     _forward(net, net.order, durations, gate_times, out)
     return out
 

@@ -16,7 +16,7 @@ import numpy as np
 import simpy
 
 from ..scenario.network import Network
-from .cpm import Schedule, Scratch, activity_dates
+from .cpm import Schedule, Scratch, activity_dates, output_for
 
 
 def schedule(net: Network, durations: np.ndarray, gate_times: np.ndarray,
@@ -37,13 +37,8 @@ def schedule(net: Network, durations: np.ndarray, gate_times: np.ndarray,
     Schedule
         Equal, bit for bit, to the cpm engine's for the same inputs.
     """
-    m, n = durations.shape
-    if out is None:
-        out = Schedule(np.empty((m, n)), np.empty((m, n)), np.empty((m, n), dtype=np.int32),
-                       durations)
-    elif out.durations is not durations:
-        out.durations[...] = durations
-    for r in range(n):
+    out = output_for(durations, out)
+    for r in range(durations.shape[1]):
         cols = slice(r, r + 1)
         one = Schedule(out.start[:, cols], out.finish[:, cols], out.driver[:, cols],
                        durations[:, cols])
