@@ -113,7 +113,8 @@ def test_schema_is_json_schema(capsys):
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert schema["$schema"].startswith("https://json-schema.org/")
-    assert {"scenario", "initiatives", "risks", "extends"} <= set(schema["properties"])
+    assert {"scenario", "initiatives", "risks"} <= set(schema["$defs"]["ScenarioFile"]["properties"])
+    assert {"extends", "remove", "risks"} <= set(schema["$defs"]["Overlay"]["properties"])
 
 
 def test_validate_shows_the_plan(tiny_file, capsys):

@@ -35,3 +35,29 @@ def test_derive_changes_by_id_and_validates(tiny_file):
 def test_committed_schema_matches_the_models():
     committed = json.loads((ROOT / "schema" / "scenario.schema.json").read_text())
     assert committed == scenario_schema(), "run: veikart schema > schema/scenario.schema.json"
+
+
+def _plain(x):
+    """YAML values as JSON would hold them (dates as ISO strings)."""
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_plain(v) for v in x]
+    return x.isoformat() if hasattr(x, "isoformat") else x
+
+
+def test_schema_accepts_every_scenario_and_overlay_and_flags_mistakes():
+    jsonschema = pytest.importorskip("jsonschema")
+    import yaml
+    schema = scenario_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        data = _plain(yaml.safe_load(path.read_text(encoding="utf-8")))
+        assert not list(validator.iter_errors(data)), path.name
+    base = _plain(yaml.safe_load((ROOT / "scenarios" / "veikart-22.1.yaml").read_text(encoding="utf-8")))
+    del base["initiatives"][0]["phases"][0]["kind"]
+    assert any("'kind' is a required property" in e.message for e in validator.iter_errors(base))
+    overlay = {"extends": "base.yaml", "risks": [{"id": "r", "probabilty": 0.2}]}
+    assert any("probabilty" in e.message for e in validator.iter_errors(overlay))
+    assert not list(validator.iter_errors({"extends": "base.yaml", "risks": [{"id": "r", "probability": 0.2}]}))
