@@ -122,6 +122,20 @@ def fmt_points(half_width: float, lang: str) -> str:
     return f"±{number} prosentpoeng" if lang == "nb" else f"±{number} percentage points"
 
 
+def fmt_uncertainty(prob: float, lo: float, hi: float, lang: str) -> str:
+    """The 95 % interval of a probability: ``±`` when it is about symmetric, else both ends.
+
+    Near 0 % and 100 % the interval is lopsided (at 0 of 10,000 it is 0 to
+    0.04 %), and a ``±`` would understate one side.
+    """
+    below, above = prob - lo, hi - prob
+    if 2 * min(below, above) >= max(below, above):
+        return fmt_points((hi - lo) / 2, lang)
+    digits = 2 if 100 * (hi - lo) < 0.1 else 1
+    a, b = fmt_number(100 * lo, lang, digits), fmt_number(100 * hi, lang, digits)
+    return f"95\u00a0%-intervall {a}–{b}\u00a0%" if lang == "nb" else f"95% interval {a}–{b}%"
+
+
 def headline(name: str, prob: float, lo: float, hi: float, deadline: object,
              median: object, lang: str, period: str = "quarter") -> str:
     r"""One plain sentence about an initiative: its chance by the deadline and its median.
@@ -132,7 +146,7 @@ def headline(name: str, prob: float, lo: float, hi: float, deadline: object,
     'PLL: 23\xa0% sannsynlighet for ferdig innen 31.12.2026 (±1,3 prosentpoeng); median 3. kvartal 2027'
     """
     when = PERIODS[period](median, lang)
-    pct, pm = fmt_percent(prob, lang), fmt_points((hi - lo) / 2, lang)
+    pct, pm = fmt_percent(prob, lang), fmt_uncertainty(prob, lo, hi, lang)
     if lang == "nb":
         return (f"{name}: {pct} sannsynlighet for ferdig innen {fmt_date(deadline, lang)} "
                 f"({pm}); median {when}")

@@ -71,3 +71,11 @@ def test_risks_in_words():
     assert text.distribution("funding", listed, "months", "en") == \
         "budget decisions 2023-06-01, 2024-06-01; granted with 50% / 80%"
     assert text.selector({"kinds": ["tilpasning"], "tags": []}, "nb") == "fasetyper: tilpasning"
+
+
+def test_lopsided_interval_shows_both_ends():
+    nb = text.headline("X", 0.0, 0.0, 0.00038, "2026-12-31", "2029-11-01", "nb")
+    assert "(95\u00a0%-intervall 0,00–0,04\u00a0%)" in nb and "±" not in nb
+    en = text.headline("X", 0.997, 0.9940, 0.9978, "2026-12-31", "2024-03-01", "en")
+    assert "95% interval 99.4–99.8%" in en
+    assert "±1,3 prosentpoeng" in text.headline("X", 0.23, 0.217, 0.243, "2026-12-31", None, "nb")
