@@ -77,6 +77,14 @@ def _day(d) -> str:
     return "after hor." if pd.isna(d) else pd.Timestamp(d).date().isoformat()
 
 
+def _share(p: float) -> str:
+    """A share with one decimal, or more where one would round it to 0.0 % or 100.0 %."""
+    digits = 1
+    while digits < 4 and 0 < p < 1 and round(100 * p, digits) in (0, 100):
+        digits += 1
+    return f"{p:.{digits}%}"
+
+
 def summary_table(result: Result) -> str:
     """One row per initiative: P50, P80 and P(by deadline) with its 95% interval."""
     wide = result.summary("wide")
@@ -87,8 +95,8 @@ def summary_table(result: Result) -> str:
     for element_id, row in rows.iterrows():
         p50, p80 = row["finish_date_p50"], row["finish_date_p80"]
         lines.append(f"{str(element_id)[:28]:<28} {_day(p50):>10} {_day(p80):>10}  "
-                     f"{row['prob_by_deadline']:6.1%} [{row['prob_by_deadline_lo']:.1%}, "
-                     f"{row['prob_by_deadline_hi']:.1%}]")
+                     f"{_share(row['prob_by_deadline']):>7} [{_share(row['prob_by_deadline_lo'])}, "
+                     f"{_share(row['prob_by_deadline_hi'])}]")
     return "\n".join(lines)
 
 

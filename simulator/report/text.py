@@ -112,6 +112,9 @@ def fmt_percent(p: float, lang: str, digits: int | None = None) -> str:
     value = 100 * p
     if digits is None:
         digits = 1 if 0 < value < 1 or 99 < value < 100 else 0
+        # never show a share that is not 0 or 1 as "0,0 %" or "100,0 %"
+        while digits < 4 and 0 < value < 100 and round(value, digits) in (0, 100):
+            digits += 1
     number = fmt_number(value, lang, digits)
     return f"{number}\u00a0%" if lang == "nb" else f"{number}%"
 

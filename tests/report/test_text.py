@@ -79,3 +79,9 @@ def test_lopsided_interval_shows_both_ends():
     en = text.headline("X", 0.997, 0.9940, 0.9978, "2026-12-31", "2024-03-01", "en")
     assert "95% interval 99.4–99.8%" in en
     assert "±1,3 prosentpoeng" in text.headline("X", 0.23, 0.217, 0.243, "2026-12-31", None, "nb")
+
+
+def test_near_certain_shares_never_round_to_certainty():
+    assert text.fmt_percent(0.9996, "nb") == "99,96\u00a0%"
+    assert text.fmt_percent(0.0004, "en") == "0.04%"
+    assert text.fmt_percent(1.0, "en") == "100%" and text.fmt_percent(0.0, "en") == "0%"
