@@ -209,23 +209,30 @@ def _excluded_finishes(result: Result, target: str) -> np.ndarray:
         for cols in (fired[lo:lo + CHUNK] for lo in range(0, fired.size, CHUNK)):
             part = Draws(draws.base[:, cols], draws.fired[:, cols], draws.factor[:, cols],
                          draws.gate_times[:, cols])
-            s = cpm.reschedule(net, _columns(sched, cols), part.durations(net, off={k}),
-                               part.gate_times, _mask(net, drv.targets))
+            durations = part.durations(net, off={k})
+            s = cpm.reschedule(net, _columns(sched, cols, durations), durations,
+                               part.gate_times, _mask(net, drv.targets), inplace=True)
             out[k, cols] = s.finish[members].max(axis=0)
     for g, gate in enumerate(net.gates):
-        for lo in range(0, draws.n, CHUNK):
-            cols = np.arange(lo, min(lo + CHUNK, draws.n))
+        # a gate can move a target only where a date, not a link, set that target's start
+        # (ties go to links), and the gate was later than the target's not-before date
+        held = ((sched.driver[gate.targets] == cpm.NO_DRIVER)
+                & (draws.gate_times[g] > net.not_before[gate.targets, None])).any(axis=0)
+        bound = np.flatnonzero(held)
+        for cols in (bound[lo:lo + CHUNK] for lo in range(0, bound.size, CHUNK)):
             gates = draws.gate_times[:, cols]
             gates[g] = 0.0  # the data date: no activity starts earlier anyway
-            s = cpm.reschedule(net, _columns(sched, cols), sched.durations[:, cols], gates,
-                               _mask(net, gate.targets))
+            durations = sched.durations[:, cols]
+            s = cpm.reschedule(net, _columns(sched, cols, durations), durations, gates,
+                               _mask(net, gate.targets), inplace=True)
             out[len(net.drivers) + g, cols] = s.finish[members].max(axis=0)
     return out
 
 
-def _columns(sched: cpm.Schedule, cols: np.ndarray) -> cpm.Schedule:
+def _columns(sched: cpm.Schedule, cols: np.ndarray, durations: np.ndarray) -> cpm.Schedule:
+    """A copy of the dates of iterations ``cols`` (fancy indexing copies), with new durations."""
     return cpm.Schedule(sched.start[:, cols], sched.finish[:, cols], sched.driver[:, cols],
-                        sched.durations[:, cols])
+                        durations)
 
 
 def _mask(net, rows: np.ndarray) -> np.ndarray:

@@ -107,7 +107,7 @@ def schedule(net: Network, durations: np.ndarray, gate_times: np.ndarray,
 
 
 def reschedule(net: Network, base: Schedule, durations: np.ndarray, gate_times: np.ndarray,
-               changed: np.ndarray) -> Schedule:
+               changed: np.ndarray, *, inplace: bool = False) -> Schedule:
     """Forward pass that redoes only what ``changed`` activities can move.
 
     Parameters
@@ -119,6 +119,8 @@ def reschedule(net: Network, base: Schedule, durations: np.ndarray, gate_times: 
         As for :func:`schedule`; they may differ from ``base``'s inputs only
         for the ``changed`` activities.
     changed : ndarray of bool, shape (activities,)
+    inplace : bool
+        Overwrite ``base`` (a copy the caller owns) instead of copying it.
 
     Returns
     -------
@@ -130,7 +132,8 @@ def reschedule(net: Network, base: Schedule, durations: np.ndarray, gate_times: 
     for i in net.order:
         if not dirty[i]:
             dirty[i] = dirty[net.pred_idx[net.pred_ptr[i]:net.pred_ptr[i + 1]]].any()
-    out = Schedule(base.start.copy(), base.finish.copy(), base.driver.copy(), durations)
+    out = (Schedule(base.start, base.finish, base.driver, durations) if inplace else
+           Schedule(base.start.copy(), base.finish.copy(), base.driver.copy(), durations))
     _forward(net, net.order[dirty[net.order]], durations, gate_times, out)
     return out
 

@@ -140,3 +140,15 @@ def test_driving_predecessor(build):
     s = plan(net)
     assert s.driver[net.index("m"), 0] == net.index("a")
     assert s.driver[net.index("a"), 0] == -1
+
+
+def test_window_counter_matches_searchsorted():
+    from simulator.engines.calendar import _Counter
+    rng = np.random.default_rng(3)
+    for size in (1, 2, 7, 60):
+        values = np.sort(rng.choice(np.arange(0, 500.0, 0.25), size=size, replace=False))
+        counter = _Counter(values)
+        x = np.concatenate([rng.uniform(-50, 600, 5000), values, values + 1e-12, values - 1e-12,
+                            [-np.inf, np.inf, values[0], values[-1]]])
+        np.testing.assert_array_equal(counter.right(x), np.searchsorted(values, x, side="right"))
+        np.testing.assert_array_equal(counter.left(x), np.searchsorted(values, x, side="left"))

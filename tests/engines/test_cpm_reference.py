@@ -19,16 +19,21 @@ def _windows(net, i):
     return [] if c < 0 else [tuple(w) for w in net.calendars[c]]
 
 
+# Within this of a window's opening counts as on it, as in the engine: such differences
+# are rounding in the unit conversion (weeks, months), not the plan.
+TOL = 1e-9
+
+
 def _finish(start, duration, windows):
     """Walk the windows: work pauses inside each one."""
     t, left = start, duration
     for a, b in windows:
         if b <= t:
             continue
-        if a <= t < b:
+        if a - TOL <= t < b:
             t = b
             continue
-        if t + left <= a:
+        if t + left <= a + TOL:
             break
         left -= a - t
         t = b
@@ -37,7 +42,7 @@ def _finish(start, duration, windows):
 
 def _push(t, windows):
     for a, b in windows:
-        if a <= t < b:
+        if a - TOL <= t < b:
             return b
     return t
 
