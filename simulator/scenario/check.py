@@ -9,6 +9,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import Problem, ScenarioError, format_path, suggest
 from . import models as m
 from .rules import semantic_problems
+from .salvage import salvage
 from .yamlio import SourceMap
 
 _TOP = tuple(m.Scenario.model_fields)
@@ -94,10 +95,31 @@ def _pydantic_problems(exc: ValidationError, raw: Any, smap: SourceMap,
     for err in exc.errors(include_url=False):
         path = _clean_loc(tuple(err["loc"]))
         message = _message(err)
+        if err["type"] == "parameter":  # a model's own rule: point at the field it names
+            path, message = (*path, err["ctx"]["field"]), err["ctx"]["message"]
         if (path, message) in seen:
             continue
         seen.add((path, message))
         yield _locate(raw, smap, path, file, message, key=err["type"] == "extra_forbidden")
+
+
+def _salvaged_problems(raw: dict, smap: SourceMap, file: str) -> list[Problem]:
+    """The rules beyond shape, checked on the elements that are valid on their own.
+
+    Problems that only follow from a broken element having been left out (a
+    reference to it, a selector that would have matched it) are not reported.
+    """
+    part = salvage(raw)
+    if part is None:
+        return []
+    found, _ = semantic_problems(part.scenario)
+    out = []
+    for path, msg in found:
+        if any(f"`{x}`" in msg for x in part.dropped_ids) or (
+                part.dropped_ids and "selects no activity" in msg):
+            continue
+        out.append(_locate(raw, smap, part.file_path(path), file, msg))
+    return out
 
 
 def build_scenario(raw: Any, smap: SourceMap, file: str) -> tuple[m.Scenario, list[str]]:
@@ -130,7 +152,10 @@ def build_scenario(raw: Any, smap: SourceMap, file: str) -> tuple[m.Scenario, li
     try:
         scenario = m.Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(_pydantic_problems(exc, raw, smap, file)) from None
+        problems = list(_pydantic_problems(exc, raw, smap, file))
+        problems += _salvaged_problems(raw, smap, file)
+        raise ScenarioError(sorted(problems, key=lambda p: (p.file != file, p.line or 0,
+                                                            p.col or 0))) from None
     problems, warnings = semantic_problems(scenario)
     if problems:
         raise ScenarioError(_locate(raw, smap, path, file, msg) for path, msg in problems)

@@ -6,7 +6,9 @@ import datetime as dt
 import re
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic import (BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator,
+                      model_validator)
+from pydantic_core import PydanticCustomError
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=80,
                           description="Unique id, letters, digits, '-', '_' and '.'")]
@@ -26,6 +28,24 @@ class Model(BaseModel):
 
 # --- distributions ---------------------------------------------------------
 
+def _broken(field: str, message: str) -> PydanticCustomError:
+    """A parameter rule broken; the loader points at ``field`` and prints ``message``.
+
+    Checked here, with the shape, so that a bad parameter is reported together
+    with every other structural problem of the file.
+    """
+    return PydanticCustomError("parameter", "{message}", {"field": field, "message": message})
+
+
+def _check_range(d) -> None:
+    if not d.min < d.max:
+        raise _broken("max", f"{d.max:g} is not above min {d.min:g} (min < max)")
+    if d.mode < d.min:
+        raise _broken("mode", f"{d.mode:g} is below min {d.min:g} (min <= mode <= max)")
+    if d.mode > d.max:
+        raise _broken("mode", f"{d.mode:g} is above max {d.max:g} (min <= mode <= max)")
+
+
 class Fixed(Model):
     dist: Literal["fixed"]
     value: Number
@@ -36,12 +56,23 @@ class Uniform(Model):
     min: Number
     max: Number
 
+    @model_validator(mode="after")
+    def _rules(self) -> "Uniform":
+        if not self.min < self.max:
+            raise _broken("max", f"{self.max:g} is not above min {self.min:g} (min < max)")
+        return self
+
 
 class Triangular(Model):
     dist: Literal["triangular"]
     min: Number
     mode: Number
     max: Number
+
+    @model_validator(mode="after")
+    def _rules(self) -> "Triangular":
+        _check_range(self)
+        return self
 
 
 class Pert(Model):
@@ -51,17 +82,38 @@ class Pert(Model):
     max: Number
     lambda_: Number = Field(4, alias="lambda", description="shape; 4 is the classic PERT")
 
+    @model_validator(mode="after")
+    def _rules(self) -> "Pert":
+        _check_range(self)
+        if self.lambda_ <= 0:
+            raise _broken("lambda", f"{self.lambda_:g} is not positive (lambda > 0)")
+        return self
+
 
 class Normal(Model):
     dist: Literal["normal"]
     mean: Number
     sd: Number
 
+    @model_validator(mode="after")
+    def _rules(self) -> "Normal":
+        if self.sd <= 0:
+            raise _broken("sd", f"{self.sd:g} is not positive (sd > 0)")
+        return self
+
 
 class Lognormal(Model):
     dist: Literal["lognormal"]
     p50: Number
     p90: Number
+
+    @model_validator(mode="after")
+    def _rules(self) -> "Lognormal":
+        if self.p50 <= 0:
+            raise _broken("p50", f"{self.p50:g} is not positive (0 < p50 < p90)")
+        if not self.p50 < self.p90:
+            raise _broken("p90", f"{self.p90:g} is not above p50 {self.p50:g} (0 < p50 < p90)")
+        return self
 
 
 Distribution = Annotated[Union[Fixed, Uniform, Triangular, Pert, Normal, Lognormal],

@@ -1,56 +1,15 @@
-"""Rules a scenario must keep beyond its shape: parameters, ids, references, cycles."""
+"""Rules a scenario must keep beyond its shape: supports, ids, references, selectors, cycles."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from typing import Callable
 
 from ..errors import suggest
 from . import models as m
 from .resolve import activities, edges, find_cycle, select
 
 Problems = list[tuple[tuple, str]]
-
-
-def _range3(d, path) -> Problems:
-    out = []
-    if not d.min < d.max:
-        out.append(((*path, "max"), f"{d.max:g} is not above min {d.min:g} (min < max)"))
-    elif d.mode < d.min:
-        out.append(((*path, "mode"), f"{d.mode:g} is below min {d.min:g} (min <= mode <= max)"))
-    elif d.mode > d.max:
-        out.append(((*path, "mode"), f"{d.mode:g} is above max {d.max:g} (min <= mode <= max)"))
-    return out
-
-
-def _pert(d: m.Pert, path) -> Problems:
-    out = _range3(d, path)
-    if d.lambda_ <= 0:
-        out.append(((*path, "lambda"), f"{d.lambda_:g} is not positive (lambda > 0)"))
-    return out
-
-
-def _uniform(d: m.Uniform, path) -> Problems:
-    return [] if d.min < d.max else [((*path, "max"), f"{d.max:g} is not above min {d.min:g} (min < max)")]
-
-
-def _normal(d: m.Normal, path) -> Problems:
-    return [] if d.sd > 0 else [((*path, "sd"), f"{d.sd:g} is not positive (sd > 0)")]
-
-
-def _lognormal(d: m.Lognormal, path) -> Problems:
-    if d.p50 <= 0:
-        return [((*path, "p50"), f"{d.p50:g} is not positive (0 < p50 < p90)")]
-    if not d.p50 < d.p90:
-        return [((*path, "p90"), f"{d.p90:g} is not above p50 {d.p50:g} (0 < p50 < p90)")]
-    return []
-
-
-_DIST_RULES: dict[type, Callable] = {
-    m.Fixed: lambda d, p: [], m.Uniform: _uniform, m.Triangular: _range3, m.Pert: _pert,
-    m.Normal: _normal, m.Lognormal: _lognormal,
-}
 
 
 def _lowest(d) -> float:
@@ -60,10 +19,13 @@ def _lowest(d) -> float:
 
 
 def dist_problems(d, path: tuple, *, floor: float, strict: bool, what: str) -> Problems:
-    """Parameter rules, then the support rule: values >= floor (or > floor when strict)."""
-    out = _DIST_RULES[type(d)](d, path)
+    """The support rule, which depends on the use: values >= floor (or > floor when strict).
+
+    The parameter rules (min < max, sd > 0, ...) are checked with the shape, in the models.
+    """
+    out: Problems = []
     low = _lowest(d)
-    if not out and (low < floor or (strict and low <= floor and not isinstance(d, m.Lognormal))):
+    if low < floor or (strict and low <= floor and not isinstance(d, m.Lognormal)):
         field = "value" if isinstance(d, m.Fixed) else "min"
         rule = f"> {floor:g}" if strict else f">= {floor:g}"
         out.append(((*path, field), f"{low:g} is not allowed: {what} must be {rule}"))

@@ -164,3 +164,32 @@ def test_usage_error_exits_2(capsys):
     with pytest.raises(SystemExit) as info:
         main(["run"])
     assert info.value.code == 2
+
+
+def test_structural_and_semantic_problems_are_reported_together(write):
+    text = (TINY.replace("        kind: utvikling\n", "        kind: utvikling\n        durtion: 3\n")
+            .replace("probability: 0.3", "probability: 3")
+            .replace("after: [sfm-utproving]", "after: [nothing-here]"))
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write(text))
+    messages = [p.message for p in info.value.problems]
+    assert len(messages) == 3, messages
+    assert any("unknown key `durtion`" in msg for msg in messages)
+    assert any("3 is not within [0, 1]" in msg for msg in messages)
+    assert any("`nothing-here` is not a known" in msg for msg in messages)
+    assert [p.line for p in info.value.problems] == sorted(p.line for p in info.value.problems)
+
+
+def test_a_broken_element_causes_no_follow_on_errors(write):
+    # pll-utproving is broken; pll-innforing (the next phase, index 1) has its own problem
+    text = (TINY.replace("        after: [sfm-utproving]\n", "        after: [sfm-utproving]\n        colour: red\n")
+            .replace("after: [{id: sfm-utproving, type: SS, lag: 3}]", "after: [pll-innforing]"))
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write(text))
+    problems = info.value.problems
+    paths = [p.path for p in problems]
+    # the risk that names the broken phase is not reported as pointing at nothing
+    assert not any("pll-utproving" in p.message for p in problems), [str(p) for p in problems]
+    assert "initiatives[1].phases[0].colour" in paths
+    self_ref = next(p for p in problems if "cannot depend on itself" in p.message)
+    assert self_ref.path == "initiatives[1].phases[1].after[0]" and self_ref.line == 27
