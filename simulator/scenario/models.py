@@ -85,8 +85,8 @@ class Pert(Model):
     @model_validator(mode="after")
     def _rules(self) -> "Pert":
         _check_range(self)
-        if self.lambda_ <= 0:
-            raise _broken("lambda", f"{self.lambda_:g} is not positive (lambda > 0)")
+        if self.lambda_ < 0:  # 0 is allowed: Beta(1, 1), a uniform
+            raise _broken("lambda", f"{self.lambda_:g} is negative (lambda >= 0)")
         return self
 
 
