@@ -50,6 +50,13 @@ def horizon(h: m.Header) -> dt.date:
     return h.horizon or dt.date(h.start.year + 30, h.start.month, min(h.start.day, 28))
 
 
+def _decides_in_horizon(f: m.Funding, h: m.Header) -> bool:
+    end = horizon(h)
+    if f.decisions.yearly is not None:
+        return (f.decisions.first or h.start.year) <= end.year
+    return any(h.start <= d <= end for d in f.decisions.dates)
+
+
 def _ids(sc: m.Scenario, acts) -> tuple[Problems, dict[str, str]]:
     places = [(a.id, (*a.path, "id")) for a in acts]
     places += [(ini.id, ("initiatives", i, "id")) for i, ini in enumerate(sc.initiatives)]
@@ -177,6 +184,9 @@ def semantic_problems(sc: m.Scenario) -> tuple[Problems, list[str]]:
     for i, r in enumerate(sc.risks):
         out += _risk(r, ("risks", i))
         out += _selector(sc, r.applies_to, ("risks", i, "applies_to"), acts, kinds)
+        if r.funding is not None and not _decides_in_horizon(r.funding, sc.scenario):
+            warnings.append(f"{r.id}: no budget decision falls between the start and the horizon; "
+                            "the phases it gates never start")
     for i, b in enumerate(sc.blackouts):
         out += _selector(sc, b.applies_to, ("blackouts", i, "applies_to"), acts, kinds)
     out += _correlations(sc, acts, kinds, warnings)

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from conftest import ROOT
+from texts import chain, phase, scenario_text
 
 from simulator import ScenarioError, load_scenario
 from simulator.api import scenario_hash
@@ -61,3 +62,12 @@ def test_schema_accepts_every_scenario_and_overlay_and_flags_mistakes():
     overlay = {"extends": "base.yaml", "risks": [{"id": "r", "probabilty": 0.2}]}
     assert any("probabilty" in e.message for e in validator.iter_errors(overlay))
     assert not list(validator.iter_errors({"extends": "base.yaml", "risks": [{"id": "r", "probability": 0.2}]}))
+
+
+def test_a_gate_with_no_decision_in_the_horizon_is_warned_about(write):
+    body = {"initiatives": [chain("x", phase("a", {"dist": "fixed", "value": 1}))],
+            "risks": [{"id": "g", "category": "financing", "applies_to": {"ids": ["a"]},
+                       "funding": {"decisions": {"dates": ["2020-12-15"]}, "grant_probability": 1.0}}]}
+    warnings: list[str] = []
+    load_scenario(write(scenario_text(body)), warnings=warnings)
+    assert any("g: no budget decision falls between the start and the horizon" in w for w in warnings)
