@@ -95,7 +95,6 @@ def main() -> None:
     rng = np.random.default_rng(1)
     buf = np.empty(consumed)
     bare = best_of(args.repeat, lambda: rng.random(out=buf))
-    del buf
 
     default = ROOT / "scenarios" / "veikart-22.1.yaml"
     def end_to_end():
