@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .analysis.critical import driving_path
+from .analysis.stats import percent_digits
 from .analysis.result import Result
 from .api import plan, simulate
 from .scenario import load_scenario
@@ -79,10 +80,7 @@ def _day(d) -> str:
 
 def _share(p: float) -> str:
     """A share with one decimal, or more where one would round it to 0.0 % or 100.0 %."""
-    digits = 1
-    while digits < 4 and 0 < p < 1 and round(100 * p, digits) in (0, 100):
-        digits += 1
-    return f"{p:.{digits}%}"
+    return f"{p:.{percent_digits(p, 1)}%}"
 
 
 def summary_table(result: Result) -> str:
@@ -115,7 +113,6 @@ def run_command(args) -> int:
                           mitigated=args.mitigated, engine=args.engine, workers=args.workers,
                           progress=bar.update)
     elapsed = time.perf_counter() - started
-    payload = result.to_dict()
     ranking = None
     if args.out:
         print(f"analysing sensitivity and writing {args.out} ...", file=sys.stderr)
@@ -126,7 +123,7 @@ def run_command(args) -> int:
         written += _write_report(data, args.out, args.lang, args.no_report)
         print(f"wrote {', '.join(str(p) for p in written)}", file=sys.stderr)
     if args.json:
-        print(dumps(payload))
+        print(dumps(result.to_dict()))
         return 0
     if ranking is None:
         from .analysis.sensitivity import risk_ranking

@@ -54,17 +54,17 @@ def compare_results(results: Mapping[str, Result]) -> pd.DataFrame:
     for element in _elements(results):
         base_finish = first.finish(element)
         base_hit = base_finish <= first.network.deadline_time
-        base_pct = stats.percentiles(base_finish[None, :], (50, 80))[0, :, 0]
+        base = stats.outlook(base_finish, first.network.deadline_time)[0]
         for name, res in results.items():
             finish = base_finish if res is first else res.finish(element)
             hit = finish <= res.network.deadline_time
-            pct = stats.percentiles(finish[None, :], (50, 80))[0, :, 0]
-            dates = res.network.to_dates(pct, finish=True)
+            p50, p80, prob = base if res is first else stats.outlook(finish, res.network.deadline_time)[0]
+            dates = res.network.to_dates(np.array([p50, p80]), finish=True)
             diff = hit.astype(float) - base_hit
             with np.errstate(invalid="ignore"):  # both after the horizon: no gain to state
-                gain = base_pct[1] - pct[1]
-            rows.append({"id": element, "scenario": name, "p50": pct[0], "p80": pct[1],
-                         "p50_date": dates[0], "p80_date": dates[1], "prob_by_deadline": hit.mean(),
+                gain = base[1] - p80
+            rows.append({"id": element, "scenario": name, "p50": p50, "p80": p80,
+                         "p50_date": dates[0], "p80_date": dates[1], "prob_by_deadline": prob,
                          "p80_gain": gain, "prob_gain": diff.mean(),
                          "prob_gain_se": diff.std(ddof=1) / np.sqrt(n)})
     return pd.DataFrame(rows)

@@ -12,10 +12,6 @@ from . import critical, stats
 from .merge_bias import merge_bias
 from .result import Result
 
-#: The percentiles the comparisons report, as in the scenario's default P50/P80.
-PERCENTILES = (50.0, 80.0)
-
-
 # --- helpers ---------------------------------------------------------------------------
 
 def _target(result: Result, target: str | None) -> str:
@@ -63,20 +59,8 @@ def _ratio(num: np.ndarray, den: float) -> np.ndarray:
     return np.asarray(num, dtype=float) / den
 
 
-def _outlook(finishes: np.ndarray, deadline: float) -> np.ndarray:
-    """P50, P80 (inverse empirical CDF, as in the summary) and P(by deadline) per row.
-
-    Returns
-    -------
-    ndarray, shape (k, 3)
-    """
-    finishes = np.atleast_2d(finishes)
-    pct = stats.percentiles(finishes, PERCENTILES)[:, :, 0]
-    return np.column_stack([pct, (finishes <= deadline).mean(axis=1)])
-
-
 def _gains(before: np.ndarray, after: np.ndarray, unit_days: float) -> dict[str, np.ndarray]:
-    """Gains of ``after`` over ``before`` (both from :func:`_outlook`); positive is better.
+    """Gains of ``after`` over ``before`` (both from :func:`stats.outlook`); positive is better.
 
     A percentile after the horizon both ways has no measurable gain: NaN.
     """
@@ -137,7 +121,7 @@ def activity_sensitivity(result: Result, target: str | None = None) -> pd.DataFr
     target = _target(result, target)
     net, sched = result.network, result.schedule
     finish = critical.target_finish(net, sched, target)
-    crit = critical.driving_path(net, sched, target).mean(axis=1)
+    crit = critical.criticality(net, sched, target)
     sd = sched.durations.std(axis=1, ddof=1)
     return pd.DataFrame({
         "name": net.names, "criticality": crit, "duration_sd": sd,
@@ -180,7 +164,7 @@ def driver_sensitivity(result: Result, target: str | None = None) -> pd.DataFram
     target = _target(result, target)
     net, draws = result.network, result.draws
     finish = critical.target_finish(net, result.schedule, target)
-    first = np.array([g.times[0] if g.times.size else np.inf for g in net.gates])
+    first = np.array([g.first for g in net.gates])
     late = (draws.gate_times > first[:, None]).mean(axis=1) if net.gates else np.empty(0)
     frame = _risks(result)
     frame["occurrence"] = np.concatenate([draws.fired.mean(axis=1), late])
@@ -277,8 +261,8 @@ def risk_ranking(result: Result, target: str | None = None) -> pd.DataFrame:
     target = _target(result, target)
     net = result.network
     base = critical.target_finish(net, result.schedule, target)
-    before = np.tile(_outlook(base, net.deadline_time), (len(net.drivers) + len(net.gates), 1))
-    after = _outlook(_excluded_finishes(result, target), net.deadline_time)
+    before = np.tile(stats.outlook(base, net.deadline_time), (len(net.drivers) + len(net.gates), 1))
+    after = stats.outlook(_excluded_finishes(result, target), net.deadline_time)
     frame = _risks(result)
     for j, col in enumerate(("p50", "p80", "prob_by_deadline")):
         frame[col], frame[f"{col}_without"] = before[:, j], after[:, j]
@@ -342,8 +326,8 @@ def mitigation_effect(result: Result, target: str | None = None) -> pd.DataFrame
     net = result.network
     ids = [target, *(i for i in net.initiative_ids if i != target)]
     names = dict(zip(net.ids, net.names)) | dict(zip(net.initiative_ids, net.initiative_names))
-    before = _outlook(np.array([pre.finish(i) for i in ids]), net.deadline_time)
-    after = _outlook(np.array([post.finish(i) for i in ids]), net.deadline_time)
+    before = stats.outlook(np.array([pre.finish(i) for i in ids]), net.deadline_time)
+    after = stats.outlook(np.array([post.finish(i) for i in ids]), net.deadline_time)
     frame = pd.DataFrame({"name": [names[i] for i in ids],
                           "is_target": [i == target for i in ids]},
                          index=pd.Index(ids, name="id"))

@@ -97,6 +97,28 @@ def proportion(successes: np.ndarray, n: int, level: float = LEVEL) -> np.ndarra
     return np.stack([p, np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)], axis=1)
 
 
+def percent_digits(p: float, digits: int) -> int:
+    """Decimals to show ``p`` as a percentage with: at least ``digits``, and more (up to 4)
+    where fewer would round a share that is neither 0 nor 1 to 0 % or 100 %."""
+    while digits < 4 and 0 < p < 1 and round(100 * p, digits) in (0, 100):
+        digits += 1
+    return digits
+
+
+def outlook(finishes: np.ndarray, deadline: float) -> np.ndarray:
+    """P50, P80 (as :func:`percentiles` estimates them) and P(finish <= deadline) per row.
+
+    The three numbers the risk ranking and scenario comparisons report.
+
+    Returns
+    -------
+    ndarray, shape (k, 3)
+    """
+    finishes = np.atleast_2d(finishes)
+    pct = percentiles(finishes, (50.0, 80.0))[:, :, 0]
+    return np.column_stack([pct, (finishes <= deadline).mean(axis=1)])
+
+
 def mean_std(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard deviation along the last axis; NaN where any value is infinite.
 

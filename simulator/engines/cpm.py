@@ -29,10 +29,11 @@ class Schedule:
     durations: np.ndarray
 
     @staticmethod
-    def empty(m: int, n: int) -> "Schedule":
-        """Uninitialised arrays for ``m`` activities and ``n`` iterations."""
+    def empty(m: int, n: int, durations: np.ndarray | None = None) -> "Schedule":
+        """Uninitialised dates for ``m`` activities and ``n`` iterations (and durations,
+        unless given)."""
         return Schedule(np.empty((m, n)), np.empty((m, n)), np.empty((m, n), dtype=np.int32),
-                        np.empty((m, n)))
+                        np.empty((m, n)) if durations is None else durations)
 
     def columns(self, lo: int, hi: int) -> "Schedule":
         """A view of iterations ``lo:hi``."""
@@ -46,21 +47,23 @@ class Schedule:
 
 
 @lru_cache(maxsize=32)
-def _prepared(net: Network) -> tuple[list[list[int]], list[Calendar | None]]:
+def _prepared(net: Network) -> tuple[list[list[int]], list[Calendar | None], np.ndarray]:
+    """Per activity: its gates, its calendar, and whether it has a finish link (FF, SF)."""
     gates_of: list[list[int]] = [[] for _ in range(net.size)]
     for g, gate in enumerate(net.gates):
         for i in gate.targets:
             gates_of[i].append(g)
     calendars = [Calendar.from_windows(w) for w in net.calendars]
-    return gates_of, [calendars[c] if c >= 0 else None for c in net.calendar_of]
+    owner = np.repeat(np.arange(net.size), np.diff(net.pred_ptr))
+    finish_link = np.zeros(net.size, dtype=bool)
+    finish_link[owner[net.pred_type >= 2]] = True
+    return gates_of, [calendars[c] if c >= 0 else None for c in net.calendar_of], finish_link
 
 
 def output_for(durations: np.ndarray, out: Schedule | None) -> Schedule:
     """``out`` holding ``durations``, or a new Schedule for them."""
     if out is None:
-        m, n = durations.shape
-        return Schedule(np.empty((m, n)), np.empty((m, n)), np.empty((m, n), dtype=np.int32),
-                        durations)
+        return Schedule.empty(*durations.shape, durations=durations)
     if out.durations is not durations:
         out.durations[...] = durations
     return out
@@ -164,10 +167,10 @@ def activity_dates(net: Network, i: int, durations: np.ndarray, gate_times: np.n
                    out: Schedule, scratch: Scratch) -> None:
     """The date rule of activity ``i``: its start, finish and driver in ``out``, from its
     predecessors' dates already there. Both engines call this, so they agree to the bit."""
-    gates_of, calendars = _prepared(net)
+    gates_of, calendars, finish_link = _prepared(net)
     start, finish, driver = out.start, out.finish, out.driver
     s, drv, d, cal = start[i], driver[i], durations[i], calendars[i]
-    c, mask, finish_by = scratch.constraint, scratch.mask, scratch.finish_by
+    mask, finish_by = scratch.mask, scratch.finish_by
     s.fill(net.not_before[i])
     drv.fill(NO_DRIVER)
     finish_by.fill(-np.inf)
@@ -192,7 +195,7 @@ def activity_dates(net: Network, i: int, durations: np.ndarray, gate_times: np.n
         s[:], finish[i] = cal.start_and_finish(s, d)
     else:
         np.add(s, d, out=finish[i])
-    if net.pred_type[net.pred_ptr[i]:net.pred_ptr[i + 1]].max(initial=0) >= 2:
+    if finish_link[i]:
         # The start met the finish constraint in working time; in calendar time a
         # constraint inside a blackout window is met only as the window ends. Without a
         # calendar this only absorbs rounding in (c - d) + d.

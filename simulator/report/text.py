@@ -6,6 +6,8 @@ import math
 
 import pandas as pd
 
+from ..analysis.stats import percent_digits
+
 LANGS = ("nb", "en")
 
 #: Labels shared by the plots and the HTML report; one table per language.
@@ -111,10 +113,7 @@ def fmt_percent(p: float, lang: str, digits: int | None = None) -> str:
         return "–"
     value = 100 * p
     if digits is None:
-        digits = 1 if 0 < value < 1 or 99 < value < 100 else 0
-        # never show a share that is not 0 or 1 as "0,0 %" or "100,0 %"
-        while digits < 4 and 0 < value < 100 and round(value, digits) in (0, 100):
-            digits += 1
+        digits = percent_digits(p, 1 if 0 < value < 1 or 99 < value < 100 else 0)
     number = fmt_number(value, lang, digits)
     return f"{number}\u00a0%" if lang == "nb" else f"{number}%"
 

@@ -135,7 +135,7 @@ def planned_draws(net: Network) -> Draws:
     """One iteration of the deterministic plan: most-likely durations, no driver fires,
     and every funding gate grants at its first decision."""
     k = len(net.drivers)
-    gates = np.array([[g.times[0] if g.times.size else np.inf] for g in net.gates]).reshape(-1, 1)
+    gates = np.array([g.first for g in net.gates]).reshape(-1, 1)
     return Draws(net.durations.planned().reshape(-1, 1), np.zeros((k, 1), dtype=bool),
                  np.ones((k, 1)), gates)
 

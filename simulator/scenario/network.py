@@ -51,6 +51,11 @@ class Gate:
     grant: np.ndarray      # probability each decision grants
     targets: np.ndarray
 
+    @property
+    def first(self) -> float:
+        """The first decision's time (``inf`` when none falls within the horizon)."""
+        return float(self.times[0]) if self.times.size else np.inf
+
 
 @dataclass(frozen=True, eq=False)
 class CorrelationGroup:

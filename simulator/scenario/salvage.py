@@ -8,7 +8,7 @@ then sees every problem of the file at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ValidationError
 
@@ -23,9 +23,9 @@ class Salvage:
     """A Scenario of the valid elements, and how to map its paths back to the file's."""
 
     scenario: m.Scenario
-    kept: dict[str, list[int]] = field(default_factory=dict)        # section -> file indices
-    kept_phases: list[list[int]] = field(default_factory=list)      # per kept initiative
-    dropped_ids: set[str] = field(default_factory=set)
+    kept: dict[str, list[int]]          # section -> file indices of the kept elements
+    kept_phases: list[list[int]]        # per kept initiative, file indices of its kept phases
+    dropped_ids: set[str]
 
     def file_path(self, path: tuple) -> tuple:
         """Translate a path in the salvaged scenario to the same element's path in the file."""
@@ -50,41 +50,42 @@ def salvage(raw: dict) -> Salvage | None:
     header = _valid(m.Header, raw.get("scenario"))
     if header is None:
         return None
-    out = Salvage(scenario=None)  # type: ignore[arg-type]
+    kept: dict[str, list[int]] = {"initiatives": []}
+    kept_phases: list[list[int]] = []
+    dropped: set[str | None] = set()
     initiatives = []
-    out.kept["initiatives"] = []
     for i, ini in enumerate(_items(raw, "initiatives")):
-        phases, kept = [], []
+        phases, kept_here = [], []
         for j, ph in enumerate(_items(ini, "phases")):
             model = _valid(m.Phase, ph)
             if model is None:
-                out.dropped_ids.add(_id(ph))
+                dropped.add(_id(ph))
             else:
                 phases.append(model)
-                kept.append(j)
+                kept_here.append(j)
         rest = {k: v for k, v in ini.items() if k != "phases"} if isinstance(ini, dict) else None
         model = _valid(m.Initiative, {**rest, "phases": phases}) if rest is not None and phases else None
         if model is None:
-            out.dropped_ids |= {_id(ini), *(p.id for p in phases)}
+            dropped |= {_id(ini), *(p.id for p in phases)}
             continue
         initiatives.append(model)
-        out.kept["initiatives"].append(i)
-        out.kept_phases.append(kept)
+        kept["initiatives"].append(i)
+        kept_phases.append(kept_here)
     sections = {}
     for name, model_type in _SECTIONS.items():
-        sections[name], out.kept[name] = [], []
+        sections[name], kept[name] = [], []
         for k, item in enumerate(_items(raw, name)):
             model = _valid(model_type, item)
             if model is None:
-                out.dropped_ids.add(_id(item))
+                dropped.add(_id(item))
             else:
                 sections[name].append(model)
-                out.kept[name].append(k)
+                kept[name].append(k)
     if not initiatives:
         return None
-    out.scenario = m.Scenario.model_construct(scenario=header, initiatives=initiatives, **sections)
-    out.dropped_ids.discard(None)
-    return out
+    dropped.discard(None)
+    return Salvage(m.Scenario.model_construct(scenario=header, initiatives=initiatives, **sections),
+                   kept, kept_phases, dropped)  # type: ignore[arg-type]
 
 
 def _items(container: object, key: str) -> list:
