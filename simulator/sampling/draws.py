@@ -114,7 +114,7 @@ def sample_chunk(net: Network, seed: int, chunk: int, n: int, method: str = "mc"
         _copula(u, group, seed, chunk, n, method)
     base = net.durations.ppf(u)
 
-    driver_ids = [d.id for d in net.drivers]
+    driver_ids = [d.key for d in net.drivers]
     occurs = uniforms(seed, driver_ids, OCCURS, chunk, n, method)
     probs = np.array([d.probability for d in net.drivers]).reshape(-1, 1)
     fired = occurs < probs

@@ -11,7 +11,9 @@ from ..sampling.distributions import DistTable
 from . import models as m
 from .models import check_month_day
 from .network import LINK_TYPES, CorrelationGroup, Driver, Gate, Network, UNIT_DAYS
-from .resolve import activities, edges, select
+from .expand import Expanded
+from .resolve import activities
+from .rollouts import Resource, capacity_steps, claims
 from .rules import horizon
 
 _ZERO = m.Fixed(dist="fixed", value=0)
@@ -33,56 +35,64 @@ def compile_scenario(sc: m.Scenario, *, mitigated: bool = False) -> Network:
     """
     h = sc.scenario
     acts = activities(sc)
-    index = {a.id: i for i, a in enumerate(acts)}
+    x = Expanded.build(sc, acts)
     unit_days = UNIT_DAYS[h.unit]
     to_time = lambda d: (d - h.start).days / unit_days  # noqa: E731
     end = horizon(h)
 
-    preds: list[list[tuple[int, int, float]]] = [[] for _ in acts]
-    for e in edges(sc):
-        preds[index[e.succ]].append((index[e.pred], LINK_TYPES.index(e.type), e.lag))
-    ts = TopologicalSorter({i: [p for p, _, _ in ps] for i, ps in enumerate(preds)})
+    ts = TopologicalSorter({i: [p for p, _, _ in ps] for i, ps in enumerate(x.preds)})
     order = np.fromiter(ts.static_order(), dtype=np.int64)
-    ptr = np.zeros(len(acts) + 1, dtype=np.int64)
-    ptr[1:] = np.cumsum([len(ps) for ps in preds])
-    flat = [x for ps in preds for x in ps]
+    ptr = np.zeros(x.size + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(ps) for ps in x.preds])
+    flat = [e for ps in x.preds for e in ps]
 
     inis = sc.initiatives
     ini_index = {ini.id: k for k, ini in enumerate(inis)}
-    drivers, gates, risk_models = _risks(sc, acts, mitigated, to_time, end)
+    drivers, gates, risk_models = _risks(sc, acts, x, mitigated, to_time, end)
     target = h.target or (sc.milestones[-1] if sc.milestones else sc.initiatives[-1]).id
+    held = claims(sc, acts, x.units, x.select)
+    cptr = np.zeros(x.size + 1, dtype=np.int64)
+    cptr[1:] = np.cumsum([len(c) for c in held])
+    nb = [max(0.0, to_time(a.model.not_before)) if a.model.not_before else 0.0 for a in acts]
+    models = [getattr(a.model, "duration", _ZERO) for a in acts]
     return Network(
         name=h.name, version=h.version, start=h.start, deadline=h.deadline, unit=h.unit,
         horizon=to_time(end), percentiles=tuple(float(p) for p in h.percentiles),
         target=target, mitigated=mitigated,
-        ids=tuple(a.id for a in acts),
-        names=tuple(a.model.name or a.id for a in acts),
-        kinds=tuple(a.kind for a in acts),
-        initiative_of=np.array([ini_index.get(a.initiative, -1) for a in acts], dtype=np.int64),
+        ids=tuple(x.ids), names=tuple(x.names(acts)), kinds=tuple(x.kinds(acts)),
+        initiative_of=np.array([ini_index.get(x.initiative(acts, i), -1) for i in range(x.size)],
+                               dtype=np.int64),
         order=order, pred_ptr=ptr,
         pred_idx=np.array([p for p, _, _ in flat], dtype=np.int64),
         pred_type=np.array([t for _, t, _ in flat], dtype=np.int8),
         pred_lag=np.array([lag for _, _, lag in flat], dtype=float),
-        durations=DistTable.from_models([getattr(a.model, "duration", _ZERO) for a in acts]),
-        not_before=np.array([max(0.0, to_time(a.model.not_before)) if a.model.not_before else 0.0
-                             for a in acts]),
+        durations=DistTable.from_models(x.per_activity(models, _ZERO)),
+        not_before=np.array(x.per_activity(nb, 0.0), dtype=float),
         initiative_ids=tuple(ini.id for ini in inis),
         initiative_names=tuple(ini.name or ini.id for ini in inis),
-        initiative_members=tuple(np.array([index[p.id] for p in ini.phases]) for ini in inis),
+        initiative_members=tuple(np.array([x.index[p.id] for p in ini.phases]) for ini in inis),
         drivers=drivers, gates=gates,
         risk_dists=DistTable.from_models(risk_models) if risk_models else DistTable.from_models([_ZERO]),
-        **_calendars(sc, acts, h, end, to_time),
+        **_calendars(sc, x, h, end, to_time),
         correlations=tuple(CorrelationGroup(c.id, np.array(
-            [j for j in select(sc, c.applies_to, acts) if acts[j].kind != "milestone"]),
+            [j for j in x.select(c.applies_to) if x.kind_of(acts, j) != "milestone"]),
             float(c.rank_correlation)) for c in sc.correlations),
+        node=x.node, weight=x.weight, share=x.share_of,
+        claim_ptr=cptr, claim_res=np.array([r for c in held for r in c], dtype=np.int64),
+        claim_units=np.array([n for c in held for n in c.values()], dtype=np.int64),
+        resources=tuple(Resource(r.id, r.name or r.id, *capacity_steps(r, to_time))
+                        for r in sc.resources),
+        rollouts=x.rollouts(acts),
+        priority_rank=x.priority_rank(sc, acts), priority_rule=sc.priorities.rule,
+        parent=x.parent, position=x.position,
     )
 
 
-def _risks(sc, acts, mitigated, to_time, end):
+def _risks(sc, acts, x, mitigated, to_time, end):
     drivers, gates, models = [], [], []
     for r in sc.risks:
         mit = r.mitigated if mitigated and r.mitigated is not None else None
-        targets = np.array(select(sc, r.applies_to, acts), dtype=np.int64)
+        targets = np.array(x.select(r.applies_to), dtype=np.int64)
         if r.funding is not None:
             f = _pick(r, mit, "funding")
             times, grant = _decisions(f, sc.scenario.start, end, to_time)
@@ -90,7 +100,9 @@ def _risks(sc, acts, mitigated, to_time, end):
             continue
         effect = "impact" if r.impact is not None else "delay"
         prob = mit.probability if mit is not None and mit.probability is not None else r.probability
-        drivers.append(Driver(r.id, r.category, effect, float(prob), len(models), targets))
+        for key, members in x.scope_groups(acts, r.scope, targets):
+            drivers.append(Driver(r.id, r.category, effect, float(prob), len(models), members,
+                                  "" if r.scope == "shared" else f"{r.id}@{key}"))
         models.append(_pick(r, mit, effect))
     return tuple(drivers), tuple(gates), models
 
@@ -126,11 +138,11 @@ def _month_day(year: int, month: int, day: int) -> dt.date:
     return dt.date(year, month, min(day, 28) if month == 2 and day == 29 and year % 4 else day)
 
 
-def _calendars(sc, acts, h, end, to_time) -> dict:
+def _calendars(sc, x, h, end, to_time) -> dict:
     """Yearly blackout windows, merged per distinct set of blackouts an activity has."""
-    member_of: list[set[int]] = [set() for _ in acts]
+    member_of: list[set[int]] = [set() for _ in range(x.size)]
     for b, bo in enumerate(sc.blackouts):
-        for j in select(sc, bo.applies_to, acts):
+        for j in x.select(bo.applies_to):
             member_of[j].add(b)
     keys, calendar_of = {}, []
     for s in member_of:

@@ -128,12 +128,35 @@ class Link(Model):
     id: Id
     type: Literal["FS", "SS", "FF", "SF"] = "FS"
     lag: Number = Field(0, description="in the scenario unit; negative is a lead")
+    done: Number | None = Field(None, description="on a rollout: wait until this weighted "
+                                "share of its units is live (0 < done <= 1), instead of the last")
 
 
 AfterItem = Annotated[
     Union[Annotated[Id, Tag("id")], Annotated[Link, Tag("link")]],
     Discriminator(lambda v: "id" if isinstance(v, str) else "link"),
 ]
+
+
+Count = Annotated[int, Field(strict=True, ge=0, le=100_000)]
+
+
+class Readiness(Model):
+    """Extra predecessors for the rollout units whose attributes match ``when``."""
+
+    when: dict[str, list[str]] = Field(description="attribute -> values; all must match")
+    after: list[AfterItem] = Field(min_length=1)
+
+
+class Rollout(Model):
+    """An innforing phase taken into use unit by unit; ``duration`` is each unit's."""
+
+    over: Id = Field(description="the `units:` table to roll out over")
+    where: dict[str, list[str]] = Field(default_factory=dict,
+                                        description="attribute -> values; default every unit")
+    order: Literal["listed", "weight"] | list[Id] | dict[Literal["by"], str] = Field(
+        "listed", description="listed, weight (heaviest first), {by: attribute}, or unit ids first")
+    ready: list[Readiness] = Field(default_factory=list)
 
 
 class Phase(Model):
@@ -144,6 +167,9 @@ class Phase(Model):
     after: list[AfterItem] = Field(default_factory=list)
     not_before: dt.date | None = None
     tags: list[str] = Field(default_factory=list)
+    uses: dict[Id, Count] = Field(default_factory=dict,
+                                  description="resource id -> units held while it runs")
+    rollout: Rollout | None = None
 
 
 class Initiative(Model):
@@ -214,6 +240,9 @@ class Risk(Model):
     funding: Funding | None = None
     applies_to: Selector
     mitigated: Mitigated | None = None
+    scope: Literal["shared", "initiative", "unit"] = Field(
+        "shared", description="one draw for all targets, one per initiative, or one per "
+        "rollout unit (a phase that is no rollout counts as its own unit)")
 
 
 # --- calendar and correlation ----------------------------------------------
@@ -240,6 +269,68 @@ class Correlation(Model):
     id: Id
     applies_to: Selector
     rank_correlation: Number = Field(description="Spearman rank correlation between members")
+
+
+# --- capacity, priorities and rollout units ---------------------------------
+
+class CapacityStep(Model):
+    start: dt.date = Field(alias="from", description="first day of this capacity")
+    units: Count
+
+
+class Resource(Model):
+    """Units (teams, vendor slots) that phases hold while they run, non-preemptively."""
+
+    id: Id
+    name: str | None = None
+    capacity: Count | list[CapacityStep] = Field(
+        description="units at once, or steps [{from: date, units: n}] in date order")
+    applies_to: Selector | None = Field(None, description="phases that use it, `claim` units each")
+    claim: Count = Field(1, description="units each phase picked by `applies_to` holds")
+
+
+class Priorities(Model):
+    """Who goes first when phases wait for the same resource."""
+
+    order: list[str] = Field(default_factory=list,
+                             description="initiative or phase ids, or tags; first goes first")
+    rule: str = Field("plan-order", description="then: plan-order, shortest-first, ...")
+
+
+class Unit(Model):
+    """One organisation or area a rollout reaches."""
+
+    id: Id
+    name: str | None = None
+    weight: Number = Field(1, description="population, users or 1; coverage is weighted by it")
+    attributes: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gather(cls, v: object) -> object:
+        # Inline units write attributes as plain keys, like the columns of a units file.
+        if isinstance(v, dict):
+            known = {"id", "name", "weight", "attributes"}
+            extra = {k: v[k] for k in v if k not in known}
+            if extra:
+                v = {k: v[k] for k in v if k in known}
+                v["attributes"] = {**v.get("attributes", {}), **extra}
+        return v
+
+    @field_validator("attributes", mode="before")
+    @classmethod
+    def _text(cls, v: object) -> object:
+        if isinstance(v, dict):
+            return {k: str(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else x
+                    for k, x in v.items()}
+        return v
+
+
+class UnitFile(Model):
+    """A unit table kept in a CSV file: a header row with `id` (and `name`, `weight`, any
+    attributes), one unit per row. The path is relative to the scenario file."""
+
+    file: str
 
 
 # --- the scenario ----------------------------------------------------------
@@ -269,6 +360,10 @@ class Scenario(Model):
     risks: list[Risk] = Field(default_factory=list)
     blackouts: list[Blackout] = Field(default_factory=list)
     correlations: list[Correlation] = Field(default_factory=list)
+    resources: list[Resource] = Field(default_factory=list)
+    priorities: Priorities = Field(default_factory=Priorities)
+    units: dict[Id, list[Unit] | UnitFile] = Field(
+        default_factory=dict, description="unit tables: name -> units, inline or {file: x.csv}")
 
 
 def check_month_day(text: str) -> tuple[int, int]:

@@ -39,6 +39,12 @@ class Driver:
     probability: float
     row: int               # its row in ``Network.risk_dists``
     targets: np.ndarray    # activity indices it stretches
+    stream: str = ""       # id its draws are keyed by: the risk's, or risk@initiative/unit
+
+    @property
+    def key(self) -> str:
+        """The id its random streams are keyed by."""
+        return self.stream or self.id
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,6 +75,18 @@ class CorrelationGroup:
     def pearson(self) -> float:
         """Normal-scale correlation that gives the requested Spearman rank correlation."""
         return float(2 * np.sin(np.pi * self.rank_correlation / 6))
+
+
+@dataclass(frozen=True, eq=False)
+class Rollout:
+    """A rollout phase: its summary activity and its units in rollout order."""
+
+    id: str
+    name: str
+    index: int             # the summary activity
+    units: np.ndarray      # activity indices of the units
+    unit_ids: tuple[str, ...]
+    weights: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,6 +129,40 @@ class Network:
     calendars: tuple[np.ndarray, ...]   # per calendar, (k, 2) windows [from, until) in time
     calendar_of: np.ndarray             # calendar index, -1 for none
     correlations: tuple[CorrelationGroup, ...]
+    # capacity and rollouts (see scenario/rollouts.py); empty for a plain network
+    node: np.ndarray                    # TASK, SUMMARY or SHARE per activity
+    weight: np.ndarray                  # unit weight (units), else 0
+    share: np.ndarray                   # share of weight a SHARE node waits for, else 0
+    claim_ptr: np.ndarray               # CSR: resources held by activity i are
+    claim_res: np.ndarray               #   claim_res[claim_ptr[i]:claim_ptr[i+1]]
+    claim_units: np.ndarray
+    resources: tuple                    # scenario.rollouts.Resource, in file order
+    rollouts: tuple[Rollout, ...]
+    priority_rank: np.ndarray           # place in `priorities.order` (len(order) if unnamed)
+    priority_rule: str
+    parent: np.ndarray                  # the rollout phase of a unit, else the activity itself
+    position: np.ndarray                # a unit's place in its rollout order, else 0
+
+    @property
+    def shown(self) -> np.ndarray:
+        """Activities reported as phases and milestones (not units or share nodes)."""
+        return np.array([k not in ("unit", "share") for k in self.kinds])
+
+    @property
+    def needs_capacity(self) -> bool:
+        """Whether any activity holds a resource, so only a capacity engine can schedule it."""
+        return bool(self.claim_idx_size)
+
+    @property
+    def claim_idx_size(self) -> int:
+        return int(self.claim_ptr[-1]) if self.claim_ptr.size else 0
+
+    def risk_groups(self) -> list[tuple[str, list[int]]]:
+        """Each risk's id with the indices of its driver instances (one, unless scoped)."""
+        groups: dict[str, list[int]] = {}
+        for k, d in enumerate(self.drivers):
+            groups.setdefault(d.id, []).append(k)
+        return list(groups.items())
 
     @property
     def size(self) -> int:

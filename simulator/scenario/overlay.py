@@ -6,10 +6,13 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Problem, ScenarioError, suggest
+from .unitfile import expand_unit_files
 from .yamlio import SourceMap, load_yaml
 
-SECTIONS = ("initiatives", "milestones", "risks", "blackouts", "correlations")
-OVERLAY_KEYS = ("extends", "remove", "scenario", *SECTIONS)
+SECTIONS = ("initiatives", "milestones", "risks", "blackouts", "correlations", "resources")
+#: Mappings an overlay changes key by key: header fields, priority settings, unit tables by name.
+MAPPINGS = ("scenario", "priorities", "units")
+OVERLAY_KEYS = ("extends", "remove", *MAPPINGS, *SECTIONS)
 #: Overlays may stack, but a deeper chain is almost surely a mistake.
 MAX_CHAIN = 16
 
@@ -33,7 +36,9 @@ def load_raw(path: str | Path) -> tuple[Any, SourceMap]:
         A file cannot be loaded, an overlay extends a missing file or extends
         itself in a loop, or an overlay entry is malformed.
     """
-    return _load(Path(path), [])
+    data, smap = _load(Path(path), [])
+    expand_unit_files(data, smap)
+    return data, smap
 
 
 def _load(path: Path, chain: list[Path]) -> tuple[Any, SourceMap]:
@@ -76,12 +81,16 @@ def _load(path: Path, chain: list[Path]) -> tuple[Any, SourceMap]:
 def merge_into(base: dict, over: dict, smap: SourceMap, name: str) -> None:
     """Apply an overlay's changes to a base tree in place (see :func:`load_raw`)."""
     problems: list[Problem] = []
-    if "scenario" in over:
-        header = over["scenario"]
-        if not isinstance(header, dict) or not isinstance(base.get("scenario"), dict):
-            problems.append(_problem(smap, over, "scenario", name, "must be a mapping"))
+    for key in MAPPINGS:
+        if key not in over:
+            continue
+        patch = over[key]
+        if key != "scenario" and key not in base and isinstance(patch, dict):
+            base[key] = {}
+        if not isinstance(patch, dict) or not isinstance(base.get(key), dict):
+            problems.append(_problem(smap, over, key, name, "must be a mapping"))
         else:
-            _replace_keys(base["scenario"], header, smap)
+            _replace_keys(base[key], patch, smap)
     for section in SECTIONS:
         if section in over:
             problems += _merge_list(base, section, over, smap, name)

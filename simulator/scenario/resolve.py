@@ -32,6 +32,7 @@ class Edge:
     type: str
     lag: float
     path: tuple  # where the link is written, or the phase for an implicit link
+    done: float | None = None  # on a rollout: the share of units it waits for
 
 
 def activities(sc: m.Scenario) -> list[Activity]:
@@ -66,11 +67,25 @@ def edges(sc: m.Scenario) -> Iterator[Edge]:
             if j > 0 and phases[j - 1].id not in {ln.id for ln in explicit}:
                 yield Edge(act.id, phases[j - 1].id, "FS", 0.0, act.path)
         for n, ln in enumerate(explicit):
-            pred = ln.id
-            if pred in by_initiative:
-                ends = by_initiative[pred].phases
-                pred = ends[-1].id if ln.type in ("FS", "FF") else ends[0].id
-            yield Edge(act.id, pred, ln.type, float(ln.lag), (*act.path, "after", n))
+            yield Edge(act.id, link_pred(ln, by_initiative), ln.type, float(ln.lag),
+                       (*act.path, "after", n), ln.done)
+
+
+def link_pred(ln: m.Link, by_initiative: dict) -> str:
+    """The activity a link reads: an initiative stands for the end its link type reads."""
+    if ln.id in by_initiative:
+        ends = by_initiative[ln.id].phases
+        return ends[-1].id if ln.type in ("FS", "FF") else ends[0].id
+    return ln.id
+
+
+def readiness_edges(sc: m.Scenario, phase_id: str, rd: m.Readiness, path: tuple) -> Iterator[Edge]:
+    """The links of one readiness rule of a rollout, as edges into the phase."""
+    by_initiative = {ini.id: ini for ini in sc.initiatives}
+    for n, item in enumerate(rd.after):
+        ln = _link(item)
+        yield Edge(phase_id, link_pred(ln, by_initiative), ln.type, float(ln.lag),
+                   (*path, "after", n), ln.done)
 
 
 def select(sc: m.Scenario, sel: m.Selector, acts: list[Activity] | None = None) -> list[int]:
