@@ -10,7 +10,7 @@ import pandas as pd
 from .analysis.compare import compare_results
 from .analysis.result import Result
 from .engines import cpm
-from .parallel import ENGINES, run_chunks
+from .parallel import pick_engine, run_chunks
 from .sampling.draws import METHODS, planned_draws
 from .sampling.streams import SeedLike, root_seed
 from .scenario import load_scenario
@@ -32,7 +32,7 @@ def plan(network: Network) -> cpm.Schedule:
 
 
 def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None, *,
-             sampling: str = "mc", mitigated: bool = False, engine: str = "cpm",
+             sampling: str = "mc", mitigated: bool = False, engine: str | None = None,
              workers: int = 1, progress: Callable[[int], None] | None = None) -> Result:
     """Sample and schedule a scenario many times.
 
@@ -50,10 +50,11 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
         Plain Monte Carlo, or Latin Hypercube (stratified per chunk of iterations).
     mitigated : bool
         Use the risks' post-mitigation values.
-    engine : {"cpm", "des"}
-        The scheduling engine: the vectorised forward pass, or the SimPy
-        discrete-event simulation (same dates, much slower; the base for
-        capacities to come).
+    engine : {"cpm", "capacity", "des"}, optional
+        The scheduling engine: the vectorised forward pass (no capacity), the
+        compiled capacity engine, or the SimPy discrete-event reference (same
+        dates as the others, much slower). Default: ``capacity`` when phases
+        hold resources, else ``cpm``.
     workers : int
         Processes to spread chunks of iterations over.
     progress : callable, optional
@@ -69,12 +70,11 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
         raise ValueError(f"iterations must be an integer >= 2, got {iterations!r}")
     if sampling not in METHODS:
         raise ValueError(f"sampling must be one of {METHODS}, got {sampling!r}")
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {tuple(ENGINES)}, got {engine!r}")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
     root = root_seed(seed)
     net = compile_scenario(scenario, mitigated=mitigated)
+    engine = pick_engine(net, engine)
     draws, sched = run_chunks(net, root, iterations, sampling, engine=engine, workers=workers,
                               on_chunk=progress)
     return Result(network=net, draws=draws, schedule=sched, plan=plan(net), seed=root,

@@ -56,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="root seed (default: fresh entropy, printed so the run can be repeated)")
     p.add_argument("--sampling", choices=["mc", "lhs"], default="mc")
     p.add_argument("--mitigated", action="store_true", help="use the risks' mitigated values")
-    p.add_argument("--engine", choices=["cpm", "des"], default="cpm")
+    p.add_argument("--engine", choices=["cpm", "capacity", "des"], default=None,
+                   help="scheduling engine (default: capacity when phases hold resources, else cpm)")
     p.add_argument("--workers", type=int, default=1, help="processes (the result does not change)")
     p.add_argument("--out", help="directory for summary.json, summary.csv, manifest.json, "
                    "report.html and the report-data/ it is built from")

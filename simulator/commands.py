@@ -98,12 +98,24 @@ def summary_table(result: Result) -> str:
     return "\n".join(lines)
 
 
+def _bad_engine(sc, engine: str | None) -> str | None:
+    """Why ``engine`` cannot run ``sc`` (cpm has no capacity), or None."""
+    from .parallel import pick_engine
+    from .scenario.compile import compile_scenario
+    try:
+        pick_engine(compile_scenario(sc), engine)
+    except ValueError as exc:
+        return f"veikart: --engine {engine}: {exc}"
+    return None
+
+
 def run_command(args) -> int:
     """Carry out ``veikart run``; return the exit code."""
     from .output import dumps, write_outputs
     sc = load_scenario(args.file)
     target = args.target
-    problem = _unknown_target(sc, target, args.file) or _bad_out(args.out)
+    problem = (_unknown_target(sc, target, args.file) or _bad_out(args.out)
+               or _bad_engine(sc, args.engine))
     if problem:
         print(problem, file=sys.stderr)
         return 2

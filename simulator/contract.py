@@ -46,7 +46,7 @@ def result_to_dict(result: "Result") -> dict:
             "finish_date": {k: _date(row[f"finish_date_{k}"]) for k in keys},
             "prob_by_deadline": float(row["prob_by_deadline"]),
         })
-    return {
+    out = {
         "scenario": {"name": net.name, "version": net.version, "start": net.start.isoformat(),
                      "deadline": net.deadline.isoformat(), "unit": net.unit},
         "iterations": result.iterations,
@@ -54,3 +54,31 @@ def result_to_dict(result: "Result") -> dict:
         "engine": result.engine,
         "activities": activities,
     }
+    return out | _capacity(result)
+
+
+def _capacity(result: "Result") -> dict:
+    """``rollouts`` and ``resources`` (docs/outputs-capacity.md), each only when the run has them."""
+    from .analysis import rollouts as ro
+    net, out = result.network, {}
+    keys = [f"p{p:g}" for p in net.percentiles]
+    if net.rollouts:
+        table = ro.coverage_summary(result)
+        out["rollouts"] = [{
+            "id": rid,
+            "name": row["name"],
+            "units": int(row["units"]),
+            "time_to_coverage": {
+                f"{x * 100:g}": {k: _number(row[f"time_to_{x * 100:g}_{k}"]) for k in keys}
+                | {f"date_{k}": _date(row[f"time_to_{x * 100:g}_date_{k}"]) for k in keys}
+                for x in ro.TIME_LEVELS},
+            "prob_coverage_by_deadline": {f"{x * 100:g}": float(row[f"prob_{x * 100:g}_by_deadline"])
+                                          for x in ro.PROB_LEVELS},
+        } for rid, row in table.iterrows()]
+    waits = ro.waiting(result).resources
+    if len(waits):
+        out["resources"] = [{"id": rid, "name": row["name"], "mean_wait": _number(row["mean_wait"]),
+                             "mean_wait_days": _number(row["mean_wait_days"]),
+                             "peak_mean_busy": _number(row["peak_mean_busy"])}
+                            for rid, row in waits.iterrows()]
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable
 
-from .engines import cpm, des
+from .engines import capacity, cpm, des
 from .sampling.draws import Draws, sample_chunk
 from .sampling.streams import CHUNK
 from .scenario.network import Network
@@ -17,7 +17,25 @@ def chunks(iterations: int) -> list[tuple[int, int]]:
 
 
 #: The engines, by the name the CLI and the API use.
-ENGINES = {"cpm": cpm.schedule, "des": des.schedule}
+ENGINES = {"cpm": cpm.schedule, "capacity": capacity.schedule, "des": des.schedule}
+
+
+def pick_engine(net: Network, engine: str | None) -> str:
+    """The engine to run: ``engine`` if it can schedule ``net``, the fastest one if None.
+
+    Raises
+    ------
+    ValueError
+        ``cpm`` was asked for a network whose phases hold resources.
+    """
+    if engine is None:
+        return "capacity" if net.needs_capacity else "cpm"
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {tuple(ENGINES)}, got {engine!r}")
+    if engine == "cpm" and net.needs_capacity:
+        raise ValueError("the cpm engine has no capacity: this scenario's phases hold resources; "
+                         "use engine 'capacity' (the default) or 'des'")
+    return engine
 
 #: The des engine reports progress this many iterations at a time: it is slow enough to need it.
 _DES_BLOCK = 256
@@ -29,7 +47,7 @@ def run_chunk(net: Network, seed: int, chunk: int, n: int, method: str, engine: 
     """Sample and schedule one chunk, into ``out`` (views of the whole run's arrays) if given."""
     draws = sample_chunk(net, seed, chunk, n, method)
     if out is None:
-        out = (draws, cpm.Schedule.empty(net.size, n))
+        out = (draws, cpm.Schedule.empty(net.size, n, extra=engine != "cpm" and net.needs_capacity))
     else:
         out[0].fill(draws)
     sched = out[1]
@@ -68,7 +86,8 @@ def run_chunks(net: Network, seed: int, iterations: int, method: str, *, engine:
         Called with the number of iterations finished, as they finish.
     """
     draws = Draws.empty(net, iterations)
-    sched = cpm.Schedule.empty(net.size, iterations)
+    sched = cpm.Schedule.empty(net.size, iterations,
+                               extra=engine != "cpm" and net.needs_capacity)
     plan = chunks(iterations)
     if workers <= 1 or len(plan) == 1:
         for c, n in plan:
@@ -89,4 +108,4 @@ def run_chunks(net: Network, seed: int, iterations: int, method: str, *, engine:
     return draws, sched
 
 
-__all__ = ["chunks", "run_chunk", "run_chunks"]
+__all__ = ["chunks", "pick_engine", "run_chunk", "run_chunks"]

@@ -106,32 +106,35 @@ class Result:
     @cached_property
     def _wide(self) -> pd.DataFrame:
         net, sched = self.network, self.schedule
-        elements = [*net.ids, *net.initiative_ids]
+        shown = np.flatnonzero(net.shown)  # rollout units and share nodes have their own tables
+        ids = [net.ids[i] for i in shown]
+        kinds = [net.kinds[i] for i in shown]
+        elements = [*ids, *net.initiative_ids]
         ini_start = np.array([sched.start[mem].min(axis=0) for mem in net.initiative_members])
         ini_finish = np.array([sched.finish[mem].max(axis=0) for mem in net.initiative_members])
         plan = self.plan
         frame = pd.DataFrame({
             "id": elements,
-            "element": ["milestone" if k == "milestone" else "phase" for k in net.kinds]
+            "element": ["milestone" if k == "milestone" else "phase" for k in kinds]
                        + ["initiative"] * len(net.initiative_ids),
-            "kind": [None if k == "milestone" else k for k in net.kinds] + [None] * len(net.initiative_ids),
-            "name": [*net.names, *net.initiative_names],
-            "initiative": [net.initiative_ids[i] if i >= 0 else None for i in net.initiative_of]
+            "kind": [None if k == "milestone" else k for k in kinds] + [None] * len(net.initiative_ids),
+            "name": [*(net.names[i] for i in shown), *net.initiative_names],
+            "initiative": [net.initiative_ids[i] if i >= 0 else None for i in net.initiative_of[shown]]
                           + list(net.initiative_ids),
-            "planned_start": np.concatenate([plan.start[:, 0], [plan.start[mem, 0].min()
+            "planned_start": np.concatenate([plan.start[shown, 0], [plan.start[mem, 0].min()
                                              for mem in net.initiative_members]]),
-            "planned_finish": np.concatenate([plan.finish[:, 0], [plan.finish[mem, 0].max()
+            "planned_finish": np.concatenate([plan.finish[shown, 0], [plan.finish[mem, 0].max()
                                               for mem in net.initiative_members]]),
         })
         frame["planned_finish_date"] = net.to_dates(frame["planned_finish"].to_numpy(), finish=True)
-        for quantity, (acts, inis) in {"start": (sched.start, ini_start),
-                                       "finish": (sched.finish, ini_finish)}.items():
+        for quantity, (acts, inis) in {"start": (sched.start[shown], ini_start),
+                                       "finish": (sched.finish[shown], ini_finish)}.items():
             frame = frame.join(self._stats(quantity, acts, inis))
         pad = np.full(len(net.initiative_ids), np.nan)
         ci = critical.criticality(net, sched, self.target)
-        frame["criticality"] = np.concatenate([ci, pad])
+        frame["criticality"] = np.concatenate([ci[shown], pad])
         frame["criticality_initiative"] = np.concatenate(
-            [critical.initiative_criticality(net, sched), pad])
+            [critical.initiative_criticality(net, sched)[shown], pad])
         return frame.set_index("id")
 
     def _stats(self, quantity: str, acts: np.ndarray, inis: np.ndarray) -> pd.DataFrame:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..engines import cpm
+from ..engines import capacity, cpm
 from ..sampling.draws import Draws
 from ..sampling.streams import CHUNK
 from . import critical, stats
@@ -76,7 +76,8 @@ def _risks(result: Result) -> pd.DataFrame:
     of :func:`_realised` and :func:`_excluded_finishes`)."""
     net = result.network
     names = {r.id: r.name or r.id for r in result.scenario.risks}
-    rows = [(d.id, names.get(d.id, d.id), d.category, d.effect) for d in net.drivers]
+    rows = [(rid, names.get(rid, rid), net.drivers[ks[0]].category, net.drivers[ks[0]].effect)
+            for rid, ks in net.risk_groups()]
     rows += [(g.id, names.get(g.id, g.id), g.category, "funding") for g in net.gates]
     return pd.DataFrame(rows, columns=["id", "name", "category", "kind"])
 
@@ -135,8 +136,10 @@ def activity_sensitivity(result: Result, target: str | None = None) -> pd.DataFr
 def _realised(draws: Draws, net) -> np.ndarray:
     """What each driver and gate did per iteration: factor (1 if not fired), delay (0 if
     not fired), grant time (``inf`` for never). Shape (drivers + gates, n)."""
-    rows = [np.where(draws.fired[k], draws.factor[k], 1.0 if d.effect == "impact" else 0.0)
-            for k, d in enumerate(net.drivers)]
+    # a scoped risk (one draw per initiative or unit) is represented by its mean realisation
+    rows = [np.mean([np.where(draws.fired[k], draws.factor[k],
+                              1.0 if net.drivers[k].effect == "impact" else 0.0) for k in ks], axis=0)
+            for _, ks in net.risk_groups()]
     return np.vstack([*rows, draws.gate_times]) if rows else draws.gate_times
 
 
@@ -167,7 +170,8 @@ def driver_sensitivity(result: Result, target: str | None = None) -> pd.DataFram
     first = np.array([g.first for g in net.gates])
     late = (draws.gate_times > first[:, None]).mean(axis=1) if net.gates else np.empty(0)
     frame = _risks(result)
-    frame["occurrence"] = np.concatenate([draws.fired.mean(axis=1), late])
+    fired = [draws.fired[ks].mean() for _, ks in net.risk_groups()]
+    frame["occurrence"] = np.concatenate([fired, late])
     frame["spearman"] = _spearman_rows(_realised(draws, net), finish)
     return frame.set_index("id")
 
@@ -186,31 +190,43 @@ def _excluded_finishes(result: Result, target: str) -> np.ndarray:
     net, draws, sched = result.network, result.draws, result.schedule
     members = critical.target_members(net, target)
     base = critical.target_finish(net, sched, target)
-    out = np.tile(base, (len(net.drivers) + len(net.gates), 1))
-    for k, drv in enumerate(net.drivers):
+    groups = net.risk_groups()
+    out = np.tile(base, (len(groups) + len(net.gates), 1))
+    for k, (_, ks) in enumerate(groups):
         # only iterations where it fired can change, and only downstream of its targets
-        fired = np.flatnonzero(draws.fired[k])
+        fired = np.flatnonzero(draws.fired[ks].any(axis=0))
+        targets = np.concatenate([net.drivers[j].targets for j in ks])
         for cols in (fired[lo:lo + CHUNK] for lo in range(0, fired.size, CHUNK)):
             part = Draws(draws.base[:, cols], draws.fired[:, cols], draws.factor[:, cols],
                          draws.gate_times[:, cols])
-            durations = part.durations(net, off={k})
-            s = cpm.reschedule(net, _columns(sched, cols, durations), durations,
-                               part.gate_times, _mask(net, drv.targets), inplace=True)
+            durations = part.durations(net, off=set(ks))
+            s = _redo(net, sched, cols, durations, part.gate_times, targets)
             out[k, cols] = s.finish[members].max(axis=0)
     for g, gate in enumerate(net.gates):
         # a gate can move a target only where a date, not a link, set that target's start
-        # (ties go to links), and the gate was later than the target's not-before date
+        # (ties go to links), and the gate was later than the target's not-before date;
+        # with capacity, anywhere it held a start
         held = ((sched.driver[gate.targets] == cpm.NO_DRIVER)
                 & (draws.gate_times[g] > net.not_before[gate.targets, None])).any(axis=0)
+        if net.needs_capacity:
+            held = (draws.gate_times[g] > 0).copy()
         bound = np.flatnonzero(held)
         for cols in (bound[lo:lo + CHUNK] for lo in range(0, bound.size, CHUNK)):
             gates = draws.gate_times[:, cols]
             gates[g] = 0.0  # the data date: no activity starts earlier anyway
             durations = sched.durations[:, cols]
-            s = cpm.reschedule(net, _columns(sched, cols, durations), durations, gates,
-                               _mask(net, gate.targets), inplace=True)
-            out[len(net.drivers) + g, cols] = s.finish[members].max(axis=0)
+            s = _redo(net, sched, cols, durations, gates, gate.targets)
+            out[len(groups) + g, cols] = s.finish[members].max(axis=0)
     return out
+
+
+def _redo(net, sched, cols, durations, gate_times, targets) -> cpm.Schedule:
+    """Reschedule iterations ``cols``: downstream of ``targets`` only without capacity;
+    with capacity every activity can move, so the capacity engine redoes them whole."""
+    if net.needs_capacity:
+        return capacity.schedule(net, durations, gate_times)
+    return cpm.reschedule(net, _columns(sched, cols, durations), durations, gate_times,
+                          _mask(net, targets), inplace=True)
 
 
 def _columns(sched: cpm.Schedule, cols: np.ndarray, durations: np.ndarray) -> cpm.Schedule:
@@ -261,7 +277,8 @@ def risk_ranking(result: Result, target: str | None = None) -> pd.DataFrame:
     target = _target(result, target)
     net = result.network
     base = critical.target_finish(net, result.schedule, target)
-    before = np.tile(stats.outlook(base, net.deadline_time), (len(net.drivers) + len(net.gates), 1))
+    before = np.tile(stats.outlook(base, net.deadline_time),
+                     (len(net.risk_groups()) + len(net.gates), 1))
     after = stats.outlook(_excluded_finishes(result, target), net.deadline_time)
     frame = _risks(result)
     for j, col in enumerate(("p50", "p80", "prob_by_deadline")):

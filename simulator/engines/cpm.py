@@ -8,6 +8,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..scenario.network import Network
+from ..scenario.rollouts import SUMMARY, TASK
 from .calendar import Calendar
 
 #: ``driver`` value of an activity started by the data date, a not-before date or a gate.
@@ -27,23 +28,30 @@ class Schedule:
     finish: np.ndarray
     driver: np.ndarray
     durations: np.ndarray
+    #: capacity engines only: the cpm start (when logic allows it) and when units were taken
+    ready: np.ndarray | None = None
+    taken: np.ndarray | None = None
 
     @staticmethod
-    def empty(m: int, n: int, durations: np.ndarray | None = None) -> "Schedule":
+    def empty(m: int, n: int, durations: np.ndarray | None = None, *,
+              extra: bool = False) -> "Schedule":
         """Uninitialised dates for ``m`` activities and ``n`` iterations (and durations,
-        unless given)."""
+        unless given); with ``extra``, the capacity engines' ``ready`` and ``taken`` too."""
+        more = (np.empty((m, n)), np.empty((m, n))) if extra else (None, None)
         return Schedule(np.empty((m, n)), np.empty((m, n)), np.empty((m, n), dtype=np.int32),
-                        np.empty((m, n)) if durations is None else durations)
+                        np.empty((m, n)) if durations is None else durations, *more)
 
     def columns(self, lo: int, hi: int) -> "Schedule":
         """A view of iterations ``lo:hi``."""
-        return Schedule(self.start[:, lo:hi], self.finish[:, lo:hi], self.driver[:, lo:hi],
-                        self.durations[:, lo:hi])
+        cut = lambda a: None if a is None else a[:, lo:hi]  # noqa: E731
+        return Schedule(cut(self.start), cut(self.finish), cut(self.driver),
+                        cut(self.durations), cut(self.ready), cut(self.taken))
 
     def fill(self, other: "Schedule") -> None:
         """Copy ``other`` into this (a view of) the same shape."""
-        for name in ("start", "finish", "driver", "durations"):
-            getattr(self, name)[...] = getattr(other, name)
+        for name in ("start", "finish", "driver", "durations", "ready", "taken"):
+            if getattr(self, name) is not None:
+                getattr(self, name)[...] = getattr(other, name)
 
 
 @lru_cache(maxsize=32)
@@ -60,10 +68,11 @@ def _prepared(net: Network) -> tuple[list[list[int]], list[Calendar | None], np.
     return gates_of, [calendars[c] if c >= 0 else None for c in net.calendar_of], finish_link
 
 
-def output_for(durations: np.ndarray, out: Schedule | None) -> Schedule:
-    """``out`` holding ``durations``, or a new Schedule for them."""
+def output_for(durations: np.ndarray, out: Schedule | None, *, extra: bool = False) -> Schedule:
+    """``out`` holding ``durations``, or a new Schedule for them (with ``ready`` and
+    ``taken`` when ``extra``)."""
     if out is None:
-        return Schedule.empty(*durations.shape, durations=durations)
+        return Schedule.empty(*durations.shape, durations=durations, extra=extra)
     if out.durations is not durations:
         out.durations[...] = durations
     return out
@@ -169,6 +178,9 @@ def activity_dates(net: Network, i: int, durations: np.ndarray, gate_times: np.n
     predecessors' dates already there. Both engines call this, so they agree to the bit."""
     gates_of, calendars, finish_link = _prepared(net)
     start, finish, driver = out.start, out.finish, out.driver
+    if net.node[i] != TASK:
+        _derived_dates(net, i, out)
+        return
     s, drv, d, cal = start[i], driver[i], durations[i], calendars[i]
     mask, finish_by = scratch.mask, scratch.finish_by
     s.fill(net.not_before[i])
@@ -201,3 +213,23 @@ def activity_dates(net: Network, i: int, durations: np.ndarray, gate_times: np.n
         # calendar this only absorbs rounding in (c - d) + d.
         floor = cal.finish_floor(finish_by) if cal is not None else finish_by
         np.maximum(finish[i], floor, out=finish[i])
+
+
+def _derived_dates(net: Network, i: int, out: Schedule) -> None:
+    """Dates of a node that reads its rollout units: a summary (first start, last finish,
+    driven by the last unit) or a share (the finish that brings the live weight to the
+    share, driven by that unit; units in finish order, ties in rollout order)."""
+    members = net.pred_idx[net.pred_ptr[i]:net.pred_ptr[i + 1]]
+    fin = out.finish[members]
+    cols = np.arange(fin.shape[1])
+    if net.node[i] == SUMMARY:
+        out.start[i] = out.start[members].min(axis=0)
+        last = np.argmax(fin, axis=0)
+        out.finish[i] = fin[last, cols]
+        out.driver[i] = members[last]
+        return
+    order = np.argsort(fin, axis=0, kind="stable")
+    reached = np.argmax(np.cumsum(net.weight[members][order], axis=0) >= net.share[i], axis=0)
+    k = order[reached, cols]
+    out.start[i] = out.finish[i] = fin[k, cols]
+    out.driver[i] = members[k]

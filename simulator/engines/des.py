@@ -17,6 +17,7 @@ import simpy
 
 from ..scenario.network import Network
 from .cpm import Schedule, Scratch, activity_dates, output_for
+from .des_capacity import run_iteration
 
 
 def schedule(net: Network, durations: np.ndarray, gate_times: np.ndarray,
@@ -37,6 +38,12 @@ def schedule(net: Network, durations: np.ndarray, gate_times: np.ndarray,
     Schedule
         Equal, bit for bit, to the cpm engine's for the same inputs.
     """
+    if net.needs_capacity:
+        out = output_for(durations, out, extra=True)
+        for r in range(durations.shape[1]):
+            run_iteration(net, durations[:, r], gate_times[:, r], out.start[:, r],
+                          out.finish[:, r], out.ready[:, r], out.taken[:, r], out.driver[:, r])
+        return out
     out = output_for(durations, out)
     for r in range(durations.shape[1]):
         cols = slice(r, r + 1)

@@ -50,7 +50,7 @@ def compile_scenario(sc: m.Scenario, *, mitigated: bool = False) -> Network:
     ini_index = {ini.id: k for k, ini in enumerate(inis)}
     drivers, gates, risk_models = _risks(sc, acts, x, mitigated, to_time, end)
     target = h.target or (sc.milestones[-1] if sc.milestones else sc.initiatives[-1]).id
-    held = claims(sc, acts, x.units, x.select)
+    held = claims(sc, acts, x.units, x.select) + [{}] * len(x.shares)
     cptr = np.zeros(x.size + 1, dtype=np.int64)
     cptr[1:] = np.cumsum([len(c) for c in held])
     nb = [max(0.0, to_time(a.model.not_before)) if a.model.not_before else 0.0 for a in acts]

@@ -114,8 +114,13 @@ class Expanded:
 
     @property
     def share_of(self) -> np.ndarray:
+        """The weight a share node waits for: ``x`` of its rollout's total, less a relative
+        1e-9 so that summing the weights in another order cannot miss a share of 100 %."""
         out = np.zeros(self.size)
-        out[self.n_acts + len(self.units):] = [x for _, x in self.shares]
+        w = self.weight
+        for k, (pid, x) in enumerate(self.shares):
+            total = float(sum(w[j] for j in self.children.get(self.index[pid], [])))
+            out[self.n_acts + len(self.units) + k] = x * total * (1 - 1e-9)
         return out
 
     @property

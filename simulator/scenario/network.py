@@ -132,7 +132,7 @@ class Network:
     # capacity and rollouts (see scenario/rollouts.py); empty for a plain network
     node: np.ndarray                    # TASK, SUMMARY or SHARE per activity
     weight: np.ndarray                  # unit weight (units), else 0
-    share: np.ndarray                   # share of weight a SHARE node waits for, else 0
+    share: np.ndarray                   # weight a SHARE node waits for (see expand.py), else 0
     claim_ptr: np.ndarray               # CSR: resources held by activity i are
     claim_res: np.ndarray               #   claim_res[claim_ptr[i]:claim_ptr[i+1]]
     claim_units: np.ndarray

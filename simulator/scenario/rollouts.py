@@ -20,6 +20,13 @@ from .resolve import Activity
 #: Node kinds of a Network's activities.
 TASK, SUMMARY, SHARE = 0, 1, 2
 
+#: Priority rules by name: rule(network, planned_start, planned_finish) -> value per activity,
+#: smaller first (see engines/priority.py, where more can be registered).
+RULES = {
+    "plan-order": lambda net, s, f: s,
+    "shortest-first": lambda net, s, f: f - s,
+}
+
 
 @dataclass(frozen=True)
 class UnitActivity:

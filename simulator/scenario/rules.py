@@ -7,6 +7,7 @@ from collections import Counter
 
 from ..errors import suggest
 from . import models as m
+from .capacity_rules import capacity_problems, network_problems
 from .resolve import activities, edges, find_cycle, select
 
 Problems = list[tuple[tuple, str]]
@@ -60,7 +61,7 @@ def _decides_in_horizon(f: m.Funding, h: m.Header) -> bool:
 def _ids(sc: m.Scenario, acts) -> tuple[Problems, dict[str, str]]:
     places = [(a.id, (*a.path, "id")) for a in acts]
     places += [(ini.id, ("initiatives", i, "id")) for i, ini in enumerate(sc.initiatives)]
-    for section in ("risks", "blackouts", "correlations"):
+    for section in ("risks", "blackouts", "correlations", "resources"):
         places += [(el.id, (section, i, "id")) for i, el in enumerate(getattr(sc, section))]
     counts = Counter(x for x, _ in places)
     out = [(path, f"`{x}` is used more than once; ids must be unique across the scenario")
@@ -190,6 +191,11 @@ def semantic_problems(sc: m.Scenario) -> tuple[Problems, list[str]]:
     for i, b in enumerate(sc.blackouts):
         out += _selector(sc, b.applies_to, ("blackouts", i, "applies_to"), acts, kinds)
     out += _correlations(sc, acts, kinds, warnings)
+    out += capacity_problems(sc, acts, kinds,
+                             lambda sel, path: _selector(sc, sel, path, acts, kinds), warnings)
+    if not out and (sc.resources or sc.units):
+        from .compile import compile_scenario  # compiling needs a valid scenario
+        out += network_problems(compile_scenario(sc), sc, acts)
     target = sc.scenario.target
     if target is not None and target not in {ms.id for ms in sc.milestones} | {
             ini.id for ini in sc.initiatives}:

@@ -1,0 +1,273 @@
+"""Rollout coverage and resource use of a capacity run: tidy tables from a Result.
+
+Coverage is the weighted share of a rollout's units that are live (finished)
+at a time. Tables over time use one grid per run: month ends (or steps of
+``step_days``) from the start date to the month after the latest finite
+99th-percentile finish of the rollout units and resource claimants, capped at
+the horizon. A grid date stands for the end of that day, so a unit whose
+finish is reported on that date counts as live there.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from . import stats
+
+if TYPE_CHECKING:
+    from .result import Result
+
+#: Coverage levels whose times are reported, and those whose deadline probability is.
+TIME_LEVELS = (0.5, 0.9, 1.0)
+PROB_LEVELS = (0.5, 0.8, 1.0)
+#: A share counts as reached at a cumulative weight of ``x * total * (1 - TOL)``, as share nodes do.
+TOL = 1e-9
+_CHUNK = 16_384  # iterations per block in the (units x iterations) sorts
+
+
+def _eps(net) -> float:
+    """The rounding a date conversion absorbs (``times_to_dates``), as a time."""
+    return 1e-6 / net.unit_days
+
+
+def _claimants(net) -> np.ndarray:
+    """Activity indices that hold any resource."""
+    return np.flatnonzero(np.diff(net.claim_ptr) > 0) if net.claim_ptr.size else np.zeros(0, int)
+
+
+def grid(result: Result, *, step_days: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Dates (``datetime64[D]``) and times of the run's grid; see the module docstring.
+
+    Parameters
+    ----------
+    result : Result
+    step_days : float, optional
+        Days between points (the ends of periods of that length from the start);
+        default month ends.
+    """
+    net, fin = result.network, result.schedule.finish
+    rows = np.concatenate([_claimants(net), *[r.units for r in net.rollouts]]).astype(int)
+    ends = []
+    for i in np.unique(rows):
+        f = fin[i][np.isfinite(fin[i])]
+        if f.size:
+            ends.append(np.quantile(f, 0.99, method="inverted_cdf"))
+    if ends:
+        last = net.to_dates(np.array([max(ends)]), finish=True)[0].astype("datetime64[M]") + 1
+    else:
+        last = np.datetime64(net.deadline, "M")
+    start = np.datetime64(net.start, "D")
+    if step_days is None:
+        months = np.arange(start.astype("datetime64[M]"), last + 1)
+        dates = (months + 1).astype("datetime64[D]") - 1
+    else:
+        stop = (last + 1).astype("datetime64[D]")
+        days = np.arange(step_days, (stop - start).astype(int) + step_days, step_days)
+        dates = start + np.ceil(days - 1e-9).astype(np.int64) - 1
+    times = (dates + 1 - start).astype(float) / net.unit_days
+    keep = times <= net.horizon
+    return dates[keep], times[keep]
+
+
+def _rollout(net, rollout_id: str):
+    for r in net.rollouts:
+        if r.id == rollout_id:
+            return r
+    raise KeyError(f"no rollout `{rollout_id}` (has {', '.join(r.id for r in net.rollouts)})")
+
+
+def _held_on_grid(a: np.ndarray, b: np.ndarray, w: np.ndarray, g: int) -> np.ndarray:
+    """Sum of ``w[i]`` over rows with ``a[i, r] <= k < b[i, r]``: shape (g, iterations)."""
+    n = a.shape[1]
+    diff = np.zeros((g + 1, n))
+    cols = np.arange(n)
+    for i in range(a.shape[0]):
+        diff[a[i], cols] += w[i]
+        diff[b[i], cols] -= w[i]
+    return np.cumsum(diff[:g], axis=0)
+
+
+def coverage_curve(result: Result, rollout_id: str, *, step_days: float | None = None) -> pd.DataFrame:
+    """Weighted share of a rollout's units live at each grid date.
+
+    Parameters
+    ----------
+    result : Result
+    rollout_id : str
+        The rollout phase.
+    step_days : float, optional
+        Grid step in days; default month ends (see :func:`grid`).
+
+    Returns
+    -------
+    DataFrame
+        ``date``, ``time`` and the ``mean``, ``p10``, ``p50`` and ``p90`` of the
+        coverage (0 to 1) over iterations; percentiles as :func:`stats.percentiles`.
+    """
+    net = result.network
+    r = _rollout(net, rollout_id)
+    dates, times = grid(result, step_days=step_days)
+    fin = result.schedule.finish[r.units]
+    live_from = np.searchsorted(times + _eps(net), fin, side="left")  # first point with f <= t
+    cov = _held_on_grid(live_from, np.full_like(live_from, len(times)), r.weights, len(times))
+    cov /= r.weights.sum()
+    pct = stats.percentiles(cov, (10.0, 50.0, 90.0))[:, :, 0]
+    return pd.DataFrame({"date": dates, "time": times, "mean": cov.mean(axis=1),
+                         "p10": pct[:, 0], "p50": pct[:, 1], "p90": pct[:, 2]})
+
+
+def coverage_times(result: Result, rollout_id: str, levels=TIME_LEVELS) -> np.ndarray:
+    """Per iteration, the first time the weighted coverage reaches each level.
+
+    Returns
+    -------
+    ndarray, shape (len(levels), iterations)
+        ``inf`` where the level is not reached within the horizon.
+    """
+    r = _rollout(result.network, rollout_id)
+    fin = result.schedule.finish[r.units]
+    need = np.asarray(levels, dtype=float)[:, None] * r.weights.sum() * (1 - TOL)
+    out = np.empty((len(levels), fin.shape[1]))
+    for lo in range(0, fin.shape[1], _CHUNK):  # blocks bound the (units x iterations) temporaries
+        f = fin[:, lo:lo + _CHUNK]
+        order = np.argsort(f, axis=0, kind="stable")  # ties in rollout order, as share nodes
+        f = np.take_along_axis(f, order, axis=0)
+        cum = np.cumsum(r.weights[order], axis=0)
+        for j, x in enumerate(need[:, 0]):
+            hit = cum >= x
+            k = np.argmax(hit, axis=0)
+            t = f[k, np.arange(f.shape[1])]
+            out[j, lo:lo + _CHUNK] = np.where(hit.any(axis=0), t, np.inf)
+    return out
+
+
+def coverage_summary(result: Result) -> pd.DataFrame:
+    """Time to 50, 90 and 100 % coverage and the chance of coverage by the deadline, per rollout.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by rollout id, with ``name``, ``units`` and ``total_weight``; for
+        ``x`` in 50, 90, 100 and each scenario percentile ``p``:
+        ``time_to_{x}_p{p}`` with ``_lo`` and ``_hi`` (95 % order-statistic
+        interval) and ``time_to_{x}_date_p{p}`` (NaT after the horizon); for ``x``
+        in 50, 80, 100: ``prob_{x}_by_deadline`` with Wilson ``_lo`` and ``_hi``.
+        Coverage ``>= x`` means a cumulative weight ``>= x * total * (1 - 1e-9)``.
+    """
+    net = result.network
+    rows = []
+    for r in net.rollouts:
+        levels = sorted(set(TIME_LEVELS) | set(PROB_LEVELS))
+        t = coverage_times(result, r.id, levels)
+        row = {"id": r.id, "name": r.name, "units": len(r.units), "total_weight": float(r.weights.sum())}
+        pct = stats.percentiles(t[[levels.index(x) for x in TIME_LEVELS]], net.percentiles)
+        for j, x in enumerate(TIME_LEVELS):
+            for k, p in enumerate(net.percentiles):
+                name = f"time_to_{x * 100:g}_p{p:g}"
+                row[name], row[f"{name}_lo"], row[f"{name}_hi"] = pct[j, k]
+                row[f"time_to_{x * 100:g}_date_p{p:g}"] = net.to_dates(pct[j, k, :1], finish=True)[0]
+        hits = (t[[levels.index(x) for x in PROB_LEVELS]] <= net.deadline_time).sum(axis=1)
+        for x, (p, lo, hi) in zip(PROB_LEVELS, stats.proportion(hits, result.iterations)):
+            name = f"prob_{x * 100:g}_by_deadline"
+            row[name], row[f"{name}_lo"], row[f"{name}_hi"] = p, lo, hi
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("id") if rows else pd.DataFrame(index=pd.Index([], name="id"))
+
+
+def _claims_of(net, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Activities claiming resource ``k`` and the units each holds."""
+    owner = np.repeat(np.arange(len(net.claim_ptr) - 1), np.diff(net.claim_ptr))
+    mine = net.claim_res == k
+    return owner[mine], net.claim_units[mine].astype(float)
+
+
+def utilisation(result: Result, *, step_days: float | None = None) -> pd.DataFrame:
+    """Units of each resource held at each grid date, against its capacity.
+
+    An activity holds its claim from ``taken`` (inclusive) to ``finish``
+    (exclusive); a grid date stands for the instant its day ends.
+
+    Returns
+    -------
+    DataFrame
+        Long: ``resource``, ``date``, ``time``, ``mean`` and ``p90`` of the units
+        held over iterations, and ``capacity`` at that time. Empty when the run
+        has no resources or no capacity schedule.
+    """
+    net, sched = result.network, result.schedule
+    cols = ["resource", "date", "time", "mean", "p90", "capacity"]
+    if not net.resources or sched.taken is None:
+        return pd.DataFrame(columns=cols)
+    dates, times = grid(result, step_days=step_days)
+    probe = times + _eps(net)
+    frames = []
+    for k, res in enumerate(net.resources):
+        acts, units = _claims_of(net, k)
+        a = np.searchsorted(probe, sched.taken[acts], side="left")   # first point with taken <= t
+        b = np.searchsorted(probe, sched.finish[acts], side="left")  # first point with finish <= t
+        held = _held_on_grid(a, np.maximum(a, b), units, len(times))
+        frames.append(pd.DataFrame({
+            "resource": res.id, "date": dates, "time": times, "mean": held.mean(axis=1),
+            "p90": stats.percentiles(held, (90.0,))[:, 0, 0] if len(times) else np.zeros(0),
+            "capacity": [res.at(t) for t in times]}))
+    return pd.concat(frames, ignore_index=True)[cols]
+
+
+class Waiting(NamedTuple):
+    """Waiting for resources: per resource and per claiming activity."""
+
+    resources: pd.DataFrame
+    activities: pd.DataFrame
+
+
+def waiting(result: Result) -> Waiting:
+    """Mean time activities waited for their resources (``taken - ready``).
+
+    An activity that claims several resources waited for them together; its
+    whole wait is counted for each of them, so the resources' totals can add
+    up to more than the activities' waits. An iteration in which an activity
+    was ready but never got its units within the horizon makes its mean
+    ``inf``; one never ready waits 0.
+
+    Returns
+    -------
+    Waiting
+        ``resources``: indexed by resource id, ``name``, ``claimants``,
+        ``mean_wait`` (the mean over iterations of the summed waits of its
+        claimants, in the scenario unit), ``mean_wait_days`` and
+        ``peak_mean_busy`` (the largest mean units held on the grid).
+        ``activities``: indexed by activity id, ``name``, ``resources``
+        (comma-separated), ``mean_wait``, ``mean_wait_days`` and ``prob_wait``
+        (share of iterations with a wait). Both empty without a capacity schedule.
+    """
+    net, sched = result.network, result.schedule
+    res_cols = ["name", "claimants", "mean_wait", "mean_wait_days", "peak_mean_busy"]
+    act_cols = ["name", "resources", "mean_wait", "mean_wait_days", "prob_wait"]
+    if not net.resources or sched.ready is None or sched.taken is None:
+        return Waiting(pd.DataFrame(columns=res_cols, index=pd.Index([], name="id")),
+                       pd.DataFrame(columns=act_cols, index=pd.Index([], name="id")))
+    acts = _claimants(net)
+    ready, taken = sched.ready[acts], sched.taken[acts]
+    with np.errstate(invalid="ignore"):
+        wait = np.where(np.isfinite(ready), taken - ready, 0.0)
+    busy = utilisation(result)
+    res_rows = []
+    for k, res in enumerate(net.resources):
+        mine, _ = _claims_of(net, k)
+        total = wait[np.searchsorted(acts, mine)].sum(axis=0).mean() if mine.size else 0.0
+        peak = busy.loc[busy["resource"] == res.id, "mean"]
+        res_rows.append({"id": res.id, "name": res.name, "claimants": int(mine.size),
+                         "mean_wait": total, "mean_wait_days": total * net.unit_days,
+                         "peak_mean_busy": float(peak.max()) if peak.size else 0.0})
+    mean = wait.mean(axis=1)
+    acts_frame = pd.DataFrame({
+        "id": [net.ids[i] for i in acts], "name": [net.names[i] for i in acts],
+        "resources": [", ".join(net.resources[j].id for j in net.claim_res[net.claim_ptr[i]:net.claim_ptr[i + 1]])
+                      for i in acts],
+        "mean_wait": mean, "mean_wait_days": mean * net.unit_days,
+        "prob_wait": (wait > _eps(net)).mean(axis=1)})
+    return Waiting(pd.DataFrame(res_rows, columns=["id", *res_cols]).set_index("id"),
+                   acts_frame.set_index("id"))
