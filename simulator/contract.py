@@ -58,7 +58,8 @@ def result_to_dict(result: "Result") -> dict:
 
 
 def _capacity(result: "Result") -> dict:
-    """``rollouts`` and ``resources`` (docs/outputs-capacity.md), each only when the run has them."""
+    """``rollouts`` and ``resources`` (docs/outputs-capacity.md), each only when the run
+    has them."""
     from .analysis import rollouts as ro
     net, out = result.network, {}
     keys = [f"p{p:g}" for p in net.percentiles]
@@ -72,8 +73,8 @@ def _capacity(result: "Result") -> dict:
                 f"{x * 100:g}": {k: _number(row[f"time_to_{x * 100:g}_{k}"]) for k in keys}
                 | {f"date_{k}": _date(row[f"time_to_{x * 100:g}_date_{k}"]) for k in keys}
                 for x in ro.TIME_LEVELS},
-            "prob_coverage_by_deadline": {f"{x * 100:g}": float(row[f"prob_{x * 100:g}_by_deadline"])
-                                          for x in ro.PROB_LEVELS},
+            "prob_coverage_by_deadline": {
+                f"{x * 100:g}": float(row[f"prob_{x * 100:g}_by_deadline"]) for x in ro.PROB_LEVELS},
         } for rid, row in table.iterrows()]
     waits = ro.waiting(result).resources
     if len(waits):

@@ -90,7 +90,8 @@ def _held_on_grid(a: np.ndarray, b: np.ndarray, w: np.ndarray, g: int) -> np.nda
     return np.cumsum(diff[:g], axis=0)
 
 
-def coverage_curve(result: Result, rollout_id: str, *, step_days: float | None = None) -> pd.DataFrame:
+def coverage_curve(result: Result, rollout_id: str, *,
+                   step_days: float | None = None) -> pd.DataFrame:
     """Weighted share of a rollout's units live at each grid date.
 
     Parameters
@@ -162,19 +163,22 @@ def coverage_summary(result: Result) -> pd.DataFrame:
     for r in net.rollouts:
         levels = sorted(set(TIME_LEVELS) | set(PROB_LEVELS))
         t = coverage_times(result, r.id, levels)
-        row = {"id": r.id, "name": r.name, "units": len(r.units), "total_weight": float(r.weights.sum())}
+        row = {"id": r.id, "name": r.name, "units": len(r.units),
+               "total_weight": float(r.weights.sum())}
         pct = stats.percentiles(t[[levels.index(x) for x in TIME_LEVELS]], net.percentiles)
+        dates = net.to_dates(pct[:, :, 0], finish=True)
         for j, x in enumerate(TIME_LEVELS):
             for k, p in enumerate(net.percentiles):
                 name = f"time_to_{x * 100:g}_p{p:g}"
                 row[name], row[f"{name}_lo"], row[f"{name}_hi"] = pct[j, k]
-                row[f"time_to_{x * 100:g}_date_p{p:g}"] = net.to_dates(pct[j, k, :1], finish=True)[0]
+                row[f"time_to_{x * 100:g}_date_p{p:g}"] = dates[j, k]
         hits = (t[[levels.index(x) for x in PROB_LEVELS]] <= net.deadline_time).sum(axis=1)
         for x, (p, lo, hi) in zip(PROB_LEVELS, stats.proportion(hits, result.iterations)):
             name = f"prob_{x * 100:g}_by_deadline"
             row[name], row[f"{name}_lo"], row[f"{name}_hi"] = p, lo, hi
         rows.append(row)
-    return pd.DataFrame(rows).set_index("id") if rows else pd.DataFrame(index=pd.Index([], name="id"))
+    return (pd.DataFrame(rows).set_index("id") if rows
+            else pd.DataFrame(index=pd.Index([], name="id")))
 
 
 def _claims_of(net, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -188,7 +192,8 @@ def utilisation(result: Result, *, step_days: float | None = None) -> pd.DataFra
     """Units of each resource held at each grid date, against its capacity.
 
     An activity holds its claim from ``taken`` (inclusive) to ``finish``
-    (exclusive); a grid date stands for the instant its day ends.
+    (exclusive); a grid date stands for the instant its day ends, which is also
+    the first instant of the next day: a capacity step from 1 July shows at 30 June.
 
     Returns
     -------
@@ -265,7 +270,8 @@ def waiting(result: Result) -> Waiting:
     mean = wait.mean(axis=1)
     acts_frame = pd.DataFrame({
         "id": [net.ids[i] for i in acts], "name": [net.names[i] for i in acts],
-        "resources": [", ".join(net.resources[j].id for j in net.claim_res[net.claim_ptr[i]:net.claim_ptr[i + 1]])
+        "resources": [", ".join(net.resources[j].id
+                                for j in net.claim_res[net.claim_ptr[i]:net.claim_ptr[i + 1]])
                       for i in acts],
         "mean_wait": mean, "mean_wait_days": mean * net.unit_days,
         "prob_wait": (wait > _eps(net)).mean(axis=1)})

@@ -16,19 +16,19 @@ from .calendar import SNAP
 NO_DRIVER = -1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def count_right(values, lo, hi, x):
     """Number of ``values[lo:hi]`` (sorted) that are <= x."""
     return np.searchsorted(values[lo:hi], x, side="right")
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def count_left(values, lo, hi, x):
     """Number of ``values[lo:hi]`` (sorted) that are < x."""
     return np.searchsorted(values[lo:hi], x, side="left")
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def cal_work(cal, c, t):
     """Working time at calendar time ``t`` on calendar ``c`` (see Calendar.work)."""
     ptr, open_at, close_pad, before, work_pad = cal[0], cal[1], cal[2], cal[3], cal[5]
@@ -40,28 +40,28 @@ def cal_work(cal, c, t):
     return t - before[p + k]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def cal_to_start(cal, c, w):
     ptr, before, work_at = cal[0], cal[3], cal[4]
     lo, hi = ptr[c], ptr[c + 1]
     return w + before[lo + c + count_right(work_at, lo, hi, w + SNAP)]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def cal_to_finish(cal, c, w):
     ptr, before, work_at = cal[0], cal[3], cal[4]
     lo, hi = ptr[c], ptr[c + 1]
     return w + before[lo + c + count_left(work_at, lo, hi, w - SNAP)]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def cal_start_and_finish(cal, c, t, d):
     w = cal_work(cal, c, t)
     start = cal_to_start(cal, c, w)
     return start, max(start, cal_to_finish(cal, c, w + d))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def cal_finish_floor(cal, c, t):
     ptr, open_at, close_pad = cal[0], cal[1], cal[2]
     lo, hi = ptr[c], ptr[c + 1]
@@ -69,7 +69,7 @@ def cal_finish_floor(cal, c, t):
     return end if t < end else t
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def logic_dates(i, st, d, gate_t, start, finish):
     """Start (before any calendar), start, finish and driver of task ``i`` from its
     predecessors' dates in ``start``/``finish``; ``st`` holds the static arrays."""
@@ -108,7 +108,7 @@ def logic_dates(i, st, d, gate_t, start, finish):
     return s0, f, drv
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def moved_dates(i, st, d, t, finish_by_floor):
     """Start and finish of task ``i`` when capacity lets it begin only at ``t``."""
     cal_of, cal = st[7], st[9]
@@ -120,7 +120,7 @@ def moved_dates(i, st, d, t, finish_by_floor):
     return s, max(f, finish_by_floor)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def summary_dates(members, start, finish):
     """First start, last finish, and the last-finishing member (the first on ties)."""
     s = np.inf
@@ -132,7 +132,7 @@ def summary_dates(members, start, finish):
     return s, finish[members[best]], members[best]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def share_dates(members, finish, weight, need):
     """Time the live weight reaches ``need``: units in finish order, ties in member order."""
     f = np.empty(members.size)

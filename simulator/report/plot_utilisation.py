@@ -75,8 +75,8 @@ def plot_utilisation(result: Result, ids: Sequence[str] | None = None, *, ax: Ax
                label=prefix + _TEXT[lang]["p90"], gid="busy_p90")
         if dates.size:
             x, y = _steps(net, res, dates[0], dates[-1])
-            a.step(x, y, where="post", color="0.2" if not one else colour, linewidth=1.2,
-                   linestyle="--" if one else "-", label=prefix + _TEXT[lang]["capacity"],
+            a.step(x, y, where="post", color=colour if one else "0.55", linewidth=2.4,
+                   alpha=0.45 if one else 1.0, zorder=1.5, label=prefix + _TEXT[lang]["capacity"],
                    gid="capacity")
             a.set_ylim(0, max(float(y.max()), float(rows["p90"].max())) * 1.15 + 0.1)
         if not one:
@@ -95,14 +95,9 @@ def plot_utilisation(result: Result, ids: Sequence[str] | None = None, *, ax: Ax
 
 def _steps(net, res, first: np.datetime64, last: np.datetime64) -> tuple[np.ndarray, np.ndarray]:
     """Dates and units of a capacity step line from ``first`` to ``last``."""
+    first, last = np.datetime64(first, "D"), np.datetime64(last, "D")
     dates = net.to_dates(res.times[1:])
-    inside = (dates > first) & (dates < last)
+    inside = (dates > first) & (dates <= last)
+    units = np.concatenate([[res.at(net.to_time(first.astype(object)))], res.units[1:][inside]])
     x = np.concatenate([[first], dates[inside], [last]]).astype("datetime64[D]")
-    y = np.concatenate([[res.at(-np.inf) if not res.times[1:].size else
-                         res.units[np.searchsorted(res.times, net.to_time(first.astype(object)),
-                                                   side="right") - 1]],
-                        res.units[1:][inside], [res.units[1:][inside][-1] if inside.any()
-                                                else res.units[np.searchsorted(
-                                                    res.times, net.to_time(first.astype(object)),
-                                                    side="right") - 1]]])
-    return x, y
+    return x, np.concatenate([units, units[-1:]])

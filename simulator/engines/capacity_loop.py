@@ -1,0 +1,326 @@
+"""The capacity engine's event loop for one iteration, compiled with numba.
+
+Waiting work sits in heaps, so an event costs a few heap operations instead of a
+scan of every activity: tasks not yet ready by ready time, running tasks by
+finish, and ready tasks by priority position, one heap per resource for tasks
+that claim a single resource, one list (in priority order) for tasks claiming
+several. An allocation round repeatedly starts the first task in priority order
+that fits; as free units only shrink within a round, that is the same as taking
+every ready task in priority order and starting each that fits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from . import daterule as dr
+
+SUMMARY, SHARE = 1, 2
+
+
+@njit(cache=True, inline="always")
+def _push(key, val, size, k, v):
+    """Push (k, v) on the min-heap in key[:size], val[:size]; return the new size."""
+    j = size
+    key[j], val[j] = k, v
+    while j > 0:
+        p = (j - 1) >> 1
+        if key[p] < key[j] or (key[p] == key[j] and val[p] <= val[j]):
+            break
+        key[p], key[j] = key[j], key[p]
+        val[p], val[j] = val[j], val[p]
+        j = p
+    return size + 1
+
+
+@njit(cache=True, inline="always")
+def _pop(key, val, size):
+    """Remove the top of the min-heap; return the new size."""
+    size -= 1
+    key[0], val[0] = key[size], val[size]
+    j = 0
+    while True:
+        a, b, best = 2 * j + 1, 2 * j + 2, j
+        if a < size and (key[a] < key[best] or (key[a] == key[best] and val[a] < val[best])):
+            best = a
+        if b < size and (key[b] < key[best] or (key[b] == key[best] and val[b] < val[best])):
+            best = b
+        if best == j:
+            return size
+        key[best], key[j] = key[j], key[best]
+        val[best], val[j] = val[j], val[best]
+        j = best
+
+
+@njit(cache=True, inline="always")
+def _push_row(key, val, row, size, k, v):
+    """:func:`_push` on row ``row`` of 2-D heaps (no row views in the hot loop)."""
+    j = size
+    key[row, j], val[row, j] = k, v
+    while j > 0:
+        p = (j - 1) >> 1
+        if key[row, p] <= key[row, j]:
+            break
+        key[row, p], key[row, j] = key[row, j], key[row, p]
+        val[row, p], val[row, j] = val[row, j], val[row, p]
+        j = p
+    return size + 1
+
+
+@njit(cache=True, inline="always")
+def _pop_row(key, val, row, size):
+    """:func:`_pop` on row ``row`` of 2-D heaps; keys there are distinct priorities."""
+    size -= 1
+    key[row, 0], val[row, 0] = key[row, size], val[row, size]
+    j = 0
+    while True:
+        a, b, best = 2 * j + 1, 2 * j + 2, j
+        if a < size and key[row, a] < key[row, best]:
+            best = a
+        if b < size and key[row, b] < key[row, best]:
+            best = b
+        if best == j:
+            return size
+        key[row, best], key[row, j] = key[row, j], key[row, best]
+        val[row, best], val[row, j] = val[row, j], val[row, best]
+        j = best
+
+
+@njit(cache=True)
+def _remove_at(key, val, size, j):
+    """Remove entry ``j`` of a min-heap (rebuilding it; used only on the rare path)."""
+    size -= 1
+    key[j], val[j] = key[size], val[size]
+    for k in range(size - 1, -1, -1):  # sift every node down: a plain heapify
+        x = k
+        while True:
+            a, b, best = 2 * x + 1, 2 * x + 2, x
+            if a < size and (key[a] < key[best] or (key[a] == key[best] and val[a] < val[best])):
+                best = a
+            if b < size and (key[b] < key[best] or (key[b] == key[best] and val[b] < val[best])):
+                best = b
+            if best == x:
+                break
+            key[best], key[x] = key[x], key[best]
+            val[best], val[x] = val[x], val[best]
+            x = best
+    return size
+
+
+@njit(cache=True)
+def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
+    """Schedule one iteration into the per-activity arrays; ``work`` is scratch space."""
+    (succ_ptr, succ_idx, node, weight, share, claim_ptr, claim_res, claim_units,
+     res_ptr, res_t, res_u, prio) = cap
+    pred_ptr, pred_idx = st[0], st[1]
+    (left, stack, floor, wk, wv, rk, rv, qk, qv, qsize, multi, held, cap_now, step,
+     rel_t, rel_by) = work
+    m, nres = node.size, res_ptr.size - 1
+    for i in range(m):
+        left[i] = pred_ptr[i + 1] - pred_ptr[i]
+    top = 0
+    for i in range(m):
+        if left[i] == 0:
+            stack[top] = i
+            top += 1
+    for r in range(nres):
+        held[r], rel_t[r], rel_by[r], qsize[r] = 0, -np.inf, -1, 0
+        step[r] = res_ptr[r]
+        cap_now[r] = res_u[res_ptr[r]]
+    nw = nr = nmulti = nqueued = 0  # not-ready heap, running heap, multi list, all queued
+    t = -np.inf
+    while True:
+        # decide every activity whose predecessors are decided
+        while top > 0:
+            top -= 1
+            i = stack[top]
+            if node[i] != 0:
+                members = pred_idx[pred_ptr[i]:pred_ptr[i + 1]]
+                if node[i] == SUMMARY:
+                    start[i], finish[i], drv[i] = dr.summary_dates(members, start, finish)
+                else:
+                    finish[i], drv[i] = dr.share_dates(members, finish, weight, share[i])
+                    start[i] = finish[i]
+                ready[i] = taken[i] = start[i]
+            else:
+                s, f, dv = dr.logic_dates(i, st, d[i], g, start, finish)
+                ready[i], drv[i] = s, dv
+                if claim_ptr[i + 1] > claim_ptr[i]:
+                    finish[i] = f  # kept in case it starts when ready
+                    floor[i] = _floor(st, i, start, finish)
+                    nw = _push(wk, wv, nw, s, i)
+                    continue
+                start[i], finish[i], taken[i] = s, f, s
+            for q in range(succ_ptr[i], succ_ptr[i + 1]):
+                j = succ_idx[q]
+                left[j] -= 1
+                if left[j] == 0:
+                    stack[top] = j
+                    top += 1
+        # finishes at t free their units before the round at t
+        while nr > 0 and rk[0] <= t:
+            i = rv[0]
+            nr = _pop(rk, rv, nr)
+            for q in range(claim_ptr[i], claim_ptr[i + 1]):
+                r = claim_res[q]
+                held[r] -= claim_units[q]
+                if rel_t[r] != t or i < rel_by[r]:
+                    rel_t[r], rel_by[r] = t, i
+        # tasks ready by t join the queues
+        while nw > 0 and wk[0] <= t:
+            i = wv[0]
+            nw = _pop(wk, wv, nw)
+            if claim_ptr[i + 1] - claim_ptr[i] == 1:
+                r = claim_res[claim_ptr[i]]
+                qsize[r] = _push_row(qk, qv, r, qsize[r], prio[i], i)
+                nqueued += 1
+            else:
+                k = nmulti
+                while k > 0 and prio[multi[k - 1]] > prio[i]:
+                    multi[k] = multi[k - 1]
+                    k -= 1
+                multi[k] = i
+                nmulti += 1
+                nqueued += 1
+        # one allocation round at t: the first task in priority order that fits, repeatedly
+        granted = False
+        while True:
+            best, best_r, best_j = -1, -1, -1
+            for r in range(nres):
+                free = cap_now[r] - held[r]
+                if qsize[r] == 0 or free <= 0:
+                    continue
+                j = 0 if claim_units[claim_ptr[qv[r, 0]]] <= free else _first_fit(
+                    qk, qv, r, qsize[r], claim_ptr, claim_units, free)
+                if j >= 0 and (best < 0 or prio[qv[r, j]] < prio[best]):
+                    best, best_r, best_j = qv[r, j], r, j
+            for k in range(nmulti):
+                i = multi[k]
+                if best >= 0 and prio[i] > prio[best]:
+                    break
+                if _fits(i, claim_ptr, claim_res, claim_units, cap_now, held):
+                    best, best_r, best_j = i, -1, k
+                    break
+            if best < 0:
+                break
+            nqueued -= 1
+            if best_r >= 0:
+                if best_j == 0:
+                    qsize[best_r] = _pop_row(qk, qv, best_r, qsize[best_r])
+                else:
+                    qsize[best_r] = _remove_at(qk[best_r], qv[best_r], qsize[best_r], best_j)
+            else:
+                for k in range(best_j, nmulti - 1):
+                    multi[k] = multi[k + 1]
+                nmulti -= 1
+            i = best
+            granted = True
+            taken[i] = t
+            if t != ready[i]:
+                start[i], finish[i] = dr.moved_dates(i, st, d[i], t, floor[i])
+                drv[i] = -1
+                for q in range(claim_ptr[i], claim_ptr[i + 1]):
+                    r = claim_res[q]
+                    if rel_t[r] == t and (drv[i] < 0 or rel_by[r] < drv[i]):
+                        drv[i] = rel_by[r]
+            else:
+                start[i] = ready[i]
+            for q in range(claim_ptr[i], claim_ptr[i + 1]):
+                held[claim_res[q]] += claim_units[q]
+            nr = _push(rk, rv, nr, finish[i], i)
+            for q in range(succ_ptr[i], succ_ptr[i + 1]):
+                j = succ_idx[q]
+                left[j] -= 1
+                if left[j] == 0:
+                    stack[top] = j
+                    top += 1
+        if granted or top > 0 or (nr > 0 and rk[0] <= t):
+            continue
+        # advance to the next event time: a ready time, a finish or a capacity step
+        if nw == 0 and nqueued == 0:
+            break
+        nxt = np.inf
+        if nw > 0:
+            nxt = wk[0]
+        if nr > 0:
+            nxt = min(nxt, rk[0])
+        for r in range(nres):
+            if step[r] + 1 < res_ptr[r + 1]:
+                nxt = min(nxt, res_t[step[r] + 1])
+        if nxt == np.inf:
+            # nothing can change any more: what still waits never starts
+            n_stuck = _never(nw, wv, nmulti, multi, qsize, qv, nres, stack, top)
+            for k in range(top, n_stuck):
+                i = stack[k]
+                start[i] = finish[i] = taken[i] = np.inf
+                drv[i] = -1
+            nw = nmulti = nqueued = 0
+            for r in range(nres):
+                qsize[r] = 0
+            # their successors are decided next, from the stuck ones' (infinite) dates
+            stuck = stack[top:n_stuck].copy()
+            for i in stuck:
+                for q in range(succ_ptr[i], succ_ptr[i + 1]):
+                    j = succ_idx[q]
+                    left[j] -= 1
+                    if left[j] == 0:
+                        stack[top] = j
+                        top += 1
+            continue
+        t = nxt
+        for r in range(nres):
+            while step[r] + 1 < res_ptr[r + 1] and res_t[step[r] + 1] <= t:
+                step[r] += 1
+                cap_now[r] = res_u[step[r]]
+
+
+@njit(cache=True)
+def _never(nw, wv, nmulti, multi, qsize, qv, nres, out, at):
+    """Copy every waiting task into ``out[at:]``; return the end position."""
+    for k in range(nw):
+        out[at] = wv[k]
+        at += 1
+    for k in range(nmulti):
+        out[at] = multi[k]
+        at += 1
+    for r in range(nres):
+        for k in range(qsize[r]):
+            out[at] = qv[r][k]
+            at += 1
+    return at
+
+
+@njit(cache=True)
+def _first_fit(key, val, row, size, claim_ptr, claim_units, free):
+    """Position of the best-priority task in a resource's heap whose claim fits, or -1."""
+    best = -1
+    for j in range(size):
+        if claim_units[claim_ptr[val[row, j]]] <= free and (best < 0 or key[row, j] < key[row, best]):
+            best = j
+    return best
+
+
+@njit(cache=True)
+def _fits(i, claim_ptr, claim_res, claim_units, cap_now, held):
+    for q in range(claim_ptr[i], claim_ptr[i + 1]):
+        r = claim_res[q]
+        if cap_now[r] - held[r] < claim_units[q]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def _floor(st, i, start, finish):
+    """The finish floor of task ``i`` from its FF/SF links (-inf without)."""
+    pred_ptr, pred_idx, pred_type, pred_lag, cal_of, finish_link, cal = (
+        st[0], st[1], st[2], st[3], st[7], st[8], st[9])
+    if not finish_link[i]:
+        return -np.inf
+    fb = -np.inf
+    for pos in range(pred_ptr[i], pred_ptr[i + 1]):
+        t = pred_type[pos]
+        if t >= 2:
+            ref = finish[pred_idx[pos]] if t == 2 else start[pred_idx[pos]]
+            fb = max(fb, ref + pred_lag[pos])
+    return dr.cal_finish_floor(cal, cal_of[i], fb) if cal_of[i] >= 0 else fb
