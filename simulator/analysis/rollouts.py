@@ -120,6 +120,14 @@ def coverage_curve(result: Result, rollout_id: str, *,
                          "p10": pct[:, 0], "p50": pct[:, 1], "p90": pct[:, 2]})
 
 
+def coverage_table(result: Result) -> pd.DataFrame:
+    """:func:`coverage_curve` of every rollout in one long table, with ``id`` and ``name``."""
+    cols = ["id", "name", "date", "time", "mean", "p10", "p50", "p90"]
+    frames = [coverage_curve(result, r.id).assign(id=r.id, name=r.name)
+              for r in result.network.rollouts]
+    return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+
+
 def coverage_times(result: Result, rollout_id: str, levels=TIME_LEVELS) -> np.ndarray:
     """Per iteration, the first time the weighted coverage reaches each level.
 

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 #: The folder, inside a run's output directory, that holds the report data.
 DATA_DIR = "report-data"
 #: Bumped when the saved layout changes, so an old folder gives a clear error.
-FORMAT = 1
-TABLES = ("summary", "samples", "sensitivity", "risks", "drivers")
+FORMAT = 2
+TABLES = ("summary", "samples", "sensitivity", "risks", "drivers", "coverage", "utilisation")
 _DATES = ("start", "deadline", "horizon")
 
 
@@ -54,6 +54,12 @@ class ReportData:
     drivers : DataFrame
         The risks as run (mitigated values in place when used): one row per
         risk, its distribution and selector as JSON text.
+    coverage : DataFrame
+        :func:`~simulator.analysis.rollouts.coverage_table`: each rollout's
+        weighted share live per month (mean, P10, P50, P90); empty without rollouts.
+    utilisation : DataFrame
+        :func:`~simulator.analysis.rollouts.utilisation`: units held per resource
+        and month (mean, P90) and the capacity; empty without resources.
     """
 
     meta: Mapping[str, Any]
@@ -62,6 +68,8 @@ class ReportData:
     sensitivity: pd.DataFrame
     risks: pd.DataFrame
     drivers: pd.DataFrame
+    coverage: pd.DataFrame
+    utilisation: pd.DataFrame
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
@@ -114,6 +122,7 @@ class ReportData:
             for ``target``; computed here when not given.
         """
         from ..analysis import sensitivity as sens
+        from ..analysis.rollouts import coverage_table, utilisation
         target = target or result.target
         net = result.network
         if ranking is None:
@@ -136,7 +145,8 @@ class ReportData:
         }
         return cls(meta=meta, summary=summary, samples=samples,
                    sensitivity=sensitivity.copy(), risks=ranking.copy(),
-                   drivers=drivers_table(result))
+                   drivers=drivers_table(result), coverage=coverage_table(result),
+                   utilisation=_named(utilisation(result), result))
 
     def save(self, out: str | Path) -> list[Path]:
         """Write the tables (Parquet) and ``meta.json`` into ``out/report-data``.
@@ -194,6 +204,12 @@ class ReportData:
         except (KeyError, TypeError, ValueError):
             raise ReportDataError(f"{folder / 'meta.json'}: bad or missing dates") from None
         return cls(meta=meta, **tables)
+
+
+def _named(table: pd.DataFrame, result: Result) -> pd.DataFrame:
+    """The utilisation table with each resource's display name."""
+    names = {r.id: r.name for r in result.network.resources}
+    return table.assign(name=[names.get(x, x) for x in table["resource"]])
 
 
 def _sha256(path: Path) -> str:

@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from matplotlib.figure import Figure
 
 from .data import ReportData
+from .plot_coverage import plot_coverage
 from .plot_criticality import plot_criticality
 from .plot_deadline import plot_prob_by_deadline
 from .plot_gantt import plot_gantt
 from .plot_histogram import plot_finish_histogram
 from .plot_scurves import plot_scurves
 from .plot_tornado import plot_tornado
+from .plot_utilisation import plot_utilisation
 from .text import fmt_date
 
 DPI = 96
@@ -42,6 +44,14 @@ _TEXT = {
         "criticality": ("Fasene som oftest styrer {target}",
                         ("Kritikalitet er andelen simuleringer der fasen ligger på den styrende "
                          "veien til {target}. SSI veier dette med hvor mye fasens varighet varierer.")),
+        "coverage": ("Utrulling: hvor stor andel er i bruk?",
+                     ("Andelen av enhetene (vektet) som har tatt løsningen i bruk, måned for måned. "
+                      "Linjen er gjennomsnittet, feltet spenner fra P10 til P90. "
+                      "Den stiplede linjen er fristen {deadline}.")),
+        "utilisation": ("Delt kapasitet: hvor mye er i bruk?",
+                        ("Enheter av hver ressurs (team, leverandørkapasitet) i bruk, måned for måned: "
+                         "gjennomsnitt (heltrukken) og P90 (prikket), mot kapasiteten (tykk linje). "
+                         "Der bruken ligger på kapasiteten, venter arbeid i kø.")),
     },
     "en": {
         "scurves": ("When do the initiatives finish?",
@@ -63,6 +73,14 @@ _TEXT = {
         "criticality": ("The phases that most often drive {target}",
                         ("Criticality is the share of iterations in which the phase is on the path "
                          "that drives {target}. SSI weighs this by how much the phase's duration varies.")),
+        "coverage": ("Rollouts: what share is live?",
+                     ("The share of units (weighted) that have taken the solution into use, month by "
+                      "month. The line is the mean, the band spans P10 to P90. "
+                      "The dashed line is the deadline {deadline}.")),
+        "utilisation": ("Shared capacity: how much is in use?",
+                        ("Units of each resource (teams, vendor capacity) in use, month by month: "
+                         "mean (solid) and P90 (dotted), against the capacity (thick line). "
+                         "Where use sits at the capacity, work waits in a queue.")),
     },
 }
 
@@ -105,6 +123,11 @@ def pictures(data: ReportData, lang: str) -> list[Picture]:
         ("criticality", lambda ax: plot_criticality(data, ax=ax, lang=lang, top=15), (9, 6.5)),
         ("gantt", lambda ax: plot_gantt(data, ax=ax, lang=lang), (11, 1.4 + 0.24 * n_phase)),
     ]
+    if len(data.coverage):
+        plots.insert(2, ("coverage", lambda ax: plot_coverage(data, ax=ax, lang=lang), (11, 5)))
+    if len(data.utilisation):
+        plots.insert(3, ("utilisation", lambda ax: plot_utilisation(data, ax=ax, lang=lang),
+                         (11, 5)))
     fields = {"deadline": fmt_date(data.deadline, lang), "target": data.meta["target_name"]}
     out = []
     for key, draw, size in plots:

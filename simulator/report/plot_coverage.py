@@ -17,17 +17,17 @@ _TEXT = {"nb": {"coverage": "Andel i bruk (vektet)", "date": "Dato", "band": "P1
          "en": {"coverage": "Share live (weighted)", "date": "Date", "band": "P10–P90"}}
 
 
-def plot_coverage(result: Result, ids: Sequence[str] | None = None, *, ax: Axes | None = None,
+def plot_coverage(result: c.Source, ids: Sequence[str] | None = None, *, ax: Axes | None = None,
                   lang: str = "nb", legend: bool = True) -> Axes:
     """Draw the coverage of each rollout over time: the mean and a P10–P90 band.
 
     Coverage is read on the run's monthly grid (see
-    :func:`simulator.analysis.rollouts.coverage_curve`); it needs the
-    schedule, so a :class:`Result`, not a ReportData.
+    :func:`simulator.analysis.rollouts.coverage_curve`); a ReportData has
+    those curves saved.
 
     Parameters
     ----------
-    result : Result
+    result : Result or ReportData
     ids : sequence of str, optional
         Rollout phases to draw; default every rollout.
     ax : Axes, optional
@@ -41,16 +41,17 @@ def plot_coverage(result: Result, ids: Sequence[str] | None = None, *, ax: Axes 
         Per rollout a mean line (``gid="coverage"``) and a band
         (``gid="band"``); a vertical deadline line (``gid="deadline"``).
     """
-    from ..analysis.rollouts import coverage_curve
-    net = result.network
-    ids = list(ids) if ids is not None else [r.id for r in net.rollouts]
-    names = {r.id: r.name for r in net.rollouts}
+    from ..analysis.rollouts import coverage_table
+    data = c.data_of(result)
+    table = data.coverage if data is not None else coverage_table(result)
+    ids = list(ids) if ids is not None else list(dict.fromkeys(table["id"]))
+    names = dict(zip(table["id"], table["name"]))
     ax = c.axes(ax, (10, 5.5))
     import seaborn as sns  # here, not at the top: see simulator/report/__init__.py
     colours = sns.color_palette("husl", max(len(ids), 1))
     lo = hi = None
     for rid, colour in zip(ids, colours):
-        curve = coverage_curve(result, rid)
+        curve = table[table["id"] == rid]
         dates = curve["date"].to_numpy()
         name = c.shorten(names.get(rid, rid), 36)
         ax.fill_between(dates, curve["p10"].to_numpy(), curve["p90"].to_numpy(), color=colour,

@@ -21,17 +21,17 @@ _TEXT = {"nb": {"busy": "Enheter i bruk", "mean": "snitt", "p90": "P90", "capaci
                 "date": "Date"}}
 
 
-def plot_utilisation(result: Result, ids: Sequence[str] | None = None, *, ax: Axes | None = None,
+def plot_utilisation(result: c.Source, ids: Sequence[str] | None = None, *, ax: Axes | None = None,
                      lang: str = "nb", legend: bool = True) -> Axes | np.ndarray:
     """Draw the units of each resource held over time (mean and P90) against its capacity.
 
     Units held are read on the run's monthly grid (see
     :func:`simulator.analysis.rollouts.utilisation`); the capacity is drawn
-    as its exact steps.
+    as its exact steps from a Result, and month by month from a ReportData.
 
     Parameters
     ----------
-    result : Result
+    result : Result or ReportData
     ids : sequence of str, optional
         Resources to draw; default every resource.
     ax : Axes, optional
@@ -49,10 +49,12 @@ def plot_utilisation(result: Result, ids: Sequence[str] | None = None, *, ax: Ax
         (``gid="deadline"``).
     """
     from ..analysis.rollouts import utilisation
-    net = result.network
-    ids = list(ids) if ids is not None else [r.id for r in net.resources]
-    resources = {r.id: r for r in net.resources}
-    table = utilisation(result)
+    data = c.data_of(result)
+    net = None if data is not None else result.network
+    table = data.utilisation if data is not None else utilisation(result)
+    ids = list(ids) if ids is not None else list(dict.fromkeys(table["resource"]))
+    names = ({r.id: r.name for r in net.resources} if net is not None
+             else dict(zip(table["resource"], table["name"])))
     import seaborn as sns  # here, not at the top: see simulator/report/__init__.py
     colours = sns.color_palette("husl", max(len(ids), 1))
     if ax is None:
@@ -66,15 +68,18 @@ def plot_utilisation(result: Result, ids: Sequence[str] | None = None, *, ax: Ax
     for rid, colour, a in zip(ids, colours, axes):
         rows = table[table["resource"] == rid]
         dates = rows["date"].to_numpy()
-        res = resources[rid]
-        name = c.shorten(res.name or rid, 36)
+        name = c.shorten(names.get(rid) or rid, 36)
         prefix = f"{name}: " if one else ""
         a.plot(dates, rows["mean"].to_numpy(), color=colour, linewidth=1.6,
                label=prefix + _TEXT[lang]["mean"], gid="busy_mean")
         a.plot(dates, rows["p90"].to_numpy(), color=colour, linewidth=1.0, linestyle=":",
                label=prefix + _TEXT[lang]["p90"], gid="busy_p90")
         if dates.size:
-            x, y = _steps(net, res, dates[0], dates[-1])
+            if net is not None:
+                res = next(r for r in net.resources if r.id == rid)
+                x, y = _steps(net, res, dates[0], dates[-1])
+            else:
+                x, y = dates, rows["capacity"].to_numpy()
             a.step(x, y, where="post", color=colour if one else "0.55", linewidth=2.4,
                    alpha=0.45 if one else 1.0, zorder=1.5, label=prefix + _TEXT[lang]["capacity"],
                    gid="capacity")
