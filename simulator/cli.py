@@ -10,6 +10,7 @@ from typing import Sequence
 
 from . import __version__
 from .errors import ScenarioError
+from .outdir import OutputDirError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -91,8 +92,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("interrupted; no output was written", file=sys.stderr)
+    except OutputDirError as exc:
+        print(f"veikart: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt as exc:  # the output folder, when there is one, says what it holds
+        print(f"veikart: interrupted; {exc.args[0] if exc.args else 'no output was written'}",
+              file=sys.stderr)
         return EXIT_FAILED
     except (OSError, MemoryError) as exc:
         print(f"veikart: run failed: {exc}", file=sys.stderr)

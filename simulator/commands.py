@@ -6,6 +6,7 @@ import math
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -100,13 +101,23 @@ def summary_table(result: Result) -> str:
 
 def run_command(args) -> int:
     """Carry out ``veikart run``; return the exit code."""
-    from .output import dumps, write_outputs
+    from contextlib import nullcontext
+
+    from .outdir import OutputDir
     sc = load_scenario(args.file)
     target = args.target
     problem = _unknown_target(sc, target, args.file) or _bad_out(args.out)
     if problem:
         print(problem, file=sys.stderr)
         return 2
+    # the folder is locked and checked before the run, so a run is not wasted on it
+    with OutputDir(args.out) if args.out else nullcontext() as folder:
+        return _run_into(args, sc, folder)
+
+
+def _run_into(args, sc, folder) -> int:
+    from .output import dumps, write_files
+    target = args.target
     started = time.perf_counter()
     with _progress(args.iterations) as bar:
         result = simulate(sc, args.iterations, args.seed, sampling=args.sampling,
@@ -114,13 +125,14 @@ def run_command(args) -> int:
                           progress=bar.update)
     elapsed = time.perf_counter() - started
     ranking = None
-    if args.out:
+    if folder is not None:
         print(f"analysing sensitivity and writing {args.out} ...", file=sys.stderr)
         data = _report_data(result, target)
         ranking = data.risks
-        written = write_outputs(result, args.out, scenario_file=args.file,
-                                save_iterations=args.save_iterations)
-        written += _write_report(data, args.out, args.lang, args.no_report)
+        write_files(result, folder.stage, scenario_file=args.file,
+                    save_iterations=args.save_iterations)
+        _write_report(data, folder.stage, args.lang, args.no_report)
+        written = folder.commit()
         print(f"wrote {', '.join(str(p) for p in written)}", file=sys.stderr)
     if args.json:
         print(dumps(result.to_dict()))
@@ -220,13 +232,16 @@ def _write_report(data, out: str, lang: str, no_report: bool) -> list:
 
 def report_command(args) -> int:
     """Carry out ``veikart report DIR``: rebuild report.html from saved data, no simulation."""
-    from pathlib import Path
-
+    from .outdir import OutputDir
     from .report.data import ReportData
     from .report.html import REPORT_NAME, write_report
-    data = ReportData.load(args.dir)
-    path = write_report(data, Path(args.dir) / REPORT_NAME, lang=args.lang)
-    print(f"wrote {path}", file=sys.stderr)
+    if not Path(args.dir).is_dir():
+        ReportData.load(args.dir)  # raises the error that says what to do
+    with OutputDir(args.dir) as folder:
+        data = ReportData.load(args.dir)
+        write_report(data, folder.stage / REPORT_NAME, lang=args.lang)
+        folder.commit(keep_previous=True)
+    print(f"wrote {Path(args.dir) / REPORT_NAME}", file=sys.stderr)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Write a run's files atomically: summary.json, summary.csv, manifest.json, iterations.parquet."""
+"""Write a run's files: summary.json, summary.csv, manifest.json, iterations.parquet."""
 
 from __future__ import annotations
 
@@ -85,17 +85,34 @@ def iterations_frame(result: Result) -> pd.DataFrame:
 
 def write_outputs(result: Result, out: str | Path, *, scenario_file: str | None = None,
                   save_iterations: bool = False) -> list[Path]:
-    """Write the run's files into ``out``, each one atomically.
+    """Write the run's files into ``out`` as one unit (see :class:`simulator.outdir.OutputDir`).
 
     Parameters
     ----------
     result : Result
     out : str or Path
-        Directory; created when missing.
+        Directory; created when missing. Files a previous run wrote there and
+        this one does not are removed; other files are left alone.
     scenario_file : str, optional
         Recorded in the manifest.
     save_iterations : bool
         Also write ``iterations.parquet`` with every iteration's dates.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    from .outdir import OutputDir
+    with OutputDir(out) as folder:
+        write_files(result, folder.stage, scenario_file=scenario_file,
+                    save_iterations=save_iterations)
+        return folder.commit()
+
+
+def write_files(result: Result, out: str | Path, *, scenario_file: str | None = None,
+                save_iterations: bool = False) -> list[Path]:
+    """Write the run's files into ``out``, each one atomically (a stage, for :func:`write_outputs`).
 
     Returns
     -------
