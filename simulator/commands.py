@@ -237,7 +237,7 @@ def report_command(args) -> int:
     from .report.html import REPORT_NAME, write_report
     if not Path(args.dir).is_dir():
         ReportData.load(args.dir)  # raises the error that says what to do
-    with OutputDir(args.dir) as folder:
+    with OutputDir(args.dir, writes=(REPORT_NAME, "manifest.json")) as folder:
         data = ReportData.load(args.dir)
         write_report(data, folder.stage / REPORT_NAME, lang=args.lang)
         folder.commit(keep_previous=True)

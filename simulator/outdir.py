@@ -46,10 +46,14 @@ class OutputDir:
     ----------
     path : str or Path
         The output directory; created when missing.
+    writes : iterable of str
+        The names (of :data:`OUTPUT_NAMES`) the command may write: each must be
+        absent or written by an earlier veikart command.
     """
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, writes=OUTPUT_NAMES) -> None:
         self.path = Path(path)
+        self.writes = tuple(writes)
         self.stage: Path | None = None
         self.committed = False
         self.had_output = False
@@ -81,7 +85,7 @@ class OutputDir:
             recover(self.path)
             owned = owned_files(self.path)
             self.had_output = bool(owned)
-            foreign = [n for n in OUTPUT_NAMES if _exists(self.path / n) and n not in owned]
+            foreign = [n for n in self.writes if _exists(self.path / n) and n not in owned]
             if foreign:
                 raise OutputDirError(
                     f"--out {self.path}: {', '.join(foreign)} not written by veikart "

@@ -261,3 +261,16 @@ def test_two_concurrent_runs_one_is_refused(previous, tiny_file):
     assert first.returncode == 0, err
     assert_one_run(previous, 2)
     _foreign_intact(previous)
+
+
+def test_report_rebuilds_into_a_folder_saved_by_the_api(tmp_path, capsys):
+    from simulator import load_scenario, simulate
+    from simulator.report.data import ReportData
+    from texts import TINY
+    (tmp_path / "s.yaml").write_text(TINY)
+    result = simulate(load_scenario(tmp_path / "s.yaml"), 300, seed=1)
+    ReportData.from_result(result).save(tmp_path / "api")
+    assert main(["report", str(tmp_path / "api")]) == 0
+    manifest = json.loads((tmp_path / "api" / "manifest.json").read_text())
+    assert list(manifest["files"]) == ["report.html"]
+    assert main(["report", str(tmp_path / "api")]) == 0  # and again, now that it is recorded

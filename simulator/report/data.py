@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 #: The folder, inside a run's output directory, that holds the report data.
 DATA_DIR = "report-data"
 #: Bumped when the saved layout changes, so an old folder gives a clear error.
-FORMAT = 1
+FORMAT = 2
+#: meta.json is small; more than this is not a report-data header.
+_META_MAX_BYTES = 1 << 20
 TABLES = ("summary", "samples", "sensitivity", "risks", "drivers")
 _DATES = ("start", "deadline", "horizon")
 
@@ -159,8 +161,10 @@ class ReportData:
                 getattr(self, table).to_parquet(tmp, index=True)
                 sums[target.name] = _sha256(tmp)
             written.append(target)
+        from .meta import seal
         meta = {k: (v.isoformat() if k in _DATES else v) for k, v in self.meta.items()}
-        write_text(folder / "meta.json", dumps({"format": FORMAT, "meta": meta, "files": sums}))
+        head = {"format": FORMAT, "meta": meta, "files": sums}
+        write_text(folder / "meta.json", dumps({**head, "sha256": seal(head)}))
         return [*written, folder / "meta.json"]
 
     @classmethod
@@ -187,12 +191,13 @@ class ReportData:
                 tables[table] = pd.read_parquet(path)
             except Exception as exc:  # noqa: BLE001 -- pyarrow raises several types for a damaged file
                 raise ReportDataError(f"{path}: cannot be read ({exc})") from None
-        meta = dict(head["meta"])
-        try:
-            for key in _DATES:
-                meta[key] = dt.date.fromisoformat(meta[key])
-        except (KeyError, TypeError, ValueError):
-            raise ReportDataError(f"{folder / 'meta.json'}: bad or missing dates") from None
+        from .meta import validate_meta
+        meta, problem = validate_meta(head["meta"])
+        if problem is None and meta["iterations"] != len(tables["samples"]):
+            problem = (f"meta.iterations: {meta['iterations']} but samples.parquet holds "
+                       f"{len(tables['samples'])} iterations")
+        if problem:
+            raise ReportDataError(f"{folder / 'meta.json'}: {problem}")
         return cls(meta=meta, **tables)
 
 
@@ -205,10 +210,16 @@ def _read_meta(folder: Path) -> dict:
     if not folder.is_dir():
         raise ReportDataError(f"{folder}: no report data here; write it with "
                               f"`veikart run FILE --out {folder.parent}`")
+    if not path.exists():
+        raise ReportDataError(f"{path}: missing; the run that wrote {folder} did not finish")
+    if not path.is_file():  # a FIFO would block, /dev/zero would never end
+        raise ReportDataError(f"{path}: not a regular file")
     try:
-        head = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ReportDataError(f"{path}: missing; the run that wrote {folder} did not finish") from None
+        with open(path, "rb") as fh:
+            raw = fh.read(_META_MAX_BYTES + 1)
+        if len(raw) > _META_MAX_BYTES:
+            raise ReportDataError(f"{path}: larger than {_META_MAX_BYTES:,} bytes; not a report-data header")
+        head = json.loads(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ReportDataError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(head, dict) or head.get("format") != FORMAT:
@@ -216,6 +227,10 @@ def _read_meta(folder: Path) -> dict:
         raise ReportDataError(f"{path}: report-data format {found!r}, expected {FORMAT}")
     if not isinstance(head.get("meta"), dict) or not isinstance(head.get("files"), dict):
         raise ReportDataError(f"{path}: 'meta' or 'files' is missing")
+    from .meta import seal
+    if head.get("sha256") != seal(head):
+        raise ReportDataError(f"{path}: changed or corrupt since it was written (checksum differs); "
+                              f"rerun `veikart run FILE --out {folder.parent}`")
     return head
 
 
