@@ -110,9 +110,21 @@ def run_command(args) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
+    _say_workers_capped(args.workers, args.iterations)
     # the folder is locked and checked before the run, so a run is not wasted on it
     with OutputDir(args.out) if args.out else nullcontext() as folder:
         return _run_into(args, sc, folder)
+
+
+def _say_workers_capped(requested: int, iterations: int) -> None:
+    from .parallel import available_cpus, usable_workers
+    from .sampling.streams import CHUNK
+    used = usable_workers(requested, iterations)
+    if used < requested:
+        chunks, cpus = -(-iterations // CHUNK), available_cpus()
+        print(f"veikart: --workers {requested} capped at {used}: {iterations:,} iterations make "
+              f"{chunks} chunk{'s' if chunks != 1 else ''} of up to {CHUNK:,}, and "
+              f"{cpus} CPU{'s are' if cpus != 1 else ' is'} available", file=sys.stderr)
 
 
 def _run_into(args, sc, folder) -> int:
