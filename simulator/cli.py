@@ -41,6 +41,12 @@ def _seed(text: str) -> int:
     return value
 
 
+def _extends_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-extends-outside", action="store_true",
+                   help="let an overlay's `extends:` name files outside the folder of the file "
+                   "given (and its subfolders); refused by default")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``veikart`` command."""
     parser = _Parser(prog="veikart", description="Monte Carlo schedule risk for the e-health roadmap.")
@@ -49,9 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check a scenario file and show its deterministic plan")
     p.add_argument("file")
+    _extends_option(p)
 
     p = sub.add_parser("run", help="simulate a scenario")
     p.add_argument("file")
+    _extends_option(p)
     p.add_argument("-n", "--iterations", type=_positive, default=10_000)
     p.add_argument("--seed", type=_seed, default=None,
                    help="root seed (default: fresh entropy, printed so the run can be repeated)")
@@ -79,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, default=None)
     p.add_argument("--sampling", choices=["mc", "lhs"], default="mc")
     p.add_argument("--mitigated", action="store_true", help="use the risks' mitigated values")
+    _extends_option(p)
 
     sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     return parser
@@ -112,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _validate(args) -> int:
     from .commands import validate_text
-    print(validate_text(args.file))
+    print(validate_text(args.file, allow_extends_outside=args.allow_extends_outside))
     return EXIT_OK
 
 

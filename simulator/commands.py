@@ -25,7 +25,7 @@ def _date(net: Network, t: float, *, finish: bool = True) -> str:
     return "after the horizon" if np.isnat(d) else str(d)
 
 
-def validate_text(path: str) -> str:
+def validate_text(path: str, *, allow_extends_outside: bool = False) -> str:
     """Validate a scenario and describe it: counts, the deterministic plan, warnings.
 
     Raises
@@ -34,7 +34,7 @@ def validate_text(path: str) -> str:
         When the file is not valid.
     """
     warnings: list[str] = []
-    sc = load_scenario(path, warnings=warnings)
+    sc = load_scenario(path, warnings=warnings, allow_extends_outside=allow_extends_outside)
     net = compile_scenario(sc)
     sched = plan(net)
     kinds = Counter(net.kinds)
@@ -104,7 +104,7 @@ def run_command(args) -> int:
     from contextlib import nullcontext
 
     from .outdir import OutputDir
-    sc = load_scenario(args.file)
+    sc = load_scenario(args.file, allow_extends_outside=args.allow_extends_outside)
     target = args.target
     problem = _unknown_target(sc, target, args.file) or _bad_out(args.out)
     if problem:
@@ -261,7 +261,8 @@ def compare_command(args) -> int:
     """Carry out ``veikart compare``; return the exit code."""
     from .analysis.compare import compare_results
     from .sampling.streams import root_seed
-    scenarios = {path: load_scenario(path) for path in args.files}
+    scenarios = {path: load_scenario(path, allow_extends_outside=args.allow_extends_outside)
+                 for path in args.files}
     seed = root_seed(args.seed)
     results = {}
     with _progress(args.iterations * len(scenarios)) as bar:

@@ -14,13 +14,17 @@ OVERLAY_KEYS = ("extends", "remove", "scenario", *SECTIONS)
 MAX_CHAIN = 16
 
 
-def load_raw(path: str | Path) -> tuple[Any, SourceMap]:
+def load_raw(path: str | Path, *, allow_extends_outside: bool = False) -> tuple[Any, SourceMap]:
     """Load a scenario file and every file it extends, merged into one raw tree.
 
     Parameters
     ----------
     path : str or Path
         A scenario file, or an overlay with ``extends:``.
+    allow_extends_outside : bool
+        Let ``extends:`` reach files outside the folder of ``path`` and its
+        subfolders (after symlinks are resolved). Off by default, so that an
+        overlay from elsewhere cannot make the loader read any file it names.
 
     Returns
     -------
@@ -30,13 +34,14 @@ def load_raw(path: str | Path) -> tuple[Any, SourceMap]:
     Raises
     ------
     ScenarioError
-        A file cannot be loaded, an overlay extends a missing file or extends
-        itself in a loop, or an overlay entry is malformed.
+        A file cannot be loaded, an overlay extends a missing file, a file
+        outside the folder, or itself in a loop, or an overlay entry is malformed.
     """
-    return _load(Path(path), [])
+    path = Path(path)
+    return _load(path, [], path.resolve().parent, allow_extends_outside)
 
 
-def _load(path: Path, chain: list[Path]) -> tuple[Any, SourceMap]:
+def _load(path: Path, chain: list[Path], root: Path, outside: bool) -> tuple[Any, SourceMap]:
     data, smap = load_yaml(path)
     if not (isinstance(data, dict) and "extends" in data):
         return data, smap
@@ -54,6 +59,12 @@ def _load(path: Path, chain: list[Path]) -> tuple[Any, SourceMap]:
         raise ScenarioError.single(name, "must be the path of the scenario this overlay extends",
                                    line, col, "extends")
     base_path = (path.parent / target).resolve()
+    inside = base_path.is_relative_to(root)
+    if not inside and not outside:
+        raise ScenarioError.single(
+            name, f"extends `{target}`, which is outside {root}; overlays may extend only files "
+            "in the folder of the file given and below it (--allow-extends-outside lifts this)",
+            line, col, "extends")
     stack = [*chain, path.resolve()]
     if base_path in stack:
         loop = " -> ".join(p.name for p in [*stack[stack.index(base_path):], base_path])
@@ -65,12 +76,31 @@ def _load(path: Path, chain: list[Path]) -> tuple[Any, SourceMap]:
     if not base_path.is_file():
         raise ScenarioError.single(name, f"extends `{target}`, but {base_path} does not exist",
                                    line, col, "extends")
-    base, base_map = _load(base_path, stack)
-    if not isinstance(base, dict):
-        raise ScenarioError.single(str(base_path), "a scenario file must be a mapping at the top level")
+    try:
+        base, base_map = _load(base_path, stack, root, outside)
+    except ScenarioError as exc:  # never words from a file outside the folder that is no scenario
+        if not inside and not _looks_like_scenario(base_path):
+            raise _not_a_scenario(name, target, base_path, line, col) from None
+        raise
+    if not isinstance(base, dict) or not base.keys() & {"scenario", "initiatives", "extends"}:
+        raise _not_a_scenario(name, target, base_path, line, col)
     smap.update(base_map)
     merge_into(base, data, smap, name)
     return base, smap
+
+
+def _looks_like_scenario(path: Path) -> bool:
+    try:
+        data, _ = load_yaml(path)
+    except ScenarioError:
+        return False
+    return isinstance(data, dict) and bool(data.keys() & {"scenario", "initiatives", "extends"})
+
+
+def _not_a_scenario(name: str, target: str, base_path: Path, line, col) -> ScenarioError:
+    return ScenarioError.single(
+        name, f"extends `{target}`, but {base_path} is not a scenario file (no `scenario:` or "
+        "`initiatives:` at its top level); its content is not shown", line, col, "extends")
 
 
 def merge_into(base: dict, over: dict, smap: SourceMap, name: str) -> None:
