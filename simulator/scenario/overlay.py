@@ -73,7 +73,7 @@ def _load(path: Path, chain: list[Path], root: Path, outside: bool) -> tuple[Any
     if len(stack) > MAX_CHAIN:
         raise ScenarioError.single(name, f"more than {MAX_CHAIN} overlays extend each other",
                                    line, col, "extends")
-    if not base_path.is_file():
+    if not base_path.exists():
         raise ScenarioError.single(name, f"extends `{target}`, but {base_path} does not exist",
                                    line, col, "extends")
     try:
