@@ -94,7 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
+    """Run the command line; return the exit code.
+
+    Called as the program (``argv`` None), a closed pipe on stdout ends it
+    quietly, as it does any Unix filter (``veikart validate f.yaml | head -3``).
+    """
+    if argv is None:
+        _default_sigpipe()
     args = build_parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
@@ -108,6 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"veikart: interrupted; {exc.args[0] if exc.args else 'no output was written'}",
               file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:  # called in-process: quiet, and no second error when stdout is flushed
+        _stdout_to_devnull()
+        return EXIT_FAILED
     except (OSError, MemoryError) as exc:
         print(f"veikart: run failed: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -117,6 +126,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"veikart: internal error ({type(exc).__name__}: {exc}); "
               "rerun with VEIKART_DEBUG=1 for details", file=sys.stderr)
         return EXIT_FAILED
+
+
+def _default_sigpipe() -> None:
+    import signal
+    import threading
+    if hasattr(signal, "SIGPIPE") and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+
+def _stdout_to_devnull() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout replaced by something without a file
+        pass
 
 
 def _validate(args) -> int:
