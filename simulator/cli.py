@@ -11,6 +11,7 @@ from typing import Sequence
 from . import __version__
 from .errors import ScenarioError
 from .outdir import OutputDirError
+from .terminal import SafeStream
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -101,6 +102,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     if argv is None:
         _default_sigpipe()
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)

@@ -70,7 +70,8 @@ def validate_text(path: str, *, allow_extends_outside: bool = False) -> str:
 def _progress(total: int):
     """A progress bar on stderr that appears only when the run takes more than a second."""
     from tqdm import tqdm
-    bar = tqdm(total=total, unit="it", unit_scale=True, delay=1.0, file=sys.stderr,
+    bar = tqdm(total=total, unit="it", unit_scale=True, delay=1.0,
+               file=getattr(sys.stderr, "raw", sys.stderr),  # its \r is meant
                desc="simulating", leave=False)
     return bar
 
