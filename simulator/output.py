@@ -83,6 +83,26 @@ def iterations_frame(result: Result) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
+#: A text cell starting with one of these is a formula to a spreadsheet (OWASP's list).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with text cells a spreadsheet would evaluate made plain text by a leading ``'``.
+
+    Numbers and dates are left as they are (a negative number stays a number);
+    only text that starts like a formula (``=HYPERLINK(...)``, ``@SUM(...)``) changes.
+    """
+    def cell(v):
+        return "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+    out = frame.copy()
+    for col in out.columns:
+        if not (pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_datetime64_any_dtype(out[col])):
+            out[col] = out[col].map(cell)
+    out.index = out.index.map(cell)
+    return out
+
+
 def write_outputs(result: Result, out: str | Path, *, scenario_file: str | None = None,
                   save_iterations: bool = False) -> list[Path]:
     """Write the run's files into ``out`` as one unit (see :class:`simulator.outdir.OutputDir`).
@@ -123,7 +143,7 @@ def write_files(result: Result, out: str | Path, *, scenario_file: str | None = 
     # everything is computed before the first file is touched
     summary_json = dumps(result.to_dict())
     wide = result.summary("wide")
-    summary_csv = wide.to_csv(date_format="%Y-%m-%d", float_format="%.10g")
+    summary_csv = csv_safe(wide).to_csv(date_format="%Y-%m-%d", float_format="%.10g")
     manifest_json = dumps(manifest(result, scenario_file))
     written = []
     for name, text in (("summary.json", summary_json), ("summary.csv", summary_csv),
