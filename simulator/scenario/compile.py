@@ -53,7 +53,9 @@ def compile_scenario(sc: m.Scenario, *, mitigated: bool = False) -> Network:
     target = h.target or (sc.milestones[-1] if sc.milestones else sc.initiatives[-1]).id
     return Network(
         name=h.name, version=h.version, start=h.start, deadline=h.deadline, unit=h.unit,
-        horizon=to_time(end), percentiles=tuple(float(p) for p in h.percentiles),
+        horizon=to_time(end),
+        # a scenario's own percentiles add to the contract's P10/P50/P80/P90, never replace them
+        percentiles=tuple(sorted({10.0, 50.0, 80.0, 90.0, *(float(p) for p in h.percentiles)})),
         target=target, mitigated=mitigated,
         ids=tuple(a.id for a in acts),
         names=tuple(a.model.name or a.id for a in acts),

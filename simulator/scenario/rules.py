@@ -42,6 +42,9 @@ def _header(h: m.Header) -> Problems:
     if not ps or any(not 0 < p < 100 for p in ps) or ps != sorted(set(ps)):
         out.append((("scenario", "percentiles"),
                     f"{ps} must be increasing, distinct, and each strictly between 0 and 100"))
+    elif len({f"{p:g}" for p in ps}) < len(ps):  # each is reported under the key p{p:g}
+        out.append((("scenario", "percentiles"),
+                    f"{ps}: two give the same key; use at most 6 significant digits"))
     return out
 
 
