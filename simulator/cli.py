@@ -175,6 +175,11 @@ def _run(args) -> int:
 
 def _compare(args) -> int:
     from .commands import compare_command
+    if len(args.files) < 2:
+        print("usage: veikart compare BASELINE FILE [FILE ...]\n"
+              "veikart compare: error: give a baseline and at least one scenario to compare with it",
+              file=sys.stderr)
+        return EXIT_USAGE
     return compare_command(args)
 
 
