@@ -48,45 +48,65 @@ def _extends_option(p: argparse.ArgumentParser) -> None:
                    "given (and its subfolders); refused by default")
 
 
+def _sampling_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sampling", choices=["mc", "lhs"], default="mc",
+                   help="mc: plain Monte Carlo; lhs: Latin Hypercube, stratified per chunk of "
+                   "iterations (default: %(default)s)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``veikart`` command."""
     parser = _Parser(prog="veikart", description="Monte Carlo schedule risk for the e-health roadmap.")
     parser.add_argument("--version", action="version", version=f"veikart {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    p = sub.add_parser("validate", help="check a scenario file and show its deterministic plan")
-    p.add_argument("file")
+    p = sub.add_parser("validate", help="check a scenario file and show its deterministic plan",
+                       description="Check a scenario file (or an overlay and the files it extends). "
+                       "Exit 0 and show the counts, the deterministic plan, the critical path "
+                       "and any warnings; or exit 2 and list every problem as file:line:col, "
+                       "the field and the rule broken.")
+    p.add_argument("file", help="scenario YAML file, or an overlay with `extends:`")
     _extends_option(p)
 
-    p = sub.add_parser("run", help="simulate a scenario")
-    p.add_argument("file")
+    p = sub.add_parser("run", help="simulate a scenario", description="Simulate a scenario and "
+                       "print the delivery outlook per initiative and the top risks.")
+    p.add_argument("file", help="scenario YAML file, or an overlay with `extends:`")
     _extends_option(p)
-    p.add_argument("-n", "--iterations", type=_positive, default=10_000)
+    p.add_argument("-n", "--iterations", type=_positive, default=10_000,
+                   help="Monte Carlo iterations, at least 2 (default: %(default)s)")
     p.add_argument("--seed", type=_seed, default=None,
                    help="root seed (default: fresh entropy, printed so the run can be repeated)")
-    p.add_argument("--sampling", choices=["mc", "lhs"], default="mc")
+    _sampling_option(p)
     p.add_argument("--mitigated", action="store_true", help="use the risks' mitigated values")
-    p.add_argument("--engine", choices=["cpm", "des"], default="cpm")
-    p.add_argument("--workers", type=int, default=1, help="processes (the result does not change)")
+    p.add_argument("--engine", choices=["cpm", "des"], default="cpm",
+                   help="cpm: the vectorised forward pass; des: the SimPy discrete-event engine, "
+                   "same dates, much slower (default: %(default)s)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="processes, capped at what the run and the CPUs can use; the result "
+                   "does not change (default: %(default)s)")
     p.add_argument("--out", help="directory for summary.json, summary.csv, manifest.json, "
                    "report.html and the report-data/ it is built from")
     p.add_argument("--save-iterations", action="store_true", help="also write iterations.parquet")
     p.add_argument("--json", action="store_true", help="print the JSON result to stdout, nothing else")
     p.add_argument("--target", metavar="ID", default=None,
                    help="milestone, phase or initiative the sensitivity and risk ranking refer to")
-    p.add_argument("--lang", choices=["nb", "en"], default="nb", help="language of report.html")
+    p.add_argument("--lang", choices=["nb", "en"], default="nb",
+                   help="language of report.html (default: %(default)s)")
     p.add_argument("--no-report", action="store_true",
                    help="with --out, write no report.html (its data files are still written)")
 
     p = sub.add_parser("report", help="rebuild DIR/report.html from the data a run saved in DIR")
-    p.add_argument("dir", metavar="DIR")
-    p.add_argument("--lang", choices=["nb", "en"], default="nb")
+    p.add_argument("dir", metavar="DIR", help="the --out folder of an earlier `veikart run`")
+    p.add_argument("--lang", choices=["nb", "en"], default="nb",
+                   help="language of report.html (default: %(default)s)")
 
     p = sub.add_parser("compare", help="compare scenarios on common random numbers")
     p.add_argument("files", nargs="+", metavar="FILE", help="the first is the baseline")
-    p.add_argument("-n", "--iterations", type=_positive, default=10_000)
-    p.add_argument("--seed", type=_seed, default=None)
-    p.add_argument("--sampling", choices=["mc", "lhs"], default="mc")
+    p.add_argument("-n", "--iterations", type=_positive, default=10_000,
+                   help="Monte Carlo iterations per scenario, at least 2 (default: %(default)s)")
+    p.add_argument("--seed", type=_seed, default=None,
+                   help="root seed shared by every scenario (default: fresh entropy, printed)")
+    _sampling_option(p)
     p.add_argument("--mitigated", action="store_true", help="use the risks' mitigated values")
     _extends_option(p)
 
@@ -111,11 +131,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # say it in the words, and with the usage, of the subcommand it was given to
+        _subcommand(parser, args.command).error(_unrecognised(parser, args.command, extra))
     try:
         return _COMMANDS[args.command](args)
     except ScenarioError as exc:
-        print(exc, file=sys.stderr)
+        # a file that cannot be opened is the command's complaint, like any other of its own
+        unopened = len(exc.problems) == 1 and exc.line is None and not os.path.isfile(exc.file)
+        print(f"veikart: {exc.file}: {exc.problems[0].message}" if unopened else exc,
+              file=sys.stderr)
         return EXIT_USAGE
     except OutputDirError as exc:
         print(f"veikart: {exc}", file=sys.stderr)
@@ -136,6 +162,19 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"veikart: internal error ({type(exc).__name__}: {exc}); "
               "rerun with VEIKART_DEBUG=1 for details", file=sys.stderr)
         return EXIT_FAILED
+
+
+def _subcommand(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return action.choices[name]
+
+
+def _unrecognised(parser: argparse.ArgumentParser, name: str, extra: list[str]) -> str:
+    from .errors import suggest
+    options = [o for a in _subcommand(parser, name)._actions for o in a.option_strings]
+    first = next((e.split("=")[0] for e in extra if e.startswith("-")), None)
+    hint = suggest(first, options) if first else ""
+    return f"unrecognized arguments: {' '.join(extra)}{hint}"
 
 
 def _default_sigpipe() -> None:

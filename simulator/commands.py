@@ -43,9 +43,10 @@ def validate_text(path: str, *, allow_extends_outside: bool = False) -> str:
     lines = [
         f"{path}: valid",
         f"  {h.name} (version {h.version}); start {h.start}, deadline {h.deadline}, unit {h.unit}",
-        f"  {len(sc.initiatives)} initiatives, {phases} phases, {kinds['milestone']} milestones, "
-        f"{len(net.drivers)} risk drivers, {len(net.gates)} funding gates, "
-        f"{len(sc.blackouts)} blackouts, {len(sc.correlations)} correlation groups",
+        "  " + ", ".join(_count(n, what) for n, what in (
+            (len(sc.initiatives), "initiative"), (phases, "phase"), (kinds["milestone"], "milestone"),
+            (len(net.drivers), "risk driver"), (len(net.gates), "funding gate"),
+            (len(sc.blackouts), "blackout"), (len(sc.correlations), "correlation group"))),
         "",
         "Deterministic plan (most-likely durations, no risk fires, funding granted at the first decision):",
     ]
@@ -65,6 +66,10 @@ def validate_text(path: str, *, allow_extends_outside: bool = False) -> str:
     if warnings:
         lines += ["", "Warnings:", *[f"  - {w}" for w in warnings]]
     return "\n".join(lines)
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
 
 
 def _progress(total: int):

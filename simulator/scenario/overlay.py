@@ -172,8 +172,49 @@ def _remove(base: dict, over: dict, smap: SourceMap, name: str) -> list[Problem]
             found |= {el["id"] for el in seq if isinstance(el, dict) and el.get("id") in ids}
             _relocate(seq, keep, smap)
     known = _all_ids(base)
-    return [_problem(smap, ids, i, name, f"`{x}` is not an id in the base scenario{suggest(x, known)}")
-            for i, x in enumerate(ids) if x not in found]
+    problems = [_problem(smap, ids, i, name, f"`{x}` is not an id in the base scenario"
+                         f"{suggest(x, known)}", path=f"remove[{i}]")
+                for i, x in enumerate(ids) if x not in found]
+    users = _references(base)
+    for i, x in enumerate(ids):
+        if x in found and users.get(x):
+            problems.append(_problem(smap, ids, i, name, (
+                f"this overlay removes `{x}`, but {', '.join(users[x][:3])} still refer"
+                f"{'s' if len(users[x]) == 1 else ''} to it; remove or change "
+                f"{'that' if len(users[x]) == 1 else 'those'} too"), path=f"remove[{i}]"))
+    return problems
+
+
+def _references(base: dict) -> dict[str, list[str]]:
+    """Which elements refer to each id: in `after`, in `applies_to` ids or initiatives, as target."""
+    refs: dict[str, list[str]] = {}
+
+    def note(ref: Any, who: str) -> None:
+        if isinstance(ref, str):
+            refs.setdefault(ref, []).append(who)
+    for ini in base.get("initiatives") or []:
+        if isinstance(ini, dict):
+            phases = ini.get("phases") if isinstance(ini.get("phases"), list) else []
+            for el in [ini, *[ph for ph in phases if isinstance(ph, dict)]]:
+                after = el.get("after")
+                for link in after if isinstance(after, list) else []:
+                    note(link.get("id") if isinstance(link, dict) else link, f"`{el.get('id')}`")
+    for section in ("milestones", "risks", "blackouts", "correlations"):
+        for el in base.get(section) or []:
+            if not isinstance(el, dict):
+                continue
+            after = el.get("after")
+            for link in after if isinstance(after, list) else []:
+                note(link.get("id") if isinstance(link, dict) else link, f"`{el.get('id')}`")
+            sel = el.get("applies_to")
+            for key in ("ids", "initiatives"):
+                chosen = sel.get(key) if isinstance(sel, dict) else None
+                for ref in chosen if isinstance(chosen, list) else []:
+                    note(ref, f"`{el.get('id')}`")
+    header = base.get("scenario")
+    if isinstance(header, dict):
+        note(header.get("target"), "`scenario.target`")
+    return refs
 
 
 def _relocate(seq: list, keep: list, smap: SourceMap) -> None:
@@ -195,7 +236,8 @@ def _all_ids(base: dict) -> list[str]:
     return [x for x in out if isinstance(x, str)]
 
 
-def _problem(smap: SourceMap, container: Any, key: Any, name: str, message: str) -> Problem:
+def _problem(smap: SourceMap, container: Any, key: Any, name: str, message: str,
+             path: str | None = None) -> Problem:
     mark = smap.items.get((id(container), key)) or smap.containers.get(id(container))
     return Problem(mark.file if mark else name, mark.line if mark else None,
-                   mark.col if mark else None, str(key), message)
+                   mark.col if mark else None, str(key) if path is None else path, message)
