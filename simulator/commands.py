@@ -287,7 +287,7 @@ def compare_command(args) -> int:
               "positive = earlier; P(by deadline) gain with its paired standard error):")
         rows = table[table["scenario"] == path]
         for _, row in rows.iterrows():
-            print(f"  {row['id'][:30]:<30} P80 {_day(row['p80_date']):>10}  gain {_p80_gain(row['p80_gain'])}  "
+            print(f"  {row['id'][:30]:<30} P80 {_day(row['p80_date']):>10}  gain {row['p80_gain']:6.2f}  "
                   f"P(deadline) {row['prob_by_deadline']:6.1%}  {row['prob_gain']:+6.1%} "
                   f"(± {row['prob_gain_se']:.1%})")
     return 0
@@ -297,13 +297,3 @@ def _common_elements(scenarios) -> set[str]:
     """Initiative and milestone ids every scenario has: what compare can pair."""
     sets = [{i.id for i in sc.initiatives} | {m.id for m in sc.milestones} for sc in scenarios]
     return set.intersection(*sets) if sets else set()
-
-
-def _p80_gain(gain: float) -> str:
-    """A P80 gain in the unit, or words where one side is after the horizon."""
-    if math.isnan(gain):
-        return "   n/a (after the horizon in both)"
-    if math.isinf(gain):
-        return ("  from after the horizon to within it" if gain > 0
-                else "  from within the horizon to after it")
-    return f"{gain:6.2f}"
