@@ -20,10 +20,13 @@ LOCK_NAME = ".veikart.lock"
 JOURNAL_NAME = ".veikart-commit.json"
 STAGE_PREFIX = ".veikart-stage-"
 MANIFEST = "manifest.json"
-_TABLES = ("summary", "samples", "sensitivity", "risks", "drivers")
-#: Every name a run or ``veikart report`` may write, relative to the output directory.
-OUTPUT_NAMES = ("summary.json", "summary.csv", MANIFEST, "iterations.parquet", "report.html",
-                "report-data/meta.json", *(f"report-data/{t}.parquet" for t in _TABLES))
+
+
+def output_names() -> tuple[str, ...]:
+    """Every name a run or ``veikart report`` may write, relative to the output directory."""
+    from .report.data import DATA_DIR, TABLES  # the report data's own list of tables
+    return ("summary.json", "summary.csv", MANIFEST, "iterations.parquet", "report.html",
+            f"{DATA_DIR}/meta.json", *(f"{DATA_DIR}/{t}.parquet" for t in TABLES))
 
 
 class OutputDirError(Exception):
@@ -46,14 +49,14 @@ class OutputDir:
     ----------
     path : str or Path
         The output directory; created when missing.
-    writes : iterable of str
-        The names (of :data:`OUTPUT_NAMES`) the command may write: each must be
-        absent or written by an earlier veikart command.
+    writes : iterable of str, optional
+        The names (of :func:`output_names`, by default all) the command may
+        write: each must be absent or written by an earlier veikart command.
     """
 
-    def __init__(self, path: str | os.PathLike, writes=OUTPUT_NAMES) -> None:
+    def __init__(self, path: str | os.PathLike, writes=None) -> None:
         self.path = Path(path)
-        self.writes = tuple(writes)
+        self.writes = tuple(output_names() if writes is None else writes)
         self.stage: Path | None = None
         self.committed = False
         self.had_output = False
@@ -86,6 +89,9 @@ class OutputDir:
             owned = owned_files(self.path)
             self.had_output = bool(owned)
             foreign = [n for n in self.writes if _exists(self.path / n) and n not in owned]
+            foreign += sorted({str(p) for n in self.writes for p in Path(n).parents  # in the way
+                               if str(p) != "." and _exists(self.path / p)
+                               and not (self.path / p).is_dir()})
             if foreign:
                 raise OutputDirError(
                     f"--out {self.path}: {', '.join(foreign)} not written by veikart "
@@ -190,7 +196,7 @@ def owned_files(folder: Path) -> dict[str, str]:
     if isinstance(files, dict) and all(isinstance(k, str) for k in files):
         owned = {k: str(v) for k, v in files.items() if _safe_name(k)}
     elif "scenario_sha256" in head:  # written before the record existed: the fixed names
-        owned = {n: "" for n in OUTPUT_NAMES if _exists(folder / n)}
+        owned = {n: "" for n in output_names() if _exists(folder / n)}
     else:
         return {}
     return {**owned, MANIFEST: ""}
@@ -207,7 +213,7 @@ def recover(folder: Path) -> None:
     (folder / JOURNAL_NAME).unlink(missing_ok=True)
     for stage in folder.glob(STAGE_PREFIX + "*"):
         shutil.rmtree(stage, ignore_errors=True)
-    for name in (*OUTPUT_NAMES, JOURNAL_NAME):  # temporaries of killed writes
+    for name in (*output_names(), JOURNAL_NAME):  # temporaries of killed writes
         target = folder / name
         for tmp in target.parent.glob(f".{target.name.lstrip('.')}.*.tmp"):
             tmp.unlink(missing_ok=True)
@@ -222,7 +228,7 @@ def _apply(folder: Path, journal: dict) -> None:
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         os.replace(stage / name, folder / name)
     for name in journal.get("remove", []):
-        if _safe_name(name) and name in OUTPUT_NAMES:
+        if _safe_name(name) and name in output_names():
             (folder / name).unlink(missing_ok=True)
     data_dir = folder / "report-data"
     if data_dir.is_dir() and not any(data_dir.iterdir()):

@@ -17,7 +17,7 @@ import pytest
 
 from simulator import outdir
 from simulator.cli import main
-from simulator.outdir import OUTPUT_NAMES, OutputDir
+from simulator.outdir import OutputDir, output_names
 
 ROOT = Path(__file__).resolve().parents[1]
 N = "400"
@@ -34,7 +34,7 @@ def assert_one_run(folder: Path, seed: int) -> dict:
     files = manifest["files"]
     for name, digest in files.items():
         assert _sha(folder / name) == digest, name
-    present = {n for n in OUTPUT_NAMES if (folder / n).exists()}
+    present = {n for n in output_names() if (folder / n).exists()}
     assert present == set(files) | {"manifest.json"}
     assert json.loads((folder / "summary.json").read_text())["seed"] == seed
     if "report-data/meta.json" in files:
@@ -110,13 +110,13 @@ def test_a_folder_that_cannot_be_written_is_refused_before_simulating(tiny_file,
 
 
 def test_a_second_command_on_a_locked_folder_is_refused(previous, tiny_file, capsys, monkeypatch):
-    before = {n: _sha(previous / n) for n in OUTPUT_NAMES if (previous / n).exists()}
+    before = {n: _sha(previous / n) for n in output_names() if (previous / n).exists()}
     monkeypatch.setattr("simulator.commands.simulate", _no_simulation)
     with OutputDir(previous):
         assert main(["run", str(tiny_file), "-n", N, "--out", str(previous)]) == 2
         assert "another veikart command is using it" in capsys.readouterr().err
         assert main(["report", str(previous)]) == 2
-    assert before == {n: _sha(previous / n) for n in OUTPUT_NAMES if (previous / n).exists()}
+    assert before == {n: _sha(previous / n) for n in output_names() if (previous / n).exists()}
 
 
 def test_a_full_disk_leaves_the_previous_output(previous, tiny_file, capsys, monkeypatch):
@@ -274,3 +274,13 @@ def test_report_rebuilds_into_a_folder_saved_by_the_api(tmp_path, capsys):
     manifest = json.loads((tmp_path / "api" / "manifest.json").read_text())
     assert list(manifest["files"]) == ["report.html"]
     assert main(["report", str(tmp_path / "api")]) == 0  # and again, now that it is recorded
+
+
+def test_a_file_where_a_folder_of_the_output_goes_is_refused(tiny_file, tmp_path, capsys, monkeypatch):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "report-data").write_text("not a folder")
+    monkeypatch.setattr("simulator.commands.simulate", _no_simulation)
+    assert main(["run", str(tiny_file), "-n", N, "--out", str(folder)]) == 2
+    assert "report-data not written by veikart" in capsys.readouterr().err
+    assert (folder / "report-data").read_text() == "not a folder"
