@@ -78,8 +78,9 @@ def run_chunks(net: Network, seed: int, iterations: int, method: str, *, engine:
     iterations : int
     method : {"mc", "lhs"}
     workers : int
-        Processes to use. The result does not depend on it: chunk ``c``
-        always draws from the same streams and lands in the same columns.
+        Processes to use, capped by :func:`usable_workers`. The result does
+        not depend on it: chunk ``c`` always draws from the same streams and
+        lands in the same columns.
     engine : {"cpm", "des"}
     on_chunk : callable, optional
         Called with the number of iterations finished, as they finish.
