@@ -183,7 +183,8 @@ class ReportData:
         for table in TABLES:
             path = folder / f"{table}.parquet"
             if not path.is_file():
-                raise ReportDataError(f"{path}: missing; rerun `veikart run FILE --out {out}`")
+                what = "not a regular file" if path.exists() else "missing"
+                raise ReportDataError(f"{path}: {what}; rerun `veikart run FILE --out {out}`")
             if _sha256(path) != head["files"].get(path.name):
                 raise ReportDataError(f"{path}: changed or corrupt since it was written "
                                       f"(checksum differs); rerun `veikart run FILE --out {out}`")

@@ -173,6 +173,15 @@ def test_meta_json_that_is_not_a_regular_file_is_refused(tiny_data, tmp_path):
         ReportData.load(tmp_path)
 
 
+def test_a_table_that_is_not_a_regular_file_is_refused(tiny_data, tmp_path):
+    import os
+    folder = _saved(tiny_data, tmp_path)
+    (folder / "samples.parquet").unlink()
+    os.mkfifo(folder / "samples.parquet")
+    with pytest.raises(ReportDataError, match="samples.parquet: not a regular file"):
+        ReportData.load(tmp_path)
+
+
 def test_a_huge_meta_json_is_not_read_whole(tiny_data, tmp_path):
     folder = _saved(tiny_data, tmp_path)
     (folder / "meta.json").write_bytes(b" " * (2 << 20))
