@@ -71,7 +71,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="simulate a scenario", description="Simulate a scenario and "
                        "print the delivery outlook per initiative and the top risks.")
     p.add_argument("file", help="scenario YAML file, or an overlay with `extends:`")
-    _extends_option(p)
     p.add_argument("-n", "--iterations", type=_positive, default=10_000,
                    help="Monte Carlo iterations, at least 2 (default: %(default)s)")
     p.add_argument("--seed", type=_seed, default=None,
@@ -94,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="language of report.html (default: %(default)s)")
     p.add_argument("--no-report", action="store_true",
                    help="with --out, write no report.html (its data files are still written)")
+    _extends_option(p)
 
     p = sub.add_parser("report", help="rebuild DIR/report.html from the data a run saved in DIR")
     p.add_argument("dir", metavar="DIR", help="the --out folder of an earlier `veikart run`")
