@@ -44,15 +44,27 @@ def assert_one_run(folder: Path, seed: int) -> dict:
     return manifest
 
 
+@pytest.fixture(scope="module")
+def _one_run(tmp_path_factory):
+    """A full run (seed 1, report and iterations), made once and copied for each test."""
+    from texts import TINY
+    root = tmp_path_factory.mktemp("previous")
+    (root / "tiny.yaml").write_text(TINY, encoding="utf-8")
+    folder = root / "out"
+    proc = subprocess.run([sys.executable, "-m", "simulator", "run", str(root / "tiny.yaml"), "-n", N,
+                           "--seed", "1", "--out", str(folder), "--save-iterations"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return folder
+
+
 @pytest.fixture
-def previous(tiny_file, tmp_path, capsys):
+def previous(_one_run, tmp_path):
     """An output folder holding a full run (seed 1, report and iterations) and a file of the user's."""
     folder = tmp_path / "out"
-    assert main(["run", str(tiny_file), "-n", N, "--seed", "1", "--out", str(folder),
-                 "--save-iterations"]) == 0
+    shutil.copytree(_one_run, folder)
     (folder / "notes.txt").write_text("mine")
     (folder / "report-data" / "notes.txt").write_text("mine too")
-    capsys.readouterr()
     return folder
 
 
