@@ -10,6 +10,8 @@ from typing import Sequence
 
 from . import __version__
 from .errors import ScenarioError
+from .outdir import OutputDirError
+from .terminal import SafeStream
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -40,60 +42,117 @@ def _seed(text: str) -> int:
     return value
 
 
+def _extends_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-extends-outside", action="store_true",
+                   help="let an overlay's `extends:` name files outside the folder of the file "
+                   "given (and its subfolders); refused by default")
+
+
+def _sampling_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sampling", choices=["mc", "lhs"], default="mc",
+                   help="mc: plain Monte Carlo; lhs: Latin Hypercube, stratified per chunk of "
+                   "iterations (default: %(default)s)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``veikart`` command."""
     parser = _Parser(prog="veikart", description="Monte Carlo schedule risk for the e-health roadmap.")
     parser.add_argument("--version", action="version", version=f"veikart {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    p = sub.add_parser("validate", help="check a scenario file and show its deterministic plan")
-    p.add_argument("file")
+    p = sub.add_parser("validate", help="check a scenario file and show its deterministic plan",
+                       description="Check a scenario file (or an overlay and the files it extends). "
+                       "Exit 0 and show the counts, the deterministic plan, the critical path "
+                       "and any warnings; or exit 2 and list every problem as file:line:col, "
+                       "the field and the rule broken.")
+    p.add_argument("file", help="scenario YAML file, or an overlay with `extends:`")
+    _extends_option(p)
 
-    p = sub.add_parser("run", help="simulate a scenario")
-    p.add_argument("file")
-    p.add_argument("-n", "--iterations", type=_positive, default=10_000)
+    p = sub.add_parser("run", help="simulate a scenario", description="Simulate a scenario and "
+                       "print the delivery outlook per initiative and the top risks.")
+    p.add_argument("file", help="scenario YAML file, or an overlay with `extends:`")
+    p.add_argument("-n", "--iterations", type=_positive, default=10_000,
+                   help="Monte Carlo iterations, at least 2 (default: %(default)s)")
     p.add_argument("--seed", type=_seed, default=None,
                    help="root seed (default: fresh entropy, printed so the run can be repeated)")
-    p.add_argument("--sampling", choices=["mc", "lhs"], default="mc")
+    _sampling_option(p)
     p.add_argument("--mitigated", action="store_true", help="use the risks' mitigated values")
     p.add_argument("--engine", choices=["cpm", "capacity", "des"], default=None,
-                   help="scheduling engine (default: capacity when phases hold resources, else cpm)")
-    p.add_argument("--workers", type=int, default=1, help="processes (the result does not change)")
+                   help="cpm: the vectorised forward pass, without capacity; capacity: the compiled "
+                   "engine for phases that hold resources; des: the SimPy discrete-event engine, "
+                   "same dates, much slower (default: capacity when phases hold resources, else cpm)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="processes, capped at what the run and the CPUs can use; the result "
+                   "does not change (default: %(default)s)")
     p.add_argument("--out", help="directory for summary.json, summary.csv, manifest.json, "
                    "report.html and the report-data/ it is built from")
     p.add_argument("--save-iterations", action="store_true", help="also write iterations.parquet")
     p.add_argument("--json", action="store_true", help="print the JSON result to stdout, nothing else")
     p.add_argument("--target", metavar="ID", default=None,
                    help="milestone, phase or initiative the sensitivity and risk ranking refer to")
-    p.add_argument("--lang", choices=["nb", "en"], default="nb", help="language of report.html")
+    p.add_argument("--lang", choices=["nb", "en"], default="nb",
+                   help="language of report.html (default: %(default)s)")
     p.add_argument("--no-report", action="store_true",
                    help="with --out, write no report.html (its data files are still written)")
+    _extends_option(p)
 
     p = sub.add_parser("report", help="rebuild DIR/report.html from the data a run saved in DIR")
-    p.add_argument("dir", metavar="DIR")
-    p.add_argument("--lang", choices=["nb", "en"], default="nb")
+    p.add_argument("dir", metavar="DIR", help="the --out folder of an earlier `veikart run`")
+    p.add_argument("--lang", choices=["nb", "en"], default="nb",
+                   help="language of report.html (default: %(default)s)")
 
     p = sub.add_parser("compare", help="compare scenarios on common random numbers")
     p.add_argument("files", nargs="+", metavar="FILE", help="the first is the baseline")
-    p.add_argument("-n", "--iterations", type=_positive, default=10_000)
-    p.add_argument("--seed", type=_seed, default=None)
-    p.add_argument("--sampling", choices=["mc", "lhs"], default="mc")
+    p.add_argument("-n", "--iterations", type=_positive, default=10_000,
+                   help="Monte Carlo iterations per scenario, at least 2 (default: %(default)s)")
+    p.add_argument("--seed", type=_seed, default=None,
+                   help="root seed shared by every scenario (default: fresh entropy, printed)")
+    _sampling_option(p)
     p.add_argument("--mitigated", action="store_true", help="use the risks' mitigated values")
+    _extends_option(p)
 
     sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
-    args = build_parser().parse_args(argv)
+    """Run the command line; return the exit code.
+
+    Called as the program (``argv`` None), a closed pipe on stdout ends it
+    quietly, as it does any Unix filter (``veikart validate f.yaml | head -3``).
+    """
+    if argv is None:
+        _default_sigpipe()
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # say it in the words, and with the usage, of the subcommand it was given to
+        _subcommand(parser, args.command).error(_unrecognised(parser, args.command, extra))
     try:
         return _COMMANDS[args.command](args)
     except ScenarioError as exc:
-        print(exc, file=sys.stderr)
+        # a file that cannot be opened is the command's complaint, like any other of its own
+        unopened = len(exc.problems) == 1 and exc.line is None and not os.path.isfile(exc.file)
+        print(f"veikart: {exc.file}: {exc.problems[0].message}" if unopened else exc,
+              file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("interrupted; no output was written", file=sys.stderr)
+    except OutputDirError as exc:
+        print(f"veikart: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt as exc:  # the output folder, when there is one, says what it holds
+        print(f"veikart: interrupted; {exc.args[0] if exc.args else 'no output was written'}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    except BrokenPipeError:  # called in-process: quiet, and no second error when stdout is flushed
+        _stdout_to_devnull()
         return EXIT_FAILED
     except (OSError, MemoryError) as exc:
         print(f"veikart: run failed: {exc}", file=sys.stderr)
@@ -106,9 +165,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
 
 
+def _subcommand(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return action.choices[name]
+
+
+def _unrecognised(parser: argparse.ArgumentParser, name: str, extra: list[str]) -> str:
+    from .errors import suggest
+    options = [o for a in _subcommand(parser, name)._actions for o in a.option_strings]
+    first = next((e.split("=")[0] for e in extra if e.startswith("-")), None)
+    hint = suggest(first, options) if first else ""
+    return f"unrecognized arguments: {' '.join(extra)}{hint}"
+
+
+def _default_sigpipe() -> None:
+    import signal
+    import threading
+    if hasattr(signal, "SIGPIPE") and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+
+def _stdout_to_devnull() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout replaced by something without a file
+        pass
+
+
 def _validate(args) -> int:
     from .commands import validate_text
-    print(validate_text(args.file))
+    print(validate_text(args.file, allow_extends_outside=args.allow_extends_outside))
     return EXIT_OK
 
 
@@ -128,6 +215,11 @@ def _run(args) -> int:
 
 def _compare(args) -> int:
     from .commands import compare_command
+    if len(args.files) < 2:
+        print("usage: veikart compare BASELINE FILE [FILE ...]\n"
+              "veikart compare: error: give a baseline and at least one scenario to compare with it",
+              file=sys.stderr)
+        return EXIT_USAGE
     return compare_command(args)
 
 

@@ -6,6 +6,7 @@ import math
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,7 @@ def _date(net: Network, t: float, *, finish: bool = True) -> str:
     return "after the horizon" if np.isnat(d) else str(d)
 
 
-def validate_text(path: str) -> str:
+def validate_text(path: str, *, allow_extends_outside: bool = False) -> str:
     """Validate a scenario and describe it: counts, the deterministic plan, warnings.
 
     Raises
@@ -33,7 +34,7 @@ def validate_text(path: str) -> str:
         When the file is not valid.
     """
     warnings: list[str] = []
-    sc = load_scenario(path, warnings=warnings)
+    sc = load_scenario(path, warnings=warnings, allow_extends_outside=allow_extends_outside)
     net = compile_scenario(sc)
     sched = plan(net)
     kinds = Counter(net.kinds)
@@ -42,9 +43,10 @@ def validate_text(path: str) -> str:
     lines = [
         f"{path}: valid",
         f"  {h.name} (version {h.version}); start {h.start}, deadline {h.deadline}, unit {h.unit}",
-        f"  {len(sc.initiatives)} initiatives, {phases} phases, {kinds['milestone']} milestones, "
-        f"{len(net.drivers)} risk drivers, {len(net.gates)} funding gates, "
-        f"{len(sc.blackouts)} blackouts, {len(sc.correlations)} correlation groups",
+        "  " + ", ".join(_count(n, what) for n, what in (
+            (len(sc.initiatives), "initiative"), (phases, "phase"), (kinds["milestone"], "milestone"),
+            (len(net.drivers), "risk driver"), (len(net.gates), "funding gate"),
+            (len(sc.blackouts), "blackout"), (len(sc.correlations), "correlation group"))),
         "",
         "Deterministic plan (most-likely durations, no risk fires, funding granted at the first decision):",
     ]
@@ -66,10 +68,15 @@ def validate_text(path: str) -> str:
     return "\n".join(lines)
 
 
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
 def _progress(total: int):
     """A progress bar on stderr that appears only when the run takes more than a second."""
     from tqdm import tqdm
-    bar = tqdm(total=total, unit="it", unit_scale=True, delay=1.0, file=sys.stderr,
+    bar = tqdm(total=total, unit="it", unit_scale=True, delay=1.0,
+               file=getattr(sys.stderr, "raw", sys.stderr),  # its \r is meant
                desc="simulating", leave=False)
     return bar
 
@@ -111,14 +118,36 @@ def _bad_engine(sc, engine: str | None) -> str | None:
 
 def run_command(args) -> int:
     """Carry out ``veikart run``; return the exit code."""
-    from .output import dumps, write_outputs
-    sc = load_scenario(args.file)
+    from contextlib import nullcontext
+
+    from .outdir import OutputDir
+    sc = load_scenario(args.file, allow_extends_outside=args.allow_extends_outside)
     target = args.target
     problem = (_unknown_target(sc, target, args.file) or _bad_out(args.out)
                or _bad_engine(sc, args.engine))
     if problem:
         print(problem, file=sys.stderr)
         return 2
+    _say_workers_capped(args.workers, args.iterations)
+    # the folder is locked and checked before the run, so a run is not wasted on it
+    with OutputDir(args.out) if args.out else nullcontext() as folder:
+        return _run_into(args, sc, folder)
+
+
+def _say_workers_capped(requested: int, iterations: int) -> None:
+    from .parallel import available_cpus, usable_workers
+    from .sampling.streams import CHUNK
+    used = usable_workers(requested, iterations)
+    if used < requested:
+        chunks, cpus = -(-iterations // CHUNK), available_cpus()
+        print(f"veikart: --workers {requested} capped at {used}: {iterations:,} iterations make "
+              f"{chunks} chunk{'s' if chunks != 1 else ''} of up to {CHUNK:,}, and "
+              f"{cpus} CPU{'s are' if cpus != 1 else ' is'} available", file=sys.stderr)
+
+
+def _run_into(args, sc, folder) -> int:
+    from .output import dumps, write_files
+    target = args.target
     started = time.perf_counter()
     with _progress(args.iterations) as bar:
         result = simulate(sc, args.iterations, args.seed, sampling=args.sampling,
@@ -126,13 +155,14 @@ def run_command(args) -> int:
                           progress=bar.update)
     elapsed = time.perf_counter() - started
     ranking = None
-    if args.out:
+    if folder is not None:
         print(f"analysing sensitivity and writing {args.out} ...", file=sys.stderr)
         data = _report_data(result, target)
         ranking = data.risks
-        written = write_outputs(result, args.out, scenario_file=args.file,
-                                save_iterations=args.save_iterations)
-        written += _write_report(data, args.out, args.lang, args.no_report)
+        write_files(result, folder.stage, scenario_file=args.file,
+                    save_iterations=args.save_iterations)
+        _write_report(data, folder.stage, args.lang, args.no_report)
+        written = folder.commit()
         print(f"wrote {', '.join(str(p) for p in written)}", file=sys.stderr)
     if args.json:
         print(dumps(result.to_dict()))
@@ -232,13 +262,16 @@ def _write_report(data, out: str, lang: str, no_report: bool) -> list:
 
 def report_command(args) -> int:
     """Carry out ``veikart report DIR``: rebuild report.html from saved data, no simulation."""
-    from pathlib import Path
-
+    from .outdir import OutputDir
     from .report.data import ReportData
     from .report.html import REPORT_NAME, write_report
-    data = ReportData.load(args.dir)
-    path = write_report(data, Path(args.dir) / REPORT_NAME, lang=args.lang)
-    print(f"wrote {path}", file=sys.stderr)
+    if not Path(args.dir).is_dir():
+        ReportData.load(args.dir)  # raises the error that says what to do
+    with OutputDir(args.dir, writes=(REPORT_NAME, "manifest.json")) as folder:
+        data = ReportData.load(args.dir)
+        write_report(data, folder.stage / REPORT_NAME, lang=args.lang)
+        folder.commit(keep_previous=True)
+    print(f"wrote {Path(args.dir) / REPORT_NAME}", file=sys.stderr)
     return 0
 
 
@@ -246,7 +279,12 @@ def compare_command(args) -> int:
     """Carry out ``veikart compare``; return the exit code."""
     from .analysis.compare import compare_results
     from .sampling.streams import root_seed
-    scenarios = {path: load_scenario(path) for path in args.files}
+    scenarios = {path: load_scenario(path, allow_extends_outside=args.allow_extends_outside)
+                 for path in args.files}
+    if not _common_elements(scenarios.values()):
+        print(f"veikart: {' and '.join(args.files)} have no initiative or milestone id in common; "
+              "compare pairs elements by id, so there is nothing to compare", file=sys.stderr)
+        return 2
     seed = root_seed(args.seed)
     results = {}
     with _progress(args.iterations * len(scenarios)) as bar:
@@ -265,3 +303,9 @@ def compare_command(args) -> int:
                   f"P(deadline) {row['prob_by_deadline']:6.1%}  {row['prob_gain']:+6.1%} "
                   f"(± {row['prob_gain_se']:.1%})")
     return 0
+
+
+def _common_elements(scenarios) -> set[str]:
+    """Initiative and milestone ids every scenario has: what compare can pair."""
+    sets = [{i.id for i in sc.initiatives} | {m.id for m in sc.milestones} for sc in scenarios]
+    return set.intersection(*sets) if sets else set()

@@ -1,4 +1,4 @@
-"""Write a run's files atomically: summary.json, summary.csv, manifest.json, iterations.parquet."""
+"""Write a run's files: summary.json, summary.csv, manifest.json, iterations.parquet."""
 
 from __future__ import annotations
 
@@ -83,15 +83,36 @@ def iterations_frame(result: Result) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
+#: A text cell starting with one of these is a formula to a spreadsheet (OWASP's list).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with text cells a spreadsheet would evaluate made plain text by a leading ``'``.
+
+    Numbers and dates are left as they are (a negative number stays a number);
+    only text that starts like a formula (``=HYPERLINK(...)``, ``@SUM(...)``) changes.
+    """
+    def cell(v):
+        return "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+    out = frame.copy()
+    for col in out.columns:
+        if not (pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_datetime64_any_dtype(out[col])):
+            out[col] = out[col].map(cell)
+    out.index = out.index.map(cell)
+    return out
+
+
 def write_outputs(result: Result, out: str | Path, *, scenario_file: str | None = None,
                   save_iterations: bool = False) -> list[Path]:
-    """Write the run's files into ``out``, each one atomically.
+    """Write the run's files into ``out`` as one unit (see :class:`simulator.outdir.OutputDir`).
 
     Parameters
     ----------
     result : Result
     out : str or Path
-        Directory; created when missing.
+        Directory; created when missing. Files a previous run wrote there and
+        this one does not are removed; other files are left alone.
     scenario_file : str, optional
         Recorded in the manifest.
     save_iterations : bool
@@ -102,11 +123,27 @@ def write_outputs(result: Result, out: str | Path, *, scenario_file: str | None 
     list of Path
         The files written.
     """
+    from .outdir import OutputDir
+    with OutputDir(out) as folder:
+        write_files(result, folder.stage, scenario_file=scenario_file,
+                    save_iterations=save_iterations)
+        return folder.commit()
+
+
+def write_files(result: Result, out: str | Path, *, scenario_file: str | None = None,
+                save_iterations: bool = False) -> list[Path]:
+    """Write the run's files into ``out``, each one atomically (a stage, for :func:`write_outputs`).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
     out = Path(out)
     # everything is computed before the first file is touched
     summary_json = dumps(result.to_dict())
     wide = result.summary("wide")
-    summary_csv = wide.to_csv(date_format="%Y-%m-%d", float_format="%.10g")
+    summary_csv = csv_safe(wide).to_csv(date_format="%Y-%m-%d", float_format="%.10g")
     manifest_json = dumps(manifest(result, scenario_file))
     written = []
     for name, text in (("summary.json", summary_json), ("summary.csv", summary_csv),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable
 
@@ -14,6 +15,22 @@ from .scenario.network import Network
 def chunks(iterations: int) -> list[tuple[int, int]]:
     """``(chunk number, size)`` pairs covering the iterations; fixed by the count alone."""
     return [(c, min(CHUNK, iterations - c * CHUNK)) for c in range(-(-iterations // CHUNK))]
+
+
+def usable_workers(requested: int, iterations: int) -> int:
+    """The processes that can help: no more than the chunks of work, nor the CPUs this process may use.
+
+    A pool larger than that only costs memory (each worker holds a copy of the network).
+    """
+    return max(1, min(requested, -(-iterations // CHUNK), available_cpus()))
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask where the platform has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 #: The engines, by the name the CLI and the API use.
@@ -79,8 +96,9 @@ def run_chunks(net: Network, seed: int, iterations: int, method: str, *, engine:
     iterations : int
     method : {"mc", "lhs"}
     workers : int
-        Processes to use. The result does not depend on it: chunk ``c``
-        always draws from the same streams and lands in the same columns.
+        Processes to use, capped by :func:`usable_workers`. The result does
+        not depend on it: chunk ``c`` always draws from the same streams and
+        lands in the same columns.
     engine : {"cpm", "des"}
     on_chunk : callable, optional
         Called with the number of iterations finished, as they finish.
@@ -89,6 +107,7 @@ def run_chunks(net: Network, seed: int, iterations: int, method: str, *, engine:
     sched = cpm.Schedule.empty(net.size, iterations,
                                extra=engine != "cpm" and net.needs_capacity)
     plan = chunks(iterations)
+    workers = usable_workers(workers, iterations)
     if workers <= 1 or len(plan) == 1:
         for c, n in plan:
             lo = c * CHUNK
@@ -108,4 +127,4 @@ def run_chunks(net: Network, seed: int, iterations: int, method: str, *, engine:
     return draws, sched
 
 
-__all__ = ["chunks", "pick_engine", "run_chunk", "run_chunks"]
+__all__ = ["chunks", "pick_engine", "run_chunk", "run_chunks", "usable_workers", "available_cpus"]

@@ -120,7 +120,7 @@ def test_schema_is_json_schema(capsys):
 def test_validate_shows_the_plan(tiny_file, capsys):
     assert main(["validate", str(tiny_file)]) == 0
     out = capsys.readouterr().out
-    assert "2 initiatives, 4 phases, 1 milestones, 2 risk drivers" in out
+    assert "2 initiatives, 4 phases, 1 milestone, 2 risk drivers, 0 funding gates" in out
     # sfm: PERT mode 12 + triangular mode 9 = 21 months = 639.19 days, ending on day 639
     assert "sfm  2022-01-01 -> 2023-10-02" in out
     assert "Critical path to done" in out

@@ -69,8 +69,11 @@ def finish_times(result: Source, element: str) -> np.ndarray:
         if element not in result.samples.columns:
             known = ", ".join(result.samples.columns)
             raise KeyError(f"no finish samples of `{element}` in this report data (has {known})")
-        return result.samples[element].to_numpy(dtype=float)
-    return result.finish(element)
+        t = result.samples[element].to_numpy(dtype=float)
+    else:
+        t = result.finish(element)
+    # a time past the calendar's last day (year 9999) is after any horizon, as inf is
+    return np.where(np.isnat(to_dates(result, t)), np.inf, t)
 
 
 def to_dates(result: Source, t: np.ndarray) -> np.ndarray:

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 DATA_DIR = "report-data"
 #: Bumped when the saved layout changes, so an old folder gives a clear error.
 FORMAT = 2
+#: meta.json is small; more than this is not a report-data header.
+_META_MAX_BYTES = 1 << 20
 TABLES = ("summary", "samples", "sensitivity", "risks", "drivers", "coverage", "utilisation")
 _DATES = ("start", "deadline", "horizon")
 
@@ -169,8 +171,10 @@ class ReportData:
                 getattr(self, table).to_parquet(tmp, index=True)
                 sums[target.name] = _sha256(tmp)
             written.append(target)
+        from .meta import seal
         meta = {k: (v.isoformat() if k in _DATES else v) for k, v in self.meta.items()}
-        write_text(folder / "meta.json", dumps({"format": FORMAT, "meta": meta, "files": sums}))
+        head = {"format": FORMAT, "meta": meta, "files": sums}
+        write_text(folder / "meta.json", dumps({**head, "sha256": seal(head)}))
         return [*written, folder / "meta.json"]
 
     @classmethod
@@ -189,7 +193,8 @@ class ReportData:
         for table in TABLES:
             path = folder / f"{table}.parquet"
             if not path.is_file():
-                raise ReportDataError(f"{path}: missing; rerun `veikart run FILE --out {out}`")
+                what = "not a regular file" if path.exists() else "missing"
+                raise ReportDataError(f"{path}: {what}; rerun `veikart run FILE --out {out}`")
             if _sha256(path) != head["files"].get(path.name):
                 raise ReportDataError(f"{path}: changed or corrupt since it was written "
                                       f"(checksum differs); rerun `veikart run FILE --out {out}`")
@@ -197,12 +202,13 @@ class ReportData:
                 tables[table] = pd.read_parquet(path)
             except Exception as exc:  # noqa: BLE001 -- pyarrow raises several types for a damaged file
                 raise ReportDataError(f"{path}: cannot be read ({exc})") from None
-        meta = dict(head["meta"])
-        try:
-            for key in _DATES:
-                meta[key] = dt.date.fromisoformat(meta[key])
-        except (KeyError, TypeError, ValueError):
-            raise ReportDataError(f"{folder / 'meta.json'}: bad or missing dates") from None
+        from .meta import validate_meta
+        meta, problem = validate_meta(head["meta"])
+        if problem is None and meta["iterations"] != len(tables["samples"]):
+            problem = (f"meta.iterations: {meta['iterations']} but samples.parquet holds "
+                       f"{len(tables['samples'])} iterations")
+        if problem:
+            raise ReportDataError(f"{folder / 'meta.json'}: {problem}")
         return cls(meta=meta, **tables)
 
 
@@ -221,10 +227,16 @@ def _read_meta(folder: Path) -> dict:
     if not folder.is_dir():
         raise ReportDataError(f"{folder}: no report data here; write it with "
                               f"`veikart run FILE --out {folder.parent}`")
+    if not path.exists():
+        raise ReportDataError(f"{path}: missing; the run that wrote {folder} did not finish")
+    if not path.is_file():  # a FIFO would block, /dev/zero would never end
+        raise ReportDataError(f"{path}: not a regular file")
     try:
-        head = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ReportDataError(f"{path}: missing; the run that wrote {folder} did not finish") from None
+        with open(path, "rb") as fh:
+            raw = fh.read(_META_MAX_BYTES + 1)
+        if len(raw) > _META_MAX_BYTES:
+            raise ReportDataError(f"{path}: larger than {_META_MAX_BYTES:,} bytes; not a report-data header")
+        head = json.loads(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ReportDataError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(head, dict) or head.get("format") != FORMAT:
@@ -232,6 +244,10 @@ def _read_meta(folder: Path) -> dict:
         raise ReportDataError(f"{path}: report-data format {found!r}, expected {FORMAT}")
     if not isinstance(head.get("meta"), dict) or not isinstance(head.get("files"), dict):
         raise ReportDataError(f"{path}: 'meta' or 'files' is missing")
+    from .meta import seal
+    if head.get("sha256") != seal(head):
+        raise ReportDataError(f"{path}: changed or corrupt since it was written (checksum differs); "
+                              f"rerun `veikart run FILE --out {folder.parent}`")
     return head
 
 

@@ -15,6 +15,10 @@ DURATION, OCCURS, FACTOR, GATE, COPULA = range(5)
 SeedLike = int | np.random.SeedSequence | np.random.Generator | None
 
 
+#: Bits of a seed veikart draws itself: below 2**53, exact as a JSON number everywhere.
+SEED_BITS = 53
+
+
 def root_seed(seed: SeedLike) -> int:
     """Normalise any accepted seed to the one integer that is recorded in results.
 
@@ -22,22 +26,23 @@ def root_seed(seed: SeedLike) -> int:
     ----------
     seed : int, SeedSequence, Generator or None
         None draws fresh entropy from the operating system. A Generator is
-        consumed once to derive the integer.
+        consumed once to derive the integer. An integer veikart derives
+        itself (None, a Generator, a spawned SeedSequence) is below 2**53.
 
     Returns
     -------
     int
         A non-negative integer; the same integer always gives the same draws.
     """
+    # a seed veikart picks has 53 bits: it survives JSON tools that read numbers as doubles
     if seed is None:
-        return int(np.random.SeedSequence().entropy)
+        return int(np.random.SeedSequence().entropy) >> (128 - SEED_BITS)
     if isinstance(seed, np.random.Generator):
-        return int(seed.integers(0, 2**63))
+        return int(seed.integers(0, 2**SEED_BITS))
     if isinstance(seed, np.random.SeedSequence):
         if not seed.spawn_key:
             return int(seed.entropy)
-        words = seed.generate_state(2, np.uint64)
-        return int(words[0]) << 64 | int(words[1])
+        return int(seed.generate_state(1, np.uint64)[0]) >> (64 - SEED_BITS)
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an int, SeedSequence, Generator or None, not {type(seed).__name__}")
     if seed < 0:

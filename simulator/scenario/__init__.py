@@ -9,7 +9,8 @@ from .models import Scenario
 from .overlay import load_raw
 
 
-def load_scenario(path: str | Path, *, warnings: list[str] | None = None) -> Scenario:
+def load_scenario(path: str | Path, *, warnings: list[str] | None = None,
+                  allow_extends_outside: bool = False) -> Scenario:
     """Load, merge and validate a scenario file.
 
     Parameters
@@ -18,6 +19,9 @@ def load_scenario(path: str | Path, *, warnings: list[str] | None = None) -> Sce
         A scenario YAML file, or an overlay that ``extends:`` one.
     warnings : list, optional
         When given, warnings (valid but probably unintended input) are appended to it.
+    allow_extends_outside : bool
+        Let an overlay's ``extends:`` reach files outside the folder of ``path``
+        and its subfolders; refused by default.
 
     Returns
     -------
@@ -29,7 +33,7 @@ def load_scenario(path: str | Path, *, warnings: list[str] | None = None) -> Sce
     ScenarioError
         With file, line, column, field path and rule for every problem found.
     """
-    raw, smap = load_raw(path)
+    raw, smap = load_raw(path, allow_extends_outside=allow_extends_outside)
     scenario, found = build_scenario(raw, smap, str(path))
     if warnings is not None:
         warnings.extend(found)

@@ -62,6 +62,38 @@ def _message(err: dict) -> str:
     return f"{shown}: {msg}" if kind != "value_error" else msg
 
 
+_DIST_KEYS = ("duration", "impact", "delay")
+
+
+def _is_bare_number_distribution(path: tuple, value: object) -> bool:
+    return bool(path) and path[-1] in _DIST_KEYS and isinstance(value, (int, float)) \
+        and not isinstance(value, bool)
+
+
+def _sibling_keys(raw: Any, path: tuple) -> set[str]:
+    """The other keys of the mapping an unknown key stands in."""
+    node = raw
+    for part in path[:-1]:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return set()
+    return {k for k in node if isinstance(k, str) and k != path[-1]} if isinstance(node, dict) else set()
+
+
+def _unknown_key(key: object, siblings: set[str]) -> str:
+    """'unknown key' with a suggestion from the models whose fields best match the siblings."""
+    fields = [{info.alias or name for name, info in model.model_fields.items()} for model in _MODELS]
+    best = max((len(f & siblings) for f in fields), default=0)
+    local = set().union(*[f for f in fields if len(f & siblings) == best]) if best else set()
+    hint = suggest(str(key), local) or suggest(str(key), _KNOWN_KEYS)
+    return f"unknown key `{key}`{hint}"
+
+
+_MODELS = [obj for obj in vars(m).values() if isinstance(obj, type) and issubclass(obj, BaseModel)
+           and obj is not BaseModel and obj.model_fields]
+
+
 def _literal_options(expected: str) -> list[str]:
     return [part.strip(" '") for part in expected.replace(" or ", ",").split(",") if part.strip()]
 
@@ -97,6 +129,10 @@ def _pydantic_problems(exc: ValidationError, raw: Any, smap: SourceMap,
         message = _message(err)
         if err["type"] == "parameter":  # a model's own rule: point at the field it names
             path, message = (*path, err["ctx"]["field"]), err["ctx"]["message"]
+        elif err["type"] == "extra_forbidden":  # suggest from the keys of this element's kind
+            message = _unknown_key(path[-1], _sibling_keys(raw, path))
+        elif _is_bare_number_distribution(path, err.get("input")):
+            message += f"; a fixed value is written {{dist: fixed, value: {err['input']}}}"
         if (path, message) in seen:
             continue
         seen.add((path, message))

@@ -57,7 +57,9 @@ def compile_scenario(sc: m.Scenario, *, mitigated: bool = False) -> Network:
     models = [getattr(a.model, "duration", _ZERO) for a in acts]
     return Network(
         name=h.name, version=h.version, start=h.start, deadline=h.deadline, unit=h.unit,
-        horizon=to_time(end), percentiles=tuple(float(p) for p in h.percentiles),
+        horizon=to_time(end),
+        # a scenario's own percentiles add to the contract's P10/P50/P80/P90, never replace them
+        percentiles=tuple(sorted({10.0, 50.0, 80.0, 90.0, *(float(p) for p in h.percentiles)})),
         target=target, mitigated=mitigated,
         ids=tuple(x.ids), names=tuple(x.names(acts)), kinds=tuple(x.kinds(acts)),
         initiative_of=np.array([ini_index.get(x.initiative(acts, i), -1) for i in range(x.size)],

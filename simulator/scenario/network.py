@@ -24,7 +24,10 @@ def times_to_dates(t: np.ndarray, start: dt.date, unit_days: float, *,
     eps = 1e-6  # absorbs rounding in the month conversion
     whole = np.ceil(days - eps) - 1 if finish else np.floor(days + eps)
     out = np.full(days.shape, np.datetime64("NaT"), dtype="datetime64[D]")
-    ok = np.isfinite(whole)
+    # beyond the calendar (year 9999) is far beyond any horizon: NaT, reported as after it
+    first = np.datetime64(start, "D")
+    low, high = (np.datetime64(d, "D") - first for d in ("0001-01-01", "9999-12-31"))
+    ok = np.isfinite(whole) & (whole >= low.astype(float)) & (whole <= high.astype(float))
     out[ok] = np.datetime64(start, "D") + whole[ok].astype(np.int64)
     return out
 

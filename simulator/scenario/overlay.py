@@ -17,13 +17,17 @@ OVERLAY_KEYS = ("extends", "remove", *MAPPINGS, *SECTIONS)
 MAX_CHAIN = 16
 
 
-def load_raw(path: str | Path) -> tuple[Any, SourceMap]:
+def load_raw(path: str | Path, *, allow_extends_outside: bool = False) -> tuple[Any, SourceMap]:
     """Load a scenario file and every file it extends, merged into one raw tree.
 
     Parameters
     ----------
     path : str or Path
         A scenario file, or an overlay with ``extends:``.
+    allow_extends_outside : bool
+        Let ``extends:`` reach files outside the folder of ``path`` and its
+        subfolders (after symlinks are resolved). Off by default, so that an
+        overlay from elsewhere cannot make the loader read any file it names.
 
     Returns
     -------
@@ -33,15 +37,16 @@ def load_raw(path: str | Path) -> tuple[Any, SourceMap]:
     Raises
     ------
     ScenarioError
-        A file cannot be loaded, an overlay extends a missing file or extends
-        itself in a loop, or an overlay entry is malformed.
+        A file cannot be loaded, an overlay extends a missing file, a file
+        outside the folder, or itself in a loop, or an overlay entry is malformed.
     """
-    data, smap = _load(Path(path), [])
+    path = Path(path)
+    data, smap = _load(path, [], path.resolve().parent, allow_extends_outside)
     expand_unit_files(data, smap)
     return data, smap
 
 
-def _load(path: Path, chain: list[Path]) -> tuple[Any, SourceMap]:
+def _load(path: Path, chain: list[Path], root: Path, outside: bool) -> tuple[Any, SourceMap]:
     data, smap = load_yaml(path)
     if not (isinstance(data, dict) and "extends" in data):
         return data, smap
@@ -59,6 +64,12 @@ def _load(path: Path, chain: list[Path]) -> tuple[Any, SourceMap]:
         raise ScenarioError.single(name, "must be the path of the scenario this overlay extends",
                                    line, col, "extends")
     base_path = (path.parent / target).resolve()
+    inside = base_path.is_relative_to(root)
+    if not inside and not outside:
+        raise ScenarioError.single(
+            name, f"extends `{target}`, which is outside {root}; overlays may extend only files "
+            "in the folder of the file given and below it (--allow-extends-outside lifts this)",
+            line, col, "extends")
     stack = [*chain, path.resolve()]
     if base_path in stack:
         loop = " -> ".join(p.name for p in [*stack[stack.index(base_path):], base_path])
@@ -67,15 +78,34 @@ def _load(path: Path, chain: list[Path]) -> tuple[Any, SourceMap]:
     if len(stack) > MAX_CHAIN:
         raise ScenarioError.single(name, f"more than {MAX_CHAIN} overlays extend each other",
                                    line, col, "extends")
-    if not base_path.is_file():
+    if not base_path.exists():
         raise ScenarioError.single(name, f"extends `{target}`, but {base_path} does not exist",
                                    line, col, "extends")
-    base, base_map = _load(base_path, stack)
-    if not isinstance(base, dict):
-        raise ScenarioError.single(str(base_path), "a scenario file must be a mapping at the top level")
+    try:
+        base, base_map = _load(base_path, stack, root, outside)
+    except ScenarioError as exc:  # never words from a file outside the folder that is no scenario
+        if not inside and not _looks_like_scenario(base_path):
+            raise _not_a_scenario(name, target, base_path, line, col) from None
+        raise
+    if not isinstance(base, dict) or not base.keys() & {"scenario", "initiatives", "extends"}:
+        raise _not_a_scenario(name, target, base_path, line, col)
     smap.update(base_map)
     merge_into(base, data, smap, name)
     return base, smap
+
+
+def _looks_like_scenario(path: Path) -> bool:
+    try:
+        data, _ = load_yaml(path)
+    except ScenarioError:
+        return False
+    return isinstance(data, dict) and bool(data.keys() & {"scenario", "initiatives", "extends"})
+
+
+def _not_a_scenario(name: str, target: str, base_path: Path, line, col) -> ScenarioError:
+    return ScenarioError.single(
+        name, f"extends `{target}`, but {base_path} is not a scenario file (no `scenario:` or "
+        "`initiatives:` at its top level); its content is not shown", line, col, "extends")
 
 
 def merge_into(base: dict, over: dict, smap: SourceMap, name: str) -> None:
@@ -151,8 +181,49 @@ def _remove(base: dict, over: dict, smap: SourceMap, name: str) -> list[Problem]
             found |= {el["id"] for el in seq if isinstance(el, dict) and el.get("id") in ids}
             _relocate(seq, keep, smap)
     known = _all_ids(base)
-    return [_problem(smap, ids, i, name, f"`{x}` is not an id in the base scenario{suggest(x, known)}")
-            for i, x in enumerate(ids) if x not in found]
+    problems = [_problem(smap, ids, i, name, f"`{x}` is not an id in the base scenario"
+                         f"{suggest(x, known)}", path=f"remove[{i}]")
+                for i, x in enumerate(ids) if x not in found]
+    users = _references(base)
+    for i, x in enumerate(ids):
+        if x in found and users.get(x):
+            problems.append(_problem(smap, ids, i, name, (
+                f"this overlay removes `{x}`, but {', '.join(users[x][:3])} still refer"
+                f"{'s' if len(users[x]) == 1 else ''} to it; remove or change "
+                f"{'that' if len(users[x]) == 1 else 'those'} too"), path=f"remove[{i}]"))
+    return problems
+
+
+def _references(base: dict) -> dict[str, list[str]]:
+    """Which elements refer to each id: in `after`, in `applies_to` ids or initiatives, as target."""
+    refs: dict[str, list[str]] = {}
+
+    def note(ref: Any, who: str) -> None:
+        if isinstance(ref, str):
+            refs.setdefault(ref, []).append(who)
+    for ini in base.get("initiatives") or []:
+        if isinstance(ini, dict):
+            phases = ini.get("phases") if isinstance(ini.get("phases"), list) else []
+            for el in [ini, *[ph for ph in phases if isinstance(ph, dict)]]:
+                after = el.get("after")
+                for link in after if isinstance(after, list) else []:
+                    note(link.get("id") if isinstance(link, dict) else link, f"`{el.get('id')}`")
+    for section in ("milestones", "risks", "blackouts", "correlations"):
+        for el in base.get(section) or []:
+            if not isinstance(el, dict):
+                continue
+            after = el.get("after")
+            for link in after if isinstance(after, list) else []:
+                note(link.get("id") if isinstance(link, dict) else link, f"`{el.get('id')}`")
+            sel = el.get("applies_to")
+            for key in ("ids", "initiatives"):
+                chosen = sel.get(key) if isinstance(sel, dict) else None
+                for ref in chosen if isinstance(chosen, list) else []:
+                    note(ref, f"`{el.get('id')}`")
+    header = base.get("scenario")
+    if isinstance(header, dict):
+        note(header.get("target"), "`scenario.target`")
+    return refs
 
 
 def _relocate(seq: list, keep: list, smap: SourceMap) -> None:
@@ -174,7 +245,8 @@ def _all_ids(base: dict) -> list[str]:
     return [x for x in out if isinstance(x, str)]
 
 
-def _problem(smap: SourceMap, container: Any, key: Any, name: str, message: str) -> Problem:
+def _problem(smap: SourceMap, container: Any, key: Any, name: str, message: str,
+             path: str | None = None) -> Problem:
     mark = smap.items.get((id(container), key)) or smap.containers.get(id(container))
     return Problem(mark.file if mark else name, mark.line if mark else None,
-                   mark.col if mark else None, str(key), message)
+                   mark.col if mark else None, str(key) if path is None else path, message)

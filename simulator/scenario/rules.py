@@ -43,6 +43,33 @@ def _header(h: m.Header) -> Problems:
     if not ps or any(not 0 < p < 100 for p in ps) or ps != sorted(set(ps)):
         out.append((("scenario", "percentiles"),
                     f"{ps} must be increasing, distinct, and each strictly between 0 and 100"))
+    elif len({f"{p:g}" for p in ps}) < len(ps):  # each is reported under the key p{p:g}
+        out.append((("scenario", "percentiles"),
+                    f"{ps}: two give the same key; use at most 6 significant digits"))
+    return out
+
+
+#: Every date of a scenario lies in this range, so every date computed from one stays a real date.
+DATE_MIN, DATE_MAX = dt.date(1900, 1, 1), dt.date(2200, 12, 31)
+
+
+def date_range_problems(sc: m.Scenario, acts) -> Problems:
+    """Dates (and decision years) outside DATE_MIN..DATE_MAX, where the calendar arithmetic ends."""
+    h = sc.scenario
+    found = [(("scenario", k), getattr(h, k)) for k in ("start", "deadline", "horizon")]
+    found += [((*a.path, "not_before"), a.model.not_before) for a in acts]
+    for i, r in enumerate(sc.risks):
+        for where, f in ((("risks", i, "funding"), r.funding),
+                         (("risks", i, "mitigated", "funding"), r.mitigated and r.mitigated.funding)):
+            if f is not None:
+                found.append(((*where, "decisions", "first"), f.decisions.first))
+                found += [((*where, "decisions", "dates", j), d) for j, d in enumerate(f.decisions.dates)]
+    out: Problems = []
+    for path, value in found:
+        year = value if isinstance(value, int) else getattr(value, "year", None)
+        if year is not None and not DATE_MIN.year <= year <= DATE_MAX.year:
+            out.append((path, f"{value} is outside the years {DATE_MIN.year}..{DATE_MAX.year} "
+                              "that a scenario may use"))
     return out
 
 
@@ -171,6 +198,9 @@ def semantic_problems(sc: m.Scenario) -> tuple[Problems, list[str]]:
     warnings : list of str
     """
     acts = activities(sc)
+    dated = date_range_problems(sc, acts)
+    if dated:  # the other rules compute dates from these, which would overflow
+        return dated, []
     out, kinds = _ids(sc, acts)
     out += _header(sc.scenario)
     warnings: list[str] = []

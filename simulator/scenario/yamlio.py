@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -165,6 +167,23 @@ def _pos(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+def _read_regular(path: Path) -> bytes:
+    """At most MAX_BYTES + 1 bytes of a regular file; a FIFO or a device is refused unread."""
+    # O_NONBLOCK: opening a FIFO must not wait for a writer
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(mode):
+            raise _NotRegular(path)
+        return fh.read(MAX_BYTES + 1)
+
+
+class _NotRegular(OSError):
+    pass
+
+
 def load_yaml(path: str | Path) -> tuple[Any, SourceMap]:
     """Read one YAML file safely, with the position of every value.
 
@@ -189,12 +208,14 @@ def load_yaml(path: str | Path) -> tuple[Any, SourceMap]:
     path = Path(path)
     name = str(path)
     try:
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_BYTES + 1)
+        raw = _read_regular(path)
     except FileNotFoundError:
         raise ScenarioError.single(name, "file not found") from None
     except IsADirectoryError:
         raise ScenarioError.single(name, "is a directory, not a scenario file") from None
+    except _NotRegular:
+        raise ScenarioError.single(name, "is not a regular file (a pipe or a device); "
+                                   "scenario files are read from regular files only") from None
     except OSError as exc:
         raise ScenarioError.single(name, f"cannot read file: {exc.strerror}") from None
     text = _check_bytes(raw, name)

@@ -97,7 +97,7 @@ def test_unreadable_table_with_matching_checksum(tiny_data, tmp_path):
     head = json.loads((folder / "meta.json").read_text())
     import hashlib
     head["files"]["drivers.parquet"] = hashlib.sha256(b"not parquet").hexdigest()
-    (folder / "meta.json").write_text(json.dumps(head))
+    (folder / "meta.json").write_text(json.dumps(_resealed(head)))
     with pytest.raises(ReportDataError, match="cannot be read"):
         ReportData.load(tmp_path)
 
@@ -121,3 +121,69 @@ def test_drivers_as_run_with_mitigation():
     assert np.isnan(m.at["steg2-finansiering", "probability"])
     assert not m.at["lokal-infrastruktur", "mitigated"]  # it has no mitigated values
     assert mitigated.meta["mitigated"] and not plain.meta["mitigated"]
+
+
+def _resealed(head: dict) -> dict:
+    from simulator.report.meta import seal
+    return {**head, "sha256": seal(head)}
+
+
+def _edit_meta(folder, resealed: bool, **changes) -> None:
+    head = json.loads((folder / "meta.json").read_text())
+    head["meta"].update(changes)
+    (folder / "meta.json").write_text(json.dumps(_resealed(head) if resealed else head))
+
+
+@pytest.mark.parametrize("changes", [{"deadline": "2030-12-31"}, {"iterations": 5},
+                                     {"percentiles": [10, 50, 80, 95]}])
+def test_a_changed_meta_json_is_refused(tiny_data, tmp_path, changes):
+    _edit_meta(_saved(tiny_data, tmp_path), False, **changes)
+    with pytest.raises(ReportDataError, match="meta.json: changed or corrupt"):
+        ReportData.load(tmp_path)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"seed": "x"}, r"meta\.seed: Input should be a valid integer"),
+    ({"seed": -1}, r"meta\.seed: Input should be greater than or equal to 0"),
+    ({"unit": "years"}, r"meta\.unit: Input should be 'days', 'weeks' or 'months'"),
+    ({"deadline": "31.12.2026"}, r"meta\.deadline: Input should be a valid date"),
+    ({"start": 20220101}, r"meta\.start: "),
+    ({"percentiles": [0, 50]}, r"meta\.percentiles\[0\]: Input should be greater than 0"),
+    ({"percentiles": []}, r"meta\.percentiles: "),
+    ({"iterations": 7}, r"meta\.iterations: 7 but samples\.parquet holds"),
+    ({"mitigated": "no"}, r"meta\.mitigated: Input should be a valid boolean"),
+    ({"target": None}, r"meta\.target: Input should be a valid string"),
+])
+def test_malformed_meta_fields_are_named(tiny_data, tmp_path, changes, message):
+    _edit_meta(_saved(tiny_data, tmp_path), True, **changes)
+    with pytest.raises(ReportDataError, match=message):
+        ReportData.load(tmp_path)
+
+
+def test_meta_json_that_is_not_a_regular_file_is_refused(tiny_data, tmp_path):
+    import os
+    folder = _saved(tiny_data, tmp_path)
+    (folder / "meta.json").unlink()
+    (folder / "meta.json").symlink_to("/dev/zero")
+    with pytest.raises(ReportDataError, match="not a regular file"):
+        ReportData.load(tmp_path)
+    (folder / "meta.json").unlink()
+    os.mkfifo(folder / "meta.json")  # opening it for reading would block forever
+    with pytest.raises(ReportDataError, match="not a regular file"):
+        ReportData.load(tmp_path)
+
+
+def test_a_table_that_is_not_a_regular_file_is_refused(tiny_data, tmp_path):
+    import os
+    folder = _saved(tiny_data, tmp_path)
+    (folder / "samples.parquet").unlink()
+    os.mkfifo(folder / "samples.parquet")
+    with pytest.raises(ReportDataError, match="samples.parquet: not a regular file"):
+        ReportData.load(tmp_path)
+
+
+def test_a_huge_meta_json_is_not_read_whole(tiny_data, tmp_path):
+    folder = _saved(tiny_data, tmp_path)
+    (folder / "meta.json").write_bytes(b" " * (2 << 20))
+    with pytest.raises(ReportDataError, match="larger than"):
+        ReportData.load(tmp_path)

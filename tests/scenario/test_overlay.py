@@ -88,8 +88,10 @@ def test_remove_unknown_id_suggests(write):
 def test_removing_a_referenced_phase_is_reported(write):
     write(TINY, "base.yaml")
     path = write("extends: base.yaml\nremove: [sfm-utproving]\n", "over.yaml")
-    with pytest.raises(ScenarioError, match="`sfm-utproving` is not a known"):
+    with pytest.raises(ScenarioError, match="this overlay removes `sfm-utproving`, but "
+                       "`pll-utproving`, `pll-innforing` still refer to it") as info:
         load_scenario(path)
+    assert (info.value.file, info.value.line, info.value.path) == (str(path), 2, "remove[0]")
 
 
 def test_unknown_overlay_key(write):

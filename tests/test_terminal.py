@@ -1,0 +1,55 @@
+"""Control characters from a scenario reach the terminal as visible escapes, never raw."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from texts import TINY
+
+from simulator.cli import main
+from simulator.terminal import escape_controls
+
+# what a terminal would obey: an OSC 52 clipboard write, a window title, clear screen, an 8-bit CSI
+EVIL = r"\e]52;c;ZXZpbA==\a\e]0;owned\a\e[2J\x9b2J\u202e"
+RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _evil(write):
+    text = TINY.replace("name: tiny", f'name: "tiny{EVIL}"')
+    text = text.replace("name: Pasientens legemiddelliste", f'name: "PLL{EVIL}"')
+    text = text.replace("  - id: late-sfm-release\n", f'  - id: late-sfm-release\n    name: "late{EVIL}"\n')
+    return write(text, "evil.yaml")
+
+
+def test_names_are_printed_escaped(write, capsys):
+    path = _evil(write)
+    for argv in (["validate", path], ["run", path, "-n", "300", "--seed", "1"],
+                 ["compare", path, path, "-n", "300", "--seed", "1"]):
+        assert main([str(a) for a in argv]) == 0
+        out, err = capsys.readouterr()
+        assert not RAW.search(out) and not RAW.search(err), argv
+        if argv[0] != "compare":  # compare prints ids only
+            assert "\\u001b]52;c;" in out
+
+
+def test_json_stays_the_same_document(write, capsys):
+    path = _evil(write)
+    assert main(["run", str(path), "-n", "300", "--seed", "1", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert not RAW.search(out)
+    by_id = {a["id"]: a for a in json.loads(out)["activities"]}
+    assert set(by_id) >= {"pll", "sfm"}
+
+
+def test_errors_are_printed_escaped(write, capsys):
+    path = write(TINY.replace("  version:", '  "vers\\e[2Jion": 1\n  version:'), "bad.yaml")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "unknown key `vers\\u001b[2Jion`" in err and not RAW.search(err)
+
+
+def test_escape_controls_keeps_ordinary_text():
+    text = "Pasientens legemiddelliste – e-resept i sykehjem, P(≤ 31.12.2026)\n\tø æ å"
+    assert escape_controls(text) == text
+    assert escape_controls("\x1b\x07\x9b\x7f\r") == "\\u001b\\u0007\\u009b\\u007f\\u000d"

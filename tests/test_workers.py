@@ -1,0 +1,65 @@
+"""``--workers`` is capped at what the work and the machine can use, and the cap is said."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import simulator.parallel
+from simulator import load_scenario, simulate
+from simulator.cli import main
+from simulator.sampling.streams import CHUNK
+
+
+class _Pool:
+    """Stands in for ProcessPoolExecutor: records the size asked for, runs in this process."""
+
+    sizes: list[int] = []
+
+    def __init__(self, max_workers):
+        _Pool.sizes.append(max_workers)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def map(self, fn, items):
+        return map(fn, items)
+
+
+@pytest.fixture
+def pool(monkeypatch):
+    _Pool.sizes = []
+    monkeypatch.setattr(simulator.parallel, "ProcessPoolExecutor", _Pool)
+    monkeypatch.setattr(simulator.parallel, "available_cpus", lambda: 4)
+    return _Pool
+
+
+def test_a_pool_is_never_larger_than_the_chunks_or_the_cpus(tiny_file, pool):
+    sc = load_scenario(tiny_file)
+    simulate(sc, 3 * CHUNK, 1, workers=100_000)
+    assert pool.sizes == [3]  # three chunks of work
+    simulate(sc, 9 * CHUNK, 1, workers=100_000)
+    assert pool.sizes == [3, 4]  # four CPUs
+    simulate(sc, 500, 1, workers=100_000)
+    assert pool.sizes == [3, 4]  # one chunk: no pool at all
+
+
+def test_the_cli_says_when_it_caps_workers(tiny_file, pool, capsys):
+    assert main(["run", str(tiny_file), "-n", "500", "--seed", "1", "--workers", "100000",
+                 "--json"]) == 0
+    err = capsys.readouterr().err
+    assert "--workers 100000 capped at 1: 500 iterations make 1 chunk of up to 8,192, " \
+           "and 4 CPUs are available" in err
+    assert main(["run", str(tiny_file), "-n", "500", "--seed", "1", "--workers", "1",
+                 "--json"]) == 0
+    assert "capped" not in capsys.readouterr().err
+
+
+def test_available_cpus_follows_the_affinity_mask():
+    if not hasattr(os, "sched_getaffinity"):
+        pytest.skip("no affinity mask on this platform")
+    assert simulator.parallel.available_cpus() == len(os.sched_getaffinity(0))
