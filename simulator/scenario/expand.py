@@ -165,8 +165,12 @@ class Expanded:
         for j in targets:
             if scope == "initiative":
                 key = self.initiative(acts, j) or self.ids[j]
+            elif self.n_acts <= j < self.n_acts + len(self.units):
+                # one draw per organisation: every rollout over the table reaches the same
+                # unit; `table:unit` cannot clash with a phase id (ids have no `:`)
+                u = self.units[j - self.n_acts]
+                key = f"{u.table}:{u.unit.id}"
             else:
-                key = (self.units[j - self.n_acts].unit.id
-                       if self.n_acts <= j < self.n_acts + len(self.units) else self.ids[j])
+                key = self.ids[j]
             groups.setdefault(key, []).append(int(j))
         return [(k, np.array(v, dtype=np.int64)) for k, v in groups.items()]

@@ -333,6 +333,14 @@ class UnitFile(Model):
     file: str
 
 
+# A table is a list of units, or a file not read yet; the tag keeps the errors of a bad unit
+# to the list branch instead of also saying that a list is no mapping.
+UnitTable = Annotated[
+    Union[Annotated[list[Unit], Tag("list")], Annotated[UnitFile, Tag("file")]],
+    Discriminator(lambda v: "file" if isinstance(v, dict) else "list"),
+]
+
+
 # --- the scenario ----------------------------------------------------------
 
 class Header(Model):
@@ -362,7 +370,7 @@ class Scenario(Model):
     correlations: list[Correlation] = Field(default_factory=list)
     resources: list[Resource] = Field(default_factory=list)
     priorities: Priorities = Field(default_factory=Priorities)
-    units: dict[Id, list[Unit] | UnitFile] = Field(
+    units: dict[Id, UnitTable] = Field(
         default_factory=dict, description="unit tables: name -> units, inline or {file: x.csv}")
 
 

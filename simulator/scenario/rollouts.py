@@ -36,6 +36,7 @@ class UnitActivity:
     parent: int          # index of the rollout phase in the activity list
     unit: m.Unit
     position: int        # place in the rollout's order
+    table: str           # the unit table it comes from
 
 
 def unit_id(phase_id: str, unit: str) -> str:
@@ -61,6 +62,9 @@ def rollout_units(sc: m.Scenario, phase: m.Phase) -> list[m.Unit]:
         return sorted(units, key=lambda u: -u.weight)  # stable: listed order breaks ties
     if isinstance(r.order, dict):
         attr = r.order["by"]
+        values = [u.attributes.get(attr, "") for u in units]
+        if all(_number(v) is not None for v in values):  # "9" before "10"
+            return sorted(units, key=lambda u: _number(u.attributes.get(attr, "")))
         return sorted(units, key=lambda u: u.attributes.get(attr, ""))
     if isinstance(r.order, list):
         first = {x: i for i, x in enumerate(r.order)}
@@ -68,12 +72,19 @@ def rollout_units(sc: m.Scenario, phase: m.Phase) -> list[m.Unit]:
     return units
 
 
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
 def expand_units(sc: m.Scenario, acts: list[Activity]) -> list[UnitActivity]:
     """Every rollout unit of every rollout phase, in activity order."""
     out = []
     for i, a in enumerate(acts):
         if isinstance(a.model, m.Phase) and a.model.rollout is not None:
-            out += [UnitActivity(unit_id(a.id, u.id), i, u, k)
+            out += [UnitActivity(unit_id(a.id, u.id), i, u, k, a.model.rollout.over)
                     for k, u in enumerate(rollout_units(sc, a.model))]
     return out
 

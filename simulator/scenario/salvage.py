@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from . import models as m
 
 _SECTIONS = {"milestones": m.Milestone, "risks": m.Risk, "blackouts": m.Blackout,
-             "correlations": m.Correlation}
+             "correlations": m.Correlation, "resources": m.Resource}
 
 
 @dataclass
@@ -84,8 +84,23 @@ def salvage(raw: dict) -> Salvage | None:
     if not initiatives:
         return None
     dropped.discard(None)
+    sections["priorities"] = _valid(m.Priorities, raw.get("priorities", {})) or m.Priorities()
+    sections["units"] = _units(raw.get("units"))
     return Salvage(m.Scenario.model_construct(scenario=header, initiatives=initiatives, **sections),
                    kept, kept_phases, dropped)  # type: ignore[arg-type]
+
+
+def _units(tables: object) -> dict:
+    """Each unit table with its valid units (a table's bad rows are reported on their own)."""
+    if not isinstance(tables, dict):
+        return {}
+    out = {}
+    for name, table in tables.items():
+        if isinstance(table, list):
+            out[name] = [u for u in (_valid(m.Unit, x) for x in table) if u is not None]
+        elif (unit_file := _valid(m.UnitFile, table)) is not None:
+            out[name] = unit_file
+    return out
 
 
 def _items(container: object, key: str) -> list:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Problem, ScenarioError
-from .yamlio import MAX_BYTES, Mark, SourceMap, _check_bytes
+from .yamlio import MAX_BYTES, Mark, SourceMap
 
 #: A unit table holds organisations or areas: a few thousand rows at most.
 MAX_ROWS = 20_000
@@ -59,8 +59,23 @@ def read_units(ref: Any, where: Mark | None, table: str) -> tuple[list[dict], So
         raise fail(f"`{ref}` is not a regular file")
     with path.open("rb") as fh:
         raw = fh.read(MAX_BYTES + 1)
-    text = _check_bytes(raw, str(path))
-    return _rows(text, str(path))
+    return _rows(_text(raw, str(path)), str(path))
+
+
+def _text(raw: bytes, name: str) -> str:
+    """The CSV as text: UTF-8, a byte-order mark allowed (spreadsheets write one)."""
+    if len(raw) > MAX_BYTES:
+        raise ScenarioError.single(name, f"file is over {MAX_BYTES:,} bytes; unit files are "
+                                   f"limited to {MAX_BYTES:,} bytes")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioError.single(name, f"byte 0x{raw[exc.start]:02x} is not valid UTF-8; "
+                                   "save the file as UTF-8", line) from None
+    if "\x00" in text:
+        raise ScenarioError.single(name, "file contains NUL bytes; it is not a text file")
+    return text
 
 
 def _rows(text: str, name: str) -> tuple[list[dict], SourceMap]:
@@ -92,6 +107,8 @@ def _rows(text: str, name: str) -> tuple[list[dict], SourceMap]:
             for h, v in zip(header, values):
                 v = v.strip()
                 if h == "weight":
+                    if not v:
+                        continue  # an empty weight is the default, 1
                     try:
                         row[h] = float(v)
                     except ValueError:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import importlib.util
-import heapq
 import math
 import sys
 from pathlib import Path
@@ -590,15 +589,6 @@ def limited_networks(draw):
     return raw
 
 
-def _exact_at(env, t):
-    """``des_capacity.at`` that lands on ``t`` exactly: pushed at the absolute time, since
-    ``now + delay`` cannot always equal ``t`` (see test_simpy_lands_exactly_on_a_capacity_step)."""
-    ev = simpy.Event(env)
-    ev._ok, ev._value = True, None
-    heapq.heappush(env._queue, (max(t, env.now), simpy.events.NORMAL, next(env._eid), ev))
-    return ev
-
-
 def _compile(raw):
     net = compile_scenario(build_scenario(raw, SourceMap(), "<test>")[0])
     assert net.needs_capacity
@@ -632,16 +622,13 @@ def test_capacity_equals_the_reference_on_random_networks(raw, seed):
 @settings(max_examples=80, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(raw=limited_networks(), seed=st.integers(0, 2**16))
-def test_capacity_equals_simpy_on_random_networks(raw, seed, monkeypatch):
+def test_capacity_equals_simpy_on_random_networks(raw, seed):
     # the SimPy engine's `at` is swapped for an exact one, so this checks its rounds,
     # priorities, releases and drivers; the `at` rounding bug has its own test below
-    monkeypatch.setattr(des_capacity, "at", _exact_at)
     net = _compile(raw)
     three_ways(net, n=2, seed=seed)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="des_capacity.at: env.now + delay cannot always equal t (1 ulp late)")
 def test_simpy_lands_exactly_on_a_capacity_step():
     # weeks: steps at 29/7 and 100/7; from now = 29/7 no float delay gives now + delay == 100/7
     net = net_of({"resources": [{"id": "r0", "capacity": [
@@ -719,8 +706,9 @@ def test_scope_unit_draws_per_rollout_unit_and_streams_are_stable():
     targets = ("p1", "roll")
     net = net_of(scope_body("unit", targets=targets))
     by_key = {d.key: [net.ids[i] for i in d.targets] for d in net.drivers}
-    assert by_key == {"vendor@p1": ["p1"], "vendor@a": ["roll/a"], "vendor@b": ["roll/b"],
-                      "vendor@c": ["roll/c"]}   # a phase that is no rollout is its own unit
+    assert by_key == {"vendor@p1": ["p1"], "vendor@areas:a": ["roll/a"],
+                      "vendor@areas:b": ["roll/b"], "vendor@areas:c": ["roll/c"]}
+    # a phase that is no rollout is its own unit; a unit is keyed by its table and id
     wider = net_of(scope_body("unit", units=("a", "new", "b", "c"), targets=targets))
     assert len(wider.drivers) == 5
     n = 500
@@ -737,12 +725,10 @@ def test_scope_unit_draws_per_rollout_unit_and_streams_are_stable():
     for aid in ("roll/a", "roll/b", "roll/c", "p1"):
         np.testing.assert_array_equal(u0[net.index(aid)], u1[wider.index(aid)], err_msg=aid)
     # the units' draws are not one shared draw
-    fired = d1.fired[[rows[f"vendor@{u}"] for u in "abc"]]
+    fired = d1.fired[[rows[f"vendor@areas:{u}"] for u in "abc"]]
     assert 0 < fired.mean() < 1 and not np.all(fired == fired[0])
 
 
-@pytest.mark.xfail(strict=True, reason="Expanded.scope_groups keys a plain phase by its id and a "
-                   "unit by the unit id: a phase and a unit of the same name share one draw")
 def test_scope_unit_keeps_a_phase_apart_from_a_unit_of_the_same_name():
     body = scope_body("unit", units=("vest", "nord"), targets=("vest", "roll"))
     body["initiatives"][0]["phases"][0]["id"] = "vest"     # phase `vest`, not a rollout

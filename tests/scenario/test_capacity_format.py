@@ -147,9 +147,6 @@ def test_a_missing_csv_is_a_scenario_error(tmp_path):
         load_scenario(path)
 
 
-@pytest.mark.xfail(strict=True, reason="an invalid unit makes the union `list[Unit] | UnitFile` "
-                   "report its other branch, and the capacity rules then call valid resources and "
-                   "the unit table unknown")
 def test_a_bad_unit_id_in_a_csv_is_reported_at_its_line_alone(tmp_path):
     _write(tmp_path, CSV.replace("midt,Helse Midt", "Helse Midt,Helse Midt"), "hf.csv")
     with pytest.raises(ScenarioError) as info:
