@@ -102,6 +102,16 @@ def summary_table(result: Result) -> str:
         lines.append(f"{str(element_id)[:28]:<28} {_day(p50):>10} {_day(p80):>10}  "
                      f"{_share(row['prob_by_deadline']):>7} [{_share(row['prob_by_deadline_lo'])}, "
                      f"{_share(row['prob_by_deadline_hi'])}]")
+    if net.rollouts:
+        cov = result.coverage()
+        head = f"{'rollout (weighted share live)':<28} {'50% P50':>10} {'100% P50':>10}  P(100% by {net.deadline})"
+        lines += ["", head, "-" * len(head)]
+        for rid, row in cov.iterrows():
+            lines.append(f"{str(rid)[:28]:<28} {_day(row['time_to_50_date_p50']):>10} "
+                         f"{_day(row['time_to_100_date_p50']):>10}  "
+                         f"{_share(row['prob_100_by_deadline']):>7} "
+                         f"[{_share(row['prob_100_by_deadline_lo'])}, "
+                         f"{_share(row['prob_100_by_deadline_hi'])}]")
     return "\n".join(lines)
 
 

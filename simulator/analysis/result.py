@@ -158,6 +158,34 @@ class Result:
                 [np.isfinite(b).sum(axis=1) for b in blocks]) / n
         return pd.DataFrame(cols)
 
+    def coverage(self) -> pd.DataFrame:
+        """Per rollout: time to 50/90/100 % coverage and P(coverage by the deadline).
+
+        See :func:`simulator.analysis.rollouts.coverage_summary`.
+        """
+        return self._coverage.copy()
+
+    @cached_property
+    def _coverage(self) -> pd.DataFrame:
+        from .rollouts import coverage_summary
+        return coverage_summary(self)
+
+    def utilisation(self) -> pd.DataFrame:
+        """Units of each resource held per month (mean, P90) against its capacity.
+
+        See :func:`simulator.analysis.rollouts.utilisation`.
+        """
+        from .rollouts import utilisation
+        return utilisation(self)
+
+    def waiting(self) -> pd.DataFrame:
+        """Per resource: the mean waiting time its queue caused, in the unit and in days.
+
+        See :func:`simulator.analysis.rollouts.waiting`.
+        """
+        from .rollouts import waiting
+        return waiting(self).resources
+
     def to_dict(self) -> dict:
         """The JSON object of the CLI contract (see DESIGN.md), with plain Python values."""
         from ..contract import result_to_dict
