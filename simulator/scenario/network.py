@@ -154,11 +154,7 @@ class Network:
     @property
     def needs_capacity(self) -> bool:
         """Whether any activity holds a resource, so only a capacity engine can schedule it."""
-        return bool(self.claim_idx_size)
-
-    @property
-    def claim_idx_size(self) -> int:
-        return int(self.claim_ptr[-1]) if self.claim_ptr.size else 0
+        return bool(self.claim_ptr[-1])
 
     def risk_groups(self) -> list[tuple[str, list[int]]]:
         """Each risk's id with the indices of its driver instances (one, unless scoped)."""
