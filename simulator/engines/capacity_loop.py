@@ -87,7 +87,7 @@ def _pop_row(key, val, row, size):
         j = best
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _remove_at(key, val, size, j):
     """Remove entry ``j`` of a min-heap (rebuilding it; used only on the rare path)."""
     size -= 1
@@ -275,7 +275,7 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
                 cap_now[r] = res_u[step[r]]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _never(nw, wv, nmulti, multi, qsize, qv, nres, out, at):
     """Copy every waiting task into ``out[at:]``; return the end position."""
     for k in range(nw):
@@ -291,7 +291,7 @@ def _never(nw, wv, nmulti, multi, qsize, qv, nres, out, at):
     return at
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _first_fit(key, val, row, size, claim_ptr, claim_units, free):
     """Position of the best-priority task in a resource's heap whose claim fits, or -1."""
     best = -1
@@ -301,7 +301,7 @@ def _first_fit(key, val, row, size, claim_ptr, claim_units, free):
     return best
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _fits(i, claim_ptr, claim_res, claim_units, cap_now, held):
     for q in range(claim_ptr[i], claim_ptr[i + 1]):
         r = claim_res[q]
@@ -310,7 +310,7 @@ def _fits(i, claim_ptr, claim_res, claim_units, cap_now, held):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _floor(st, i, start, finish):
     """The finish floor of task ``i`` from its FF/SF links (-inf without)."""
     pred_ptr, pred_idx, pred_type, pred_lag, cal_of, finish_link, cal = (

@@ -18,14 +18,28 @@ NO_DRIVER = -1
 
 @njit(cache=True, inline="always")
 def count_right(values, lo, hi, x):
-    """Number of ``values[lo:hi]`` (sorted) that are <= x."""
-    return np.searchsorted(values[lo:hi], x, side="right")
+    """Number of ``values[lo:hi]`` (sorted) that are <= x (a binary search, no slice)."""
+    a, b = lo, hi
+    while a < b:
+        mid = (a + b) >> 1
+        if values[mid] <= x:
+            a = mid + 1
+        else:
+            b = mid
+    return a - lo
 
 
 @njit(cache=True, inline="always")
 def count_left(values, lo, hi, x):
     """Number of ``values[lo:hi]`` (sorted) that are < x."""
-    return np.searchsorted(values[lo:hi], x, side="left")
+    a, b = lo, hi
+    while a < b:
+        mid = (a + b) >> 1
+        if values[mid] < x:
+            a = mid + 1
+        else:
+            b = mid
+    return a - lo
 
 
 @njit(cache=True, inline="always")
