@@ -13,7 +13,7 @@ from conftest import SCENARIOS
 from simulator import output
 from simulator.cli import main
 
-SCENARIO_FILES = sorted(SCENARIOS.glob("*.yaml"))
+SCENARIO_FILES = sorted(SCENARIOS.rglob("*.yaml"))
 
 
 def test_there_are_scenarios():

@@ -53,7 +53,7 @@ def test_schema_accepts_every_scenario_and_overlay_and_flags_mistakes():
     schema = scenario_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
     validator = jsonschema.Draft202012Validator(schema)
-    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+    for path in sorted((ROOT / "scenarios").rglob("*.yaml")):
         data = _plain(yaml.safe_load(path.read_text(encoding="utf-8")))
         assert not list(validator.iter_errors(data)), path.name
     base = _plain(yaml.safe_load((ROOT / "scenarios" / "veikart-22.1.yaml").read_text(encoding="utf-8")))
