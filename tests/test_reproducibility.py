@@ -37,6 +37,18 @@ def test_workers_do_not_change_the_bytes(tiny_file):
     np.testing.assert_array_equal(one.draws.fired, two.draws.fired)
 
 
+@pytest.mark.slow
+def test_workers_do_not_change_the_bytes_of_a_capacity_run():
+    from pathlib import Path
+    sc = load_scenario(Path(__file__).parent.parent / "scenarios" / "examples" / "capacity.yaml")
+    n = CHUNK + 77
+    one, two = simulate(sc, n, 5), simulate(sc, n, 5, workers=2)
+    assert one.engine == two.engine == "capacity"
+    assert _bytes(one) == _bytes(two)  # rollouts and resources included
+    for field in ("start", "finish", "driver", "ready", "taken"):
+        np.testing.assert_array_equal(getattr(one.schedule, field), getattr(two.schedule, field))
+
+
 def test_seed_types_are_normalised_once():
     assert root_seed(5) == 5
     assert root_seed(np.random.SeedSequence(5)) == 5
