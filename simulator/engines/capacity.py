@@ -21,10 +21,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from numba import njit
 
 from ..scenario.network import Network
-from .capacity_loop import _floor, one_iteration
+from .kernel import run_all
 from .cpm import Schedule, _prepared, output_for
 from .priority import priority_positions
 
@@ -91,44 +90,6 @@ def schedule(net: Network, durations: np.ndarray, gate_times: np.ndarray,
     """
     out = output_for(durations, out, extra=True)
     st, cap = static_arrays(net)
-    _run_all(st, cap, durations, gate_times, out.start, out.finish, out.ready, out.taken,
+    run_all(st, cap, durations, gate_times, out.start, out.finish, out.ready, out.taken,
              out.driver)
     return out
-
-
-@njit(cache=True)
-def _run_all(st, cap, durations, gate_times, start, finish, ready, taken, driver):
-    """Every iteration (column) in turn, through per-iteration scratch rows: a column of
-    the (activities, n) arrays is gathered and scattered once, and the event loop works on
-    contiguous rows."""
-    m, nres, n = durations.shape[0], cap[8].size - 1, durations.shape[1]
-    work = (np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m), np.empty(m),
-            np.empty(m, np.int64), np.empty(m), np.empty(m, np.int64),
-            np.empty((nres, m)), np.empty((nres, m), np.int64), np.empty(nres, np.int64),
-            np.empty(m, np.int64), np.empty(nres, np.int64), np.empty(nres, np.int64),
-            np.empty(nres, np.int64), np.empty(nres), np.empty(nres, np.int64))
-    d, g = np.empty(m), np.empty(gate_times.shape[0])
-    s, f, rd, tk = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
-    dv = np.empty(m, np.int64)
-    # blocks of columns, so that gathering and scattering stay within the caches
-    block = 64
-    db, gb = np.empty((m, block)), np.empty((g.size, block))
-    ob, vb = np.empty((4, m, block)), np.empty((m, block), np.int64)
-    for lo in range(0, n, block):
-        hi = min(lo + block, n)
-        db[:, :hi - lo] = durations[:, lo:hi]
-        gb[:, :hi - lo] = gate_times[:, lo:hi]
-        for c in range(hi - lo):
-            for i in range(m):
-                d[i] = db[i, c]
-            for k in range(g.size):
-                g[k] = gb[k, c]
-            one_iteration(st, cap, d, g, s, f, rd, tk, dv, work)
-            for i in range(m):
-                ob[0, i, c], ob[1, i, c], ob[2, i, c], ob[3, i, c] = s[i], f[i], rd[i], tk[i]
-                vb[i, c] = dv[i]
-        start[:, lo:hi] = ob[0, :, :hi - lo]
-        finish[:, lo:hi] = ob[1, :, :hi - lo]
-        ready[:, lo:hi] = ob[2, :, :hi - lo]
-        taken[:, lo:hi] = ob[3, :, :hi - lo]
-        driver[:, lo:hi] = vb[:, :hi - lo]

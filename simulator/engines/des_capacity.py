@@ -6,7 +6,7 @@ pool allocates in rounds: each round runs after every ordinary event at that
 instant (SimPy priority 2, below NORMAL), takes the waiting tasks in priority
 order and starts each whose claims fit. Finishes free units as ordinary events,
 so a round at ``t`` sees every release at ``t``. The dates come from the scalar
-date rule (:mod:`.daterule`), which the compiled engine uses too.
+date rule (:mod:`.kernel`), which the compiled engine uses too.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ import numpy as np
 import simpy
 
 from ..scenario.rollouts import SHARE, SUMMARY
-from . import daterule as dr
-from .capacity import _floor, static_arrays
+from . import kernel as dr
+from .capacity import static_arrays
+from .kernel import _floor
 
 #: Event priority of an allocation round: after the ordinary (NORMAL = 1) events of its instant.
 ROUND = 2

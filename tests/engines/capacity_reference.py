@@ -4,7 +4,7 @@ The rule is the one in the docstring of :mod:`simulator.engines.capacity`. This 
 implements its event loop independently, one iteration at a time, with Python sets,
 dicts and lists, and is written to be read, not to be fast. To stay bit-exact with the
 engines it reuses only the scalar *date rule* of one activity
-(:func:`simulator.engines.daterule.logic_dates` and ``moved_dates``, their ``.py_func``)
+(:func:`simulator.engines.kernel.logic_dates` and ``moved_dates``, their ``.py_func``)
 and the priority order (:func:`simulator.engines.priority.priority_positions`);
 summary and share nodes, capacities, releases, rounds and drivers are computed here.
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.engines import daterule as dr
+from simulator.engines import kernel as dr
 from simulator.engines.capacity import static_arrays
 from simulator.engines.priority import priority_positions
 

@@ -1,12 +1,21 @@
-"""The capacity engine's event loop for one iteration, compiled with numba.
+"""The compiled scalar kernel of the capacity engine: the date rule and the event loop.
 
-Waiting work sits in heaps, so an event costs a few heap operations instead of a
-scan of every activity: tasks not yet ready by ready time, running tasks by
-finish, and ready tasks by priority position, one heap per resource for tasks
-that claim a single resource, one list (in priority order) for tasks claiming
-several. An allocation round repeatedly starts the first task in priority order
-that fits; as free units only shrink within a round, that is the same as taking
-every ready task in priority order and starting each that fits.
+All numba code of the capacity engine lives in this one file on purpose: numba's on-disk
+cache of a function is invalidated only when *its own* file changes, so a compiled caller
+in another file would keep running an edited callee's old code.
+
+The date rule functions are the scalar twins of :mod:`.calendar` and
+:func:`.cpm.activity_dates`: the same floating-point operations in the same order, so a
+scalar engine gives the cpm dates to the bit. The SimPy engine calls the very same
+Python functions (``.py_func``), so both apply one rule.
+
+The event loop keeps waiting work in heaps, so an event costs a few heap operations
+instead of a scan of every activity: tasks not yet ready by ready time, running tasks by
+finish, and ready tasks by priority position, one heap per resource for tasks that claim
+a single resource, one list (in priority order) for tasks claiming several. An allocation
+round repeatedly starts the first task in priority order that fits; as free units only
+shrink within a round, that is the same as taking every ready task in priority order and
+starting each that fits.
 """
 
 from __future__ import annotations
@@ -14,7 +23,157 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from . import daterule as dr
+from .calendar import SNAP
+
+NO_DRIVER = -1
+
+
+@njit(cache=True, inline="always")
+def count_right(values, lo, hi, x):
+    """Number of ``values[lo:hi]`` (sorted) that are <= x (a binary search, no slice)."""
+    a, b = lo, hi
+    while a < b:
+        mid = (a + b) >> 1
+        if values[mid] <= x:
+            a = mid + 1
+        else:
+            b = mid
+    return a - lo
+
+
+@njit(cache=True, inline="always")
+def count_left(values, lo, hi, x):
+    """Number of ``values[lo:hi]`` (sorted) that are < x."""
+    a, b = lo, hi
+    while a < b:
+        mid = (a + b) >> 1
+        if values[mid] < x:
+            a = mid + 1
+        else:
+            b = mid
+    return a - lo
+
+
+@njit(cache=True, inline="always")
+def cal_work(cal, c, t):
+    """Working time at calendar time ``t`` on calendar ``c`` (see Calendar.work)."""
+    ptr, open_at, close_pad, before, work_pad = cal[0], cal[1], cal[2], cal[3], cal[5]
+    lo, hi = ptr[c], ptr[c + 1]
+    k = count_right(open_at, lo, hi, t)
+    p = lo + c  # padded arrays have one more entry per calendar
+    if t < close_pad[p + k]:
+        return work_pad[p + k]
+    return t - before[p + k]
+
+
+@njit(cache=True, inline="always")
+def cal_to_start(cal, c, w):
+    ptr, before, work_at = cal[0], cal[3], cal[4]
+    lo, hi = ptr[c], ptr[c + 1]
+    return w + before[lo + c + count_right(work_at, lo, hi, w + SNAP)]
+
+
+@njit(cache=True, inline="always")
+def cal_to_finish(cal, c, w):
+    ptr, before, work_at = cal[0], cal[3], cal[4]
+    lo, hi = ptr[c], ptr[c + 1]
+    return w + before[lo + c + count_left(work_at, lo, hi, w - SNAP)]
+
+
+@njit(cache=True, inline="always")
+def cal_start_and_finish(cal, c, t, d):
+    w = cal_work(cal, c, t)
+    start = cal_to_start(cal, c, w)
+    return start, max(start, cal_to_finish(cal, c, w + d))
+
+
+@njit(cache=True, inline="always")
+def cal_finish_floor(cal, c, t):
+    ptr, open_at, close_pad = cal[0], cal[1], cal[2]
+    lo, hi = ptr[c], ptr[c + 1]
+    end = close_pad[lo + c + count_left(open_at, lo, hi, t - SNAP)]
+    return end if t < end else t
+
+
+@njit(cache=True, inline="always")
+def logic_dates(i, st, d, gate_t, start, finish):
+    """Start (before any calendar), start, finish and driver of task ``i`` from its
+    predecessors' dates in ``start``/``finish``; ``st`` holds the static arrays."""
+    (pred_ptr, pred_idx, pred_type, pred_lag, not_before, gate_ptr, gate_idx,
+     cal_of, finish_link, cal) = st
+    c_i = cal_of[i]
+    s = not_before[i]
+    drv = NO_DRIVER
+    finish_by = -np.inf
+    for q in range(gate_ptr[i], gate_ptr[i + 1]):
+        s = max(s, gate_t[gate_idx[q]])
+    for pos in range(pred_ptr[i], pred_ptr[i + 1]):
+        p, t, lag = pred_idx[pos], pred_type[pos], pred_lag[pos]
+        ref = finish[p] if t == 0 or t == 2 else start[p]
+        if t >= 2:
+            c = ref + lag
+            finish_by = max(finish_by, c)
+            if c_i >= 0:
+                c = cal_to_start(cal, c_i, cal_work(cal, c_i, c) - d)
+            else:
+                c = c - d
+        elif lag != 0.0:
+            c = ref + lag
+        else:
+            c = ref
+        if c >= s:
+            drv = p
+        s = max(s, c)
+    if c_i >= 0:
+        s0, f = cal_start_and_finish(cal, c_i, s, d)
+    else:
+        s0, f = s, s + d
+    if finish_link[i]:
+        floor = cal_finish_floor(cal, c_i, finish_by) if c_i >= 0 else finish_by
+        f = max(f, floor)
+    return s0, f, drv
+
+
+@njit(cache=True, inline="always")
+def moved_dates(i, st, d, t, finish_by_floor):
+    """Start and finish of task ``i`` when capacity lets it begin only at ``t``."""
+    cal_of, cal = st[7], st[9]
+    c_i = cal_of[i]
+    if c_i >= 0:
+        s, f = cal_start_and_finish(cal, c_i, t, d)
+    else:
+        s, f = t, t + d
+    return s, max(f, finish_by_floor)
+
+
+@njit(cache=True, inline="always")
+def summary_dates(members, start, finish):
+    """First start, last finish, and the last-finishing member (the first on ties)."""
+    s = np.inf
+    best = 0
+    for k in range(members.size):
+        s = min(s, start[members[k]])
+        if finish[members[k]] > finish[members[best]]:
+            best = k
+    return s, finish[members[best]], members[best]
+
+
+@njit(cache=True, inline="always")
+def share_dates(members, finish, weight, need):
+    """Time the live weight reaches ``need``: units in finish order, ties in member order."""
+    f = np.empty(members.size)
+    for k in range(members.size):
+        f[k] = finish[members[k]]
+    order = np.argsort(f, kind="mergesort")
+    acc = 0.0
+    for k in range(order.size):
+        acc += weight[members[order[k]]]
+        if acc >= need:
+            return f[order[k]], members[order[k]]
+    return f[order[0]], members[order[0]]
+
+
+# --- the event loop ------------------------------------------------------------
 
 SUMMARY, SHARE = 1, 2
 
@@ -138,13 +297,13 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
             if node[i] != 0:
                 members = pred_idx[pred_ptr[i]:pred_ptr[i + 1]]
                 if node[i] == SUMMARY:
-                    start[i], finish[i], drv[i] = dr.summary_dates(members, start, finish)
+                    start[i], finish[i], drv[i] = summary_dates(members, start, finish)
                 else:
-                    finish[i], drv[i] = dr.share_dates(members, finish, weight, share[i])
+                    finish[i], drv[i] = share_dates(members, finish, weight, share[i])
                     start[i] = finish[i]
                 ready[i] = taken[i] = start[i]
             else:
-                s, f, dv = dr.logic_dates(i, st, d[i], g, start, finish)
+                s, f, dv = logic_dates(i, st, d[i], g, start, finish)
                 ready[i], drv[i] = s, dv
                 if claim_ptr[i + 1] > claim_ptr[i]:
                     finish[i] = f  # kept in case it starts when ready
@@ -218,7 +377,7 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
             granted = True
             taken[i] = t
             if t != ready[i]:
-                start[i], finish[i] = dr.moved_dates(i, st, d[i], t, floor[i])
+                start[i], finish[i] = moved_dates(i, st, d[i], t, floor[i])
                 drv[i] = -1
                 for q in range(claim_ptr[i], claim_ptr[i + 1]):
                     r = claim_res[q]
@@ -323,4 +482,42 @@ def _floor(st, i, start, finish):
         if t >= 2:
             ref = finish[pred_idx[pos]] if t == 2 else start[pred_idx[pos]]
             fb = max(fb, ref + pred_lag[pos])
-    return dr.cal_finish_floor(cal, cal_of[i], fb) if cal_of[i] >= 0 else fb
+    return cal_finish_floor(cal, cal_of[i], fb) if cal_of[i] >= 0 else fb
+
+
+@njit(cache=True)
+def run_all(st, cap, durations, gate_times, start, finish, ready, taken, driver):
+    """Every iteration (column) in turn, through per-iteration scratch rows: a column of
+    the (activities, n) arrays is gathered and scattered once, and the event loop works on
+    contiguous rows."""
+    m, nres, n = durations.shape[0], cap[8].size - 1, durations.shape[1]
+    work = (np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m), np.empty(m),
+            np.empty(m, np.int64), np.empty(m), np.empty(m, np.int64),
+            np.empty((nres, m)), np.empty((nres, m), np.int64), np.empty(nres, np.int64),
+            np.empty(m, np.int64), np.empty(nres, np.int64), np.empty(nres, np.int64),
+            np.empty(nres, np.int64), np.empty(nres), np.empty(nres, np.int64))
+    d, g = np.empty(m), np.empty(gate_times.shape[0])
+    s, f, rd, tk = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
+    dv = np.empty(m, np.int64)
+    # blocks of columns, so that gathering and scattering stay within the caches
+    block = 64
+    db, gb = np.empty((m, block)), np.empty((g.size, block))
+    ob, vb = np.empty((4, m, block)), np.empty((m, block), np.int64)
+    for lo in range(0, n, block):
+        hi = min(lo + block, n)
+        db[:, :hi - lo] = durations[:, lo:hi]
+        gb[:, :hi - lo] = gate_times[:, lo:hi]
+        for c in range(hi - lo):
+            for i in range(m):
+                d[i] = db[i, c]
+            for k in range(g.size):
+                g[k] = gb[k, c]
+            one_iteration(st, cap, d, g, s, f, rd, tk, dv, work)
+            for i in range(m):
+                ob[0, i, c], ob[1, i, c], ob[2, i, c], ob[3, i, c] = s[i], f[i], rd[i], tk[i]
+                vb[i, c] = dv[i]
+        start[:, lo:hi] = ob[0, :, :hi - lo]
+        finish[:, lo:hi] = ob[1, :, :hi - lo]
+        ready[:, lo:hi] = ob[2, :, :hi - lo]
+        taken[:, lo:hi] = ob[3, :, :hi - lo]
+        driver[:, lo:hi] = vb[:, :hi - lo]
