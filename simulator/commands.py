@@ -19,8 +19,8 @@ from .scenario.compile import compile_scenario
 from .scenario.network import Network
 
 
-def _date(net: Network, t: float, *, finish: bool = True) -> str:
-    d = net.to_dates(np.array([t]), finish=finish)[0]
+def _date(net: Network, t: float, *, finish: bool = True, until: float | None = None) -> str:
+    d = net.to_dates(np.array([t]), finish=finish, until=None if until is None else np.array([until]))[0]
     return "after the horizon" if np.isnat(d) else str(d)
 
 
@@ -53,13 +53,13 @@ def validate_text(path: str) -> str:
         mem = net.initiative_members[k]
         start, finish = sched.start[mem, 0].min(), sched.finish[mem, 0].max()
         mark = "" if finish <= net.deadline_time else "  (after the deadline)"
-        lines.append(f"  {ini:<{width}}  {_date(net, start, finish=False)} -> {_date(net, finish)}"
+        lines.append(f"  {ini:<{width}}  {_date(net, start, finish=False, until=finish)} -> {_date(net, finish)}"
                      f"  {net.initiative_names[k]}{mark}")
     on_path = driving_path(net, sched, net.target)[:, 0]
     path_ids = sorted(np.flatnonzero(on_path), key=lambda i: (sched.start[i, 0], sched.finish[i, 0]))
     target_finish = sched.finish[on_path, 0].max()
     lines += ["", f"Critical path to {net.target} (planned {_date(net, target_finish)}):"]
-    lines += [f"  {net.ids[i]:<{width + 12}} {_date(net, sched.start[i, 0], finish=False)} -> "
+    lines += [f"  {net.ids[i]:<{width + 12}} {_date(net, sched.start[i, 0], finish=False, until=sched.finish[i, 0])} -> "
               f"{_date(net, sched.finish[i, 0])}" for i in path_ids]
     if warnings:
         lines += ["", "Warnings:", *[f"  - {w}" for w in warnings]]
