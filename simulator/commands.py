@@ -145,7 +145,7 @@ def _gain(days: float) -> str:
     if math.isnan(days):
         return "n/a (after the horizon either way)"
     if math.isinf(days):
-        return "from after the horizon to within it" if days > 0 else "n/a"
+        return "from after the horizon to within it" if days > 0 else "from within the horizon to after it"
     return f"{days / _MONTH_DAYS:+.1f} months ({days:+.0f} days)"
 
 
@@ -245,11 +245,12 @@ def compare_command(args) -> int:
     print(f"{args.iterations:,} iterations, seed {seed}, common random numbers; "
           f"baseline {args.files[0]}")
     for path in args.files[1:]:
-        print(f"\n{path} against the baseline (P80 gain in {results[path].network.unit}, "
-              "positive = earlier; P(by deadline) gain with its paired standard error):")
+        print(f"\n{path} against the baseline (P80 gain on the calendar, positive = earlier; "
+              "P(by deadline) gain with its paired standard error):")
         rows = table[table["scenario"] == path]
         for _, row in rows.iterrows():
-            print(f"  {row['id'][:30]:<30} P80 {_day(row['p80_date']):>10}  gain {row['p80_gain']:6.2f}  "
+            print(f"  {row['id'][:30]:<30} P80 {_day(row['p80_date']):>10}  gain "
+                  f"{_gain(float(row['p80_gain_days'])):<22}  "
                   f"P(deadline) {row['prob_by_deadline']:6.1%}  {row['prob_gain']:+6.1%} "
                   f"(± {row['prob_gain_se']:.1%})")
     return 0
