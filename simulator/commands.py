@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 
 from .analysis.critical import driving_path
-from .analysis.stats import percent_digits
 from .analysis.result import Result
 from .api import plan, simulate
 from .scenario import load_scenario
 from .scenario.compile import compile_scenario
 from .scenario.network import Network
+from .shares import points, share_text
 
 
 def _date(net: Network, t: float, *, finish: bool = True, until: float | None = None) -> str:
@@ -78,23 +78,19 @@ def _day(d) -> str:
     return "after hor." if pd.isna(d) else pd.Timestamp(d).date().isoformat()
 
 
-def _share(p: float) -> str:
-    """A share with one decimal, or more where one would round it to 0.0 % or 100.0 %."""
-    return f"{p:.{percent_digits(p, 1)}%}"
-
-
 def summary_table(result: Result) -> str:
     """One row per initiative: P50, P80 and P(by deadline) with its 95% interval."""
     wide = result.summary("wide")
     rows = wide[wide["element"] == "initiative"]
     net = result.network
-    head = f"{'initiative':<28} {'P50':>10} {'P80':>10}  P(by {net.deadline})"
+    head = f"{'initiative':<28} {'P50':>10} {'P80':>10}  {f'P(by {net.deadline})':>17}  95% interval"
     lines = [head, "-" * len(head)]
     for element_id, row in rows.iterrows():
         p50, p80 = row["finish_date_p50"], row["finish_date_p80"]
+        share = share_text(row["prob_by_deadline"], row["prob_by_deadline_lo"],
+                           row["prob_by_deadline_hi"], "en")  # the report's rule
         lines.append(f"{str(element_id)[:28]:<28} {_day(p50):>10} {_day(p80):>10}  "
-                     f"{_share(row['prob_by_deadline']):>7} [{_share(row['prob_by_deadline_lo'])}, "
-                     f"{_share(row['prob_by_deadline_hi'])}]")
+                     f"{share.estimate:>17}  {share.interval}")
     return "\n".join(lines)
 
 
@@ -171,7 +167,7 @@ def top_risks_text(ranking: pd.DataFrame, target: str, n: int = 3) -> str:
     width = min(max(len(str(i)) for i in rows.index), 36)
     for k, (rid, row) in enumerate(rows.iterrows(), start=1):
         prob = row.get("prob_gain", math.nan)
-        extra = "" if pd.isna(prob) else f", P(by deadline) {prob:+.1%}"
+        extra = "" if pd.isna(prob) else f", P(by deadline) {points(prob, 'en')}"
         lines.append(f"  {k}. {str(rid)[:36]:<{width}}  P80 {_gain(float(row['p80_gain_days']))}{extra}"
                      f"  {row.get('name', '')}")
     return "\n".join(lines)
@@ -230,6 +226,12 @@ def report_command(args) -> int:
     return 0
 
 
+def _estimate(p: float, n: int) -> str:
+    """A simulated share as ``run`` and the report print it: with its interval's digits."""
+    from .analysis.stats import proportion
+    return share_text(*proportion(np.array([round(p * n)]), n)[0], "en").estimate
+
+
 def compare_command(args) -> int:
     """Carry out ``veikart compare``; return the exit code."""
     from .analysis.compare import compare_results
@@ -251,6 +253,6 @@ def compare_command(args) -> int:
         for _, row in rows.iterrows():
             print(f"  {row['id'][:30]:<30} P80 {_day(row['p80_date']):>10}  gain "
                   f"{_gain(float(row['p80_gain_days'])):<22}  "
-                  f"P(deadline) {row['prob_by_deadline']:6.1%}  {row['prob_gain']:+6.1%} "
-                  f"(± {row['prob_gain_se']:.1%})")
+                  f"P(deadline) {_estimate(row['prob_by_deadline'], args.iterations):>6}  "
+                  f"{points(row['prob_gain'], 'en')} (standard error {points(row['prob_gain_se'], 'en', sign=False)})")
     return 0

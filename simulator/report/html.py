@@ -10,6 +10,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
+from ..shares import exact_digits, points, share_text
 from .data import ReportData
 from .figures import pictures
 from .text import (
@@ -20,7 +21,6 @@ from .text import (
     fmt_date,
     fmt_number,
     fmt_percent,
-    fmt_points,
     headline,
     label,
     risk_kind,
@@ -135,9 +135,9 @@ def _row(data: ReportData, element: str, lang: str, period: str) -> dict:
                       "late": late})
     prob, lo, hi = (float(row[k]) for k in ("prob_by_deadline", "prob_by_deadline_lo",
                                             "prob_by_deadline_hi"))
+    share = share_text(prob, lo, hi, lang)  # the headline's rule: the same digits, never a contradiction
     return {"id": element, "name": data.name(element), "cells": cells,
-            "prob": fmt_percent(prob, lang), "ci": f"{fmt_percent(lo, lang, 1)}–{fmt_percent(hi, lang, 1)}",
-            "pm": fmt_points((hi - lo) / 2, lang),
+            "prob": share.estimate, "ci": share.interval, "pm": share.uncertainty,
             "planned": fmt_date(row.get("planned_finish_date"), lang),
             "within": fmt_percent(float(row.get("prob_within_horizon", 1.0)), lang)}
 
@@ -159,9 +159,7 @@ def _risks(data: ReportData, lang: str, top: int) -> list[dict]:
         p80 = float(row.get("p80_gain_days", row["p80_gain"] * unit_days))
         p50 = float(row.get("p50_gain_days", row.get("p50_gain", math.nan) * unit_days))
         prob = float(row.get("prob_gain", math.nan))
-        pp = "–" if math.isnan(prob) else (
-            f"{'+' if prob >= 0 else '−'}{fmt_number(abs(100 * prob), lang, 1)} "
-            + ("prosentpoeng" if lang == "nb" else "percentage points"))
+        pp = points(prob, lang)
         out.append({"id": str(rid), "name": str(row.get("name", rid)),
                     "category": category(str(row.get("category", "")), lang),
                     "kind": risk_kind(str(row.get("kind", "")), lang),
@@ -176,7 +174,7 @@ def _drivers(data: ReportData, lang: str) -> list[dict]:
         prob = float(row.probability)
         out.append({"id": row.id, "name": row.name, "category": category(row.category, lang),
                     "kind": risk_kind(row.kind, lang),
-                    "probability": "–" if math.isnan(prob) else fmt_percent(prob, lang),
+                    "probability": "–" if math.isnan(prob) else fmt_percent(prob, lang, exact_digits(prob)),
                     "distribution": distribution(row.kind, spec, data.meta["unit"], lang),
                     "applies_to": selector(applies, lang), "mitigated": bool(row.mitigated)})
     return out

@@ -69,7 +69,7 @@ def plot_scurves(result: c.Source, *, ids: Sequence[str] | None = None, ax: Axes
     first = [c.to_dates(result, np.array([np.nanmin(np.where(np.isfinite(t), t, np.nan))]))[0]
              for t in (c.finish_times(result, e) for e in ids) if np.isfinite(t).any()]
     c.cut_tail(ax, min(first) if first else None, c.date_range_end(result, ids))
-    ax.yaxis.set_major_formatter(lambda y, _: fmt_percent(y, lang))
+    ax.yaxis.set_major_formatter(lambda y, _: fmt_percent(y, lang, 0))
     ax.set_xlabel(label(lang, "finish_date"))
     ax.set_ylabel(label(lang, "share_finished"))
     c.date_axis(ax.xaxis, lang)
