@@ -7,6 +7,7 @@ only when a plot is drawn.
 
 from .data import DATA_DIR, ReportData, ReportDataError
 from .html import REPORT_NAME, render_html, write_report
+from .plot_compare import plot_compare
 from .plot_criticality import plot_criticality
 from .plot_deadline import plot_prob_by_deadline
 from .plot_gantt import plot_gantt
@@ -14,6 +15,6 @@ from .plot_histogram import plot_finish_histogram
 from .plot_scurves import plot_scurves
 from .plot_tornado import plot_tornado
 
-__all__ = ["DATA_DIR", "REPORT_NAME", "ReportData", "ReportDataError", "plot_criticality",
+__all__ = ["DATA_DIR", "REPORT_NAME", "ReportData", "ReportDataError", "plot_compare", "plot_criticality",
            "plot_finish_histogram", "plot_gantt", "plot_prob_by_deadline", "plot_scurves",
            "plot_tornado", "render_html", "write_report"]
