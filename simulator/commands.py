@@ -99,7 +99,9 @@ def run_command(args) -> int:
     from .output import dumps, write_outputs
     sc = load_scenario(args.file)
     target = args.target
-    problem = _unknown_target(sc, target, args.file) or _bad_out(args.out)
+    problem = (_unknown_target(sc, target, args.file)
+               or next(filter(None, (_unknown_target(sc, w, args.file, "--why") for w in args.why)), None)
+               or _bad_out(args.out))
     if problem:
         print(problem, file=sys.stderr)
         return 2
@@ -131,6 +133,11 @@ def run_command(args) -> int:
     print(summary_table(result))
     print()
     print(top_risks_text(ranking, target or result.target))
+    if args.why:
+        from .analysis.sensitivity import risk_rankings
+        for why, table in risk_rankings(result, list(dict.fromkeys(args.why))).items():
+            print()
+            print(top_risks_text(table, why, heading="Why {target}: its own top {n} risk drivers"))
     return 0
 
 
@@ -145,7 +152,8 @@ def _gain(days: float) -> str:
     return f"{days / _MONTH_DAYS:+.1f} months ({days:+.0f} days)"
 
 
-def top_risks_text(ranking: pd.DataFrame, target: str, n: int = 3) -> str:
+def top_risks_text(ranking: pd.DataFrame, target: str, n: int = 3, *,
+                   heading: str = "Top {n} risks for {target}") -> str:
     """The ``n`` risks with the largest exclusion gain in the target's P80, as text lines.
 
     Parameters
@@ -160,7 +168,8 @@ def top_risks_text(ranking: pd.DataFrame, target: str, n: int = 3) -> str:
     -------
     str
     """
-    lines = [f"Top {n} risks for {target} (P80 earlier without the risk; same random numbers):"]
+    lines = [heading.format(n=n, target=target)
+             + " (P80 earlier without the risk; same random numbers):"]
     if ranking.empty:
         return "\n".join([*lines, "  (the scenario has no risks)"])
     rows = ranking.head(n)
@@ -185,7 +194,7 @@ def _bad_out(out: str | None) -> str | None:
     return None
 
 
-def _unknown_target(sc, target: str | None, file: str) -> str | None:
+def _unknown_target(sc, target: str | None, file: str, option: str = "--target") -> str | None:
     """The error message for a ``--target`` that names nothing in the scenario, else None."""
     from .errors import suggest
     if target is None:
@@ -194,7 +203,7 @@ def _unknown_target(sc, target: str | None, file: str) -> str | None:
     known += [m.id for m in sc.milestones]
     if target in known:
         return None
-    return (f"veikart: --target `{target}` is not a milestone, phase or initiative of "
+    return (f"veikart: {option} `{target}` is not a milestone, phase or initiative of "
             f"{file}{suggest(target, known)}")
 
 

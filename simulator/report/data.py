@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 #: The folder, inside a run's output directory, that holds the report data.
 DATA_DIR = "report-data"
 #: Bumped when the saved layout changes, so an old folder gives a clear error.
-FORMAT = 1
-TABLES = ("summary", "samples", "sensitivity", "risks", "drivers")
+FORMAT = 2
+TABLES = ("summary", "samples", "sensitivity", "risks", "drivers", "why")
 _DATES = ("start", "deadline", "horizon")
 
 
@@ -54,6 +54,9 @@ class ReportData:
     drivers : DataFrame
         The risks as run (mitigated values in place when used): one row per
         risk, its distribution and selector as JSON text.
+    why : DataFrame
+        Each initiative's own top risk drivers (the risk ranking by exclusion
+        with that initiative as target), as :func:`simulator.analysis.why.top_drivers`.
     """
 
     meta: Mapping[str, Any]
@@ -62,6 +65,7 @@ class ReportData:
     sensitivity: pd.DataFrame
     risks: pd.DataFrame
     drivers: pd.DataFrame
+    why: pd.DataFrame
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
@@ -114,10 +118,14 @@ class ReportData:
             for ``target``; computed here when not given.
         """
         from ..analysis import sensitivity as sens
+        from ..analysis.why import top_drivers
         target = target or result.target
         net = result.network
+        # one pass ranks the risks for every initiative (the report's "why") and the target
+        rankings = sens.risk_rankings(result, list(dict.fromkeys(
+            [*net.initiative_ids, *([target] if ranking is None else [])])))
         if ranking is None:
-            ranking = sens.risk_ranking(result, target=target)
+            ranking = rankings[target]
         if sensitivity is None:
             sensitivity = sens.activity_sensitivity(result, target=target)
         summary = result.summary("wide")
@@ -136,7 +144,8 @@ class ReportData:
         }
         return cls(meta=meta, summary=summary, samples=samples,
                    sensitivity=sensitivity.copy(), risks=ranking.copy(),
-                   drivers=drivers_table(result))
+                   drivers=drivers_table(result),
+                   why=top_drivers({i: rankings[i] for i in net.initiative_ids}))
 
     def save(self, out: str | Path) -> list[Path]:
         """Write the tables (Parquet) and ``meta.json`` into ``out/report-data``.

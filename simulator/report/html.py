@@ -96,7 +96,8 @@ def _context(data: ReportData, lang: str, period: str, top_risks: int) -> dict:
         "unit": meta["unit"],
         "target_name": meta["target_name"],
         "target_headline": None if target_row is None else _headline(data, target, lang, period),
-        "headlines": [_headline(data, i, lang, period) for i in initiatives.index],
+        "headlines": [_headline(data, i, lang, period) | {"why": _why(data, i, lang)}
+                      for i in _worst_first(initiatives)],
         "percentiles": [f"P{p:g}" for p in meta["percentiles"]],
         "rows": [_row(data, i, lang, period) for i in initiatives.index],
         "target_rows": [] if target_row is None or target in initiatives.index
@@ -123,6 +124,28 @@ def _headline(data: ReportData, element: str, lang: str, period: str) -> dict:
                     data.deadline, _median(data, element), lang, period)
     level = "good" if prob >= 0.8 else "fair" if prob >= 0.5 else "poor"
     return {"name": name, "rest": text[len(name):], "text": text, "level": level}
+
+
+def _worst_first(initiatives: pd.DataFrame) -> list[str]:
+    """Initiatives by probability of finishing by the deadline, lowest (red) first; ties
+    keep the scenario's order."""
+    return list(initiatives["prob_by_deadline"].sort_values(kind="stable").index)
+
+
+def _why(data: ReportData, element: str, lang: str) -> dict:
+    """The initiative's own top drivers in words: each risk's P80 and P(by deadline) gain."""
+    rows = data.why[data.why["target"] == element].sort_values("rank")
+    items = []
+    later, lower = (("senere", "lavere sannsynlighet for å nå fristen") if lang == "nb"
+                    else ("later", "lower chance of meeting the deadline"))
+    for row in rows.itertuples(index=False):
+        text = f"P80 {_gain(row.p80_gain_days, lang)} {later}" if row.p80_gain_days > 0 else ""
+        if row.prob_gain > 0:  # what the risk costs: the gain of removing it
+            text += (", " if text else "") + f"{points(row.prob_gain, lang, sign=False)} {lower}"
+        items.append({"id": str(row.id), "name": str(row.name), "gain": text or "P50"})
+    return {"items": items,
+            "none": ("ingen av risikoene flytter dette tiltaket" if lang == "nb"
+                     else "none of the risks moves this initiative")}
 
 
 def _row(data: ReportData, element: str, lang: str, period: str) -> dict:
