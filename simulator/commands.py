@@ -17,6 +17,7 @@ from .scenario import load_scenario
 from .scenario.compile import compile_scenario
 from .scenario.network import Network
 from .shares import points, share_text
+from .stages import Stages, seconds
 
 
 def _date(net: Network, t: float, *, finish: bool = True, until: float | None = None) -> str:
@@ -105,39 +106,51 @@ def run_command(args) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
+    stage = Stages()  # every stage after the bar says what it does and how long it took
     started = time.perf_counter()
     with _progress(args.iterations) as bar:
         result = simulate(sc, args.iterations, args.seed, sampling=args.sampling,
                           mitigated=args.mitigated, engine=args.engine, workers=args.workers,
                           progress=bar.update)
     elapsed = time.perf_counter() - started
-    ranking = None
+    with stage(f"simulated in {seconds(elapsed)}; summary statistics"):
+        result.summary()
+    ranking = why = None
     if args.out:
-        print(f"analysing sensitivity and writing {args.out} ...", file=sys.stderr)
-        data = _report_data(result, target)
+        with stage("risk ranking and sensitivity"):
+            data = _report_data(result, target)
         ranking = data.risks
-        written = write_outputs(result, args.out, scenario_file=args.file,
-                                save_iterations=args.save_iterations)
-        written += _write_report(data, args.out, args.lang, args.no_report)
+        with stage(f"writing the summary files to {args.out}"):
+            written = write_outputs(result, args.out, scenario_file=args.file,
+                                    save_iterations=args.save_iterations)
+        written += _write_report(data, args.out, args.lang, args.no_report, stage)
         print(f"wrote {', '.join(str(p) for p in written)}", file=sys.stderr)
     if args.json:
-        print(dumps(result.to_dict()))
+        with stage("JSON"):
+            text = dumps(result.to_dict())
+        stage.done()
+        print(text)
         return 0
     if ranking is None:
         from .analysis.sensitivity import risk_ranking
-        ranking = risk_ranking(result, target)
+        with stage("risk ranking"):
+            ranking = risk_ranking(result, target)
+    if args.why:
+        from .analysis.sensitivity import risk_rankings
+        with stage(f"top drivers of {', '.join(args.why)}"):
+            why = risk_rankings(result, list(dict.fromkeys(args.why)))
+    stage.done()
     print(f"{result.network.name} (version {result.network.version}): {result.iterations:,} "
           f"iterations, seed {result.seed}, sampling {result.sampling}"
-          f"{', mitigated' if result.mitigated else ''} ({elapsed:.2f} s)")
+          f"{', mitigated' if result.mitigated else ''} (simulation {seconds(elapsed)}, "
+          f"whole command {seconds(stage.total)})")
     print()
     print(summary_table(result))
     print()
     print(top_risks_text(ranking, target or result.target))
-    if args.why:
-        from .analysis.sensitivity import risk_rankings
-        for why, table in risk_rankings(result, list(dict.fromkeys(args.why))).items():
-            print()
-            print(top_risks_text(table, why, heading="Why {target}: its own top {n} risk drivers"))
+    for element, table in (why or {}).items():
+        print()
+        print(top_risks_text(table, element, heading="Why {target}: its own top {n} risk drivers"))
     return 0
 
 
@@ -212,14 +225,17 @@ def _report_data(result: Result, target: str | None):
     return ReportData.from_result(result, target)
 
 
-def _write_report(data, out: str, lang: str, no_report: bool) -> list:
+def _write_report(data, out: str, lang: str, no_report: bool, stage: Stages | None = None) -> list:
     """Save the report's data into ``out`` and, unless ``no_report``, render report.html."""
+    from contextlib import nullcontext
     from pathlib import Path
 
     from .report.html import REPORT_NAME, write_report
-    written = data.save(out)
+    with stage("writing the report data") if stage else nullcontext():
+        written = data.save(out)
     if not no_report:
-        written.append(write_report(data, Path(out) / REPORT_NAME, lang=lang))
+        with stage("drawing the report") if stage else nullcontext():
+            written.append(write_report(data, Path(out) / REPORT_NAME, lang=lang))
     return written
 
 
