@@ -13,8 +13,9 @@ from .plot_deadline import plot_prob_by_deadline
 from .plot_gantt import plot_gantt
 from .plot_histogram import plot_finish_histogram
 from .plot_scurves import plot_scurves
+from .plot_scurves_grid import plot_scurves_grid
 from .plot_tornado import plot_tornado
 
 __all__ = ["DATA_DIR", "REPORT_NAME", "ReportData", "ReportDataError", "plot_compare", "plot_criticality",
            "plot_finish_histogram", "plot_gantt", "plot_prob_by_deadline", "plot_scurves",
-           "plot_tornado", "render_html", "write_report"]
+           "plot_scurves_grid", "plot_tornado", "render_html", "write_report"]

@@ -14,7 +14,7 @@ from .plot_criticality import plot_criticality
 from .plot_deadline import plot_prob_by_deadline
 from .plot_gantt import plot_gantt
 from .plot_histogram import plot_finish_histogram
-from .plot_scurves import plot_scurves
+from .plot_scurves_grid import grid_shape, plot_scurves_grid
 from .plot_tornado import plot_tornado
 from .text import fmt_date
 
@@ -45,9 +45,11 @@ _TEXT = {
     },
     "en": {
         "scurves": ("When do the initiatives finish?",
-                    ("Each curve shows the share of iterations in which the initiative has finished "
-                     "by a date. Where it crosses 50% (circle) is the median, 80% (square) is P80. "
-                     "The dashed line is the deadline {deadline}.")),
+                    ("Each panel is one initiative, lowest probability first; the curve shows the share "
+                     "of iterations in which it has finished by a date. Where it crosses 50% (circle) "
+                     "is the median, 80% (square) is P80. The dashed line is the deadline {deadline}; "
+                     "the number at the top right is the probability of finishing by it, and the "
+                     "colour follows the key findings.")),
         "deadline": ("Probability of finishing by the deadline",
                      ("The bar is the probability that the initiative is finished by {deadline}; "
                       "the whisker is the 95% confidence interval of the simulation's sampling error.")),
@@ -84,10 +86,16 @@ def png_data_url(draw: Callable, figsize: tuple[float, float]) -> str:
     the same bytes.
     """
     fig = Figure(figsize=figsize, layout="constrained")
-    draw(fig.add_subplot())
+    draw(fig) if getattr(draw, "whole_figure", False) else draw(fig.add_subplot())
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _whole_figure(draw: Callable) -> Callable:
+    """Mark ``draw`` as one that takes the Figure (small multiples), not one Axes."""
+    draw.whole_figure = True
+    return draw
 
 
 def pictures(data: ReportData, lang: str) -> list[Picture]:
@@ -95,15 +103,17 @@ def pictures(data: ReportData, lang: str) -> list[Picture]:
     n_ini = int((data.summary["element"] == "initiative").sum())
     n_phase = int((data.summary["element"] == "phase").sum())
     n_risk = min(len(data.risks), 10)
+    rows, _ = grid_shape(n_ini)
     plots = [
-        ("scurves", lambda ax: plot_scurves(data, ax=ax, lang=lang), (11, 5.8)),
+        ("scurves", _whole_figure(lambda fig: plot_scurves_grid(data, fig=fig, lang=lang)),
+         (11, 0.6 + 1.9 * rows)),
         ("deadline", lambda ax: plot_prob_by_deadline(data, ax=ax, lang=lang),
          (9, 1.2 + 0.3 * n_ini)),
         ("histogram", lambda ax: plot_finish_histogram(data, ax=ax, lang=lang), (9, 4)),
         ("tornado", lambda ax: plot_tornado(data, ax=ax, lang=lang, top=10),
          (9, 1.4 + 0.42 * max(n_risk, 1))),
         ("criticality", lambda ax: plot_criticality(data, ax=ax, lang=lang, top=15), (9, 6.5)),
-        ("gantt", lambda ax: plot_gantt(data, ax=ax, lang=lang), (11, 1.4 + 0.24 * n_phase)),
+        ("gantt", lambda ax: plot_gantt(data, ax=ax, lang=lang), (11, 1.6 + 0.24 * (n_phase + n_ini))),
     ]
     fields = {"deadline": fmt_date(data.deadline, lang), "target": data.meta["target_name"]}
     out = []

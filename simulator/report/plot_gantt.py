@@ -43,9 +43,9 @@ def plot_gantt(result: c.Source, *, initiatives: Sequence[str] | None = None,
     """
     table = c.summary(result)
     phases = _phases(table, initiatives)
-    ax = c.axes(ax, (10, 1 + 0.26 * len(phases)))
+    y, heads = _rows(phases["initiative"])
+    ax = c.axes(ax, (10, 1 + 0.26 * (len(phases) + len(heads))))
     num = {col: _num(phases[col]) for col in _NEEDED}
-    y = np.arange(len(phases))
     right = _windows(ax, num, y, _colours(phases["initiative"]), _num1(c.deadline(result)), lang)
     for col, gid, style in (("finish_date_p50", "p50", _P50), ("planned_finish_date", "planned", _PLAN)):
         ok = np.isfinite(num[col])
@@ -53,13 +53,27 @@ def plot_gantt(result: c.Source, *, initiatives: Sequence[str] | None = None,
                 label=label(lang, "median" if gid == "p50" else "planned"), **style)
     ax.axvline(_num1(c.deadline(result)), color="0.15", linestyle="--", linewidth=1.1,
                label=label(lang, "deadline"), gid="deadline")
-    ax.set_yticks(y, [c.shorten(c.display_name(table, i), 48) for i in phases.index], fontsize="x-small")
-    ax.set_ylim(len(phases) - 0.4, -0.6)  # first phase on top
+    ticks = [(y[k], c.shorten(c.display_name(table, i), 48)) for k, i in enumerate(phases.index)]
+    ticks += [(row, c.shorten(c.display_name(table, ini), 44)) for ini, row in heads.items()]
+    ticks.sort()
+    ax.set_yticks([t for t, _ in ticks], [name for _, name in ticks], fontsize="x-small")
+    for tick, (row, _) in zip(ax.get_yticklabels(), ticks):
+        if row in heads.values():  # the initiative's name heads its phases
+            tick.set_fontweight("bold")
+            tick.set_fontsize("small")
+    for row in list(heads.values())[1:]:
+        ax.axhline(row - 0.5, color="0.8", linewidth=0.8)
+    ax.set_ylim(len(phases) + len(heads) - 0.4, -0.6)  # first phase on top
     ax.set_xlim(right=right)  # last: every artist has widened the left limit by now
     ax.set_xlabel(label(lang, "finish_date"))
     c.date_axis(ax.xaxis, lang)
+    # dates on top as well as below: a tall chart is read from the top
+    ax.tick_params(axis="x", top=True, labeltop=True)
     c.style(ax, grid="x")
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=4, fontsize="small", frameon=False)
+    # above the dates on top of the axes
+    from matplotlib.transforms import offset_copy
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=4, fontsize="small", frameon=False,
+              bbox_transform=offset_copy(ax.transAxes, ax.figure, y=16, units="points"))
     return ax
 
 
@@ -79,6 +93,21 @@ def _phases(table: pd.DataFrame, initiatives: Sequence[str] | None) -> pd.DataFr
     if unknown:
         raise KeyError(f"no phases of initiative(s) {unknown}")
     return phases[phases["initiative"].isin(list(initiatives))]
+
+
+def _rows(initiative: pd.Series) -> tuple[np.ndarray, dict]:
+    """Row of each phase, with a heading row before each initiative's phases (when they
+    come from more than one initiative); and the heading rows by initiative."""
+    groups = list(dict.fromkeys(initiative))
+    if len(groups) < 2:
+        return np.arange(len(initiative), dtype=float), {}
+    y, heads, row, prev = [], {}, 0, object()
+    for ini in initiative:
+        if ini != prev:
+            heads[ini], row, prev = row, row + 1, ini
+        y.append(row)
+        row += 1
+    return np.array(y, dtype=float), heads
 
 
 def _windows(ax: Axes, num: dict, y: np.ndarray, colours: list, deadline: float, lang: str) -> float:

@@ -22,7 +22,10 @@ def plot_scurves(result: c.Source, *, ids: Sequence[str] | None = None, ax: Axes
     curve but kept in its denominator, so such a curve stops below 1 and the
     legend says how much is after the horizon. The date axis ends at the
     largest 99.5th percentile of the curves, so that a few extreme iterations
-    do not squeeze the rest.
+    do not squeeze the rest. For more than a handful of elements, a legend of
+    near-identical colours is hard to read: use
+    :func:`~simulator.report.plot_scurves_grid` (one small panel each), as the
+    report does.
 
     Parameters
     ----------
