@@ -292,14 +292,16 @@ def risk_rankings(result: Result, targets: list[str] | None = None) -> dict[str,
     net = result.network
     targets = [_target(result, t) for t in (net.initiative_ids if targets is None else targets)]
     before, after = _excluded_outlooks(result, targets)
-    return {t: _ranking(result, before[j], after[j]) for j, t in enumerate(targets)}
+    risks = _risks(result)
+    return {t: _ranking(result, risks, before[j], after[j]) for j, t in enumerate(targets)}
 
 
-def _ranking(result: Result, before: np.ndarray, after: np.ndarray) -> pd.DataFrame:
+def _ranking(result: Result, risks: pd.DataFrame, before: np.ndarray,
+             after: np.ndarray) -> pd.DataFrame:
     """One target's ranking table from its outlook as simulated and without each risk."""
     net = result.network
     before = np.tile(before, (len(after), 1))
-    frame = _risks(result)
+    frame = risks.copy()
     for j, col in enumerate(("p50", "p80", "prob_by_deadline")):
         frame[col], frame[f"{col}_without"] = before[:, j], after[:, j]
     for col, values in _gains(before, after, net.unit_days).items():

@@ -29,6 +29,8 @@ from .text import (
 
 #: Where ``veikart run --out DIR`` puts the report.
 REPORT_NAME = "report.html"
+#: Headlines shown (lowest probability first); the table below lists every initiative.
+MAX_HEADLINES = 30
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("simulator.report", "templates"),
@@ -97,7 +99,8 @@ def _context(data: ReportData, lang: str, period: str, top_risks: int) -> dict:
         "target_name": meta["target_name"],
         "target_headline": None if target_row is None else _headline(data, target, lang, period),
         "headlines": [_headline(data, i, lang, period) | {"why": _why(data, i, lang)}
-                      for i in _worst_first(initiatives)],
+                      for i in _worst_first(initiatives)[:MAX_HEADLINES]],
+        "more_headlines": max(0, len(initiatives) - MAX_HEADLINES),
         "percentiles": [f"P{p:g}" for p in meta["percentiles"]],
         "rows": [_row(data, i, lang, period) for i in initiatives.index],
         "target_rows": [] if target_row is None or target in initiatives.index

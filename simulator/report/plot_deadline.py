@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 
 def plot_prob_by_deadline(result: c.Source, *, ids: Sequence[str] | None = None,
-                          ax: Axes | None = None, lang: str = "nb", sort: bool = True) -> Axes:
+                          ax: Axes | None = None, lang: str = "nb", sort: bool = True,
+                          max_bars: int | None = None) -> Axes:
     """Draw a horizontal bar per initiative: its probability of finishing by the deadline.
 
     Parameters
@@ -28,6 +29,8 @@ def plot_prob_by_deadline(result: c.Source, *, ids: Sequence[str] | None = None,
     lang : {"nb", "en"}
     sort : bool
         Highest probability on top.
+    max_bars : int, optional
+        Show only this many: the lowest probabilities (the ones to act on).
 
     Returns
     -------
@@ -38,6 +41,8 @@ def plot_prob_by_deadline(result: c.Source, *, ids: Sequence[str] | None = None,
     table = c.summary(result)
     ids = list(ids) if ids is not None else c.initiatives(result)
     rows = table.loc[ids]
+    if max_bars is not None and len(rows) > max_bars:
+        rows = rows.sort_values("prob_by_deadline", kind="stable").head(max_bars)
     if sort:
         rows = rows.sort_values("prob_by_deadline", ascending=False, kind="stable")
     ax = c.axes(ax, (8, 1 + 0.3 * len(rows)))

@@ -19,7 +19,7 @@ _NEEDED = ("finish_date_p10", "finish_date_p50", "finish_date_p90", "planned_fin
 
 
 def plot_gantt(result: c.Source, *, initiatives: Sequence[str] | None = None,
-               ax: Axes | None = None, lang: str = "nb") -> Axes:
+               ax: Axes | None = None, lang: str = "nb", max_rows: int | None = None) -> Axes:
     """Draw one row per phase: P10–P90 of its finish as a bar, P50 as a tick, the plan as a diamond.
 
     A window reaching past the horizon is drawn to the right edge, hatched,
@@ -34,15 +34,20 @@ def plot_gantt(result: c.Source, *, initiatives: Sequence[str] | None = None,
         Show only these initiatives' phases; default all phases.
     ax : Axes, optional
     lang : {"nb", "en"}
+    max_rows : int, optional
+        Summarise a large plan into at most this many rows: one row per
+        initiative when they fit, else the phases most often on the driving
+        path to the target (``criticality``), grouped under their initiatives.
+        See :func:`gantt_rows`.
 
     Returns
     -------
     Axes
-        One bar per phase in ``ax.containers[0]``, P50 ticks (``gid="p50"``)
+        One bar per row in ``ax.containers[0]``, P50 ticks (``gid="p50"``)
         and planned finishes (``gid="planned"``).
     """
     table = c.summary(result)
-    phases = _phases(table, initiatives)
+    phases = gantt_rows(table, initiatives, max_rows)[0]
     y, heads = _rows(phases["initiative"])
     ax = c.axes(ax, (10, 1 + 0.26 * (len(phases) + len(heads))))
     num = {col: _num(phases[col]) for col in _NEEDED}
@@ -95,11 +100,49 @@ def _phases(table: pd.DataFrame, initiatives: Sequence[str] | None) -> pd.DataFr
     return phases[phases["initiative"].isin(list(initiatives))]
 
 
+def gantt_rows(table: pd.DataFrame, initiatives: Sequence[str] | None = None,
+               max_rows: int | None = None) -> tuple[pd.DataFrame, str, int]:
+    """The rows the Gantt draws, how they were chosen, and how many lines they take.
+
+    Returns
+    -------
+    rows : DataFrame
+        Summary rows (phases, or initiatives when summarised by initiative).
+    mode : {"phases", "initiatives", "critical"}
+        All phases; one row per initiative; or the most critical phases.
+    lines : int
+        Rows plus initiative headings: what the figure's height is made for.
+    """
+    phases = _phases(table, initiatives)
+    lines = len(phases) + _headings(phases["initiative"])
+    if max_rows is None or lines <= max_rows:
+        return phases, "phases", lines
+    inis = table[(table["element"] == "initiative") & table.index.isin(set(phases["initiative"]))]
+    if len(inis) <= max_rows:
+        return inis, "initiatives", len(inis)
+    # the phases most often on the driving path, as many as fit with their headings
+    order = phases["criticality"].fillna(0).sort_values(ascending=False, kind="stable").index
+    keep: list = []
+    for pid in order:
+        trial = phases.loc[phases.index.isin([*keep, pid])]
+        if len(trial) + _headings(trial["initiative"]) > max_rows:
+            break
+        keep.append(pid)
+    rows = phases.loc[phases.index.isin(keep)]
+    return rows, "critical", len(rows) + _headings(rows["initiative"])
+
+
+def _headings(initiative: pd.Series) -> int:
+    """How many initiative heading rows :func:`_rows` adds."""
+    return len(_rows(initiative)[1])
+
+
 def _rows(initiative: pd.Series) -> tuple[np.ndarray, dict]:
     """Row of each phase, with a heading row before each initiative's phases (when they
-    come from more than one initiative); and the heading rows by initiative."""
+    come from more than one initiative and not every one is a single row: one row per
+    initiative needs no headings); and the heading rows by initiative."""
     groups = list(dict.fromkeys(initiative))
-    if len(groups) < 2:
+    if len(groups) < 2 or len(groups) == len(initiative):
         return np.arange(len(initiative), dtype=float), {}
     y, heads, row, prev = [], {}, 0, object()
     for ini in initiative:

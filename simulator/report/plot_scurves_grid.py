@@ -32,7 +32,7 @@ def grid_shape(n: int, ncols: int = 4) -> tuple[int, int]:
 
 def plot_scurves_grid(result: c.Source, *, ids: Sequence[str] | None = None,
                       fig: Figure | None = None, lang: str = "nb", ncols: int = 4,
-                      worst_first: bool = True) -> np.ndarray:
+                      worst_first: bool = True, max_panels: int | None = None) -> np.ndarray:
     """Draw each initiative's finish-date S-curve in its own small panel.
 
     Every panel shares the date and share axes, so curves compare by position
@@ -55,6 +55,9 @@ def plot_scurves_grid(result: c.Source, *, ids: Sequence[str] | None = None,
     worst_first : bool
         Order the panels by probability of finishing by the deadline, lowest
         first, as the headlines are; else in the order given.
+    max_panels : int, optional
+        Draw only the first this many (with ``worst_first``: the least likely
+        to finish by the deadline), so a large plan stays a readable figure.
 
     Returns
     -------
@@ -66,6 +69,7 @@ def plot_scurves_grid(result: c.Source, *, ids: Sequence[str] | None = None,
     ids = list(ids) if ids is not None else c.initiatives(result)
     if worst_first:
         ids = sorted(ids, key=lambda e: float(table.at[e, "prob_by_deadline"]))
+    ids = ids[:max_panels]
     rows, cols = grid_shape(len(ids), ncols)
     if fig is None:
         import matplotlib.pyplot as plt
