@@ -62,9 +62,21 @@ def validate_text(path: str) -> str:
     lines += ["", f"Critical path to {net.target} (planned {_date(net, target_finish)}):"]
     lines += [f"  {net.ids[i]:<{width + 12}} {_date(net, sched.start[i, 0], finish=False, until=sched.finish[i, 0])} -> "
               f"{_date(net, sched.finish[i, 0])}" for i in path_ids]
+    warnings += _never_progress(net)
     if warnings:
         lines += ["", "Warnings:", *[f"  - {w}" for w in warnings]]
     return "\n".join(lines)
+
+
+def _never_progress(net: Network) -> list[str]:
+    """Warnings for activities whose blackouts leave no working day before the horizon."""
+    out = []
+    for c, windows in enumerate(net.calendars):
+        ids = [net.ids[i] for i in np.flatnonzero(net.calendar_of == c) if net.kinds[i] != "milestone"]
+        if ids and windows.size and any(a <= 0 and b >= net.horizon for a, b in windows):
+            out.append(f"{', '.join(ids)}: blackouts cover every day up to the horizon; "
+                       "these phases never progress and finish after the horizon")
+    return out
 
 
 def _progress(total: int):

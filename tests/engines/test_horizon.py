@@ -61,6 +61,7 @@ def test_never_progressing_phase_in_results_json_and_validate(write, tmp_path):
     from simulator.commands import validate_text
     text = validate_text(str(tmp_path / "scenario.yaml"))
     assert "2053" not in text and "-> after the horizon" in text
+    assert "b: blackouts cover every day up to the horizon" in text
 
 
 def test_engines_agree_after_the_horizon(write):
