@@ -101,7 +101,7 @@ def _whole_figure(draw: Callable) -> Callable:
 #: A large plan is summarised so that each figure stays readable and the report small.
 MAX_PANELS = 24        # S-curve panels: the initiatives least likely to finish by the deadline
 MAX_BARS = 40          # bars of P(by deadline): the lowest
-MAX_GANTT_ROWS = 80    # Gantt rows: by initiative, or the most critical phases
+MAX_GANTT_ROWS = 120   # Gantt rows (and headings): by initiative, or the most critical phases
 
 
 def pictures(data: ReportData, lang: str) -> list[Picture]:

@@ -77,8 +77,13 @@ def plot_gantt(result: c.Source, *, initiatives: Sequence[str] | None = None,
     c.style(ax, grid="x")
     # above the dates on top of the axes
     from matplotlib.transforms import offset_copy
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=4, fontsize="small", frameon=False,
-              bbox_transform=offset_copy(ax.transAxes, ax.figure, y=16, units="points"))
+    from matplotlib.container import BarContainer
+    from matplotlib.patches import Patch
+    handles, labels = ax.get_legend_handles_labels()
+    # the bars take their initiative's colour: the key shows a neutral one
+    handles = [Patch(color="0.6", alpha=0.75) if isinstance(h, BarContainer) else h for h in handles]
+    ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=4, fontsize="small",
+              frameon=False, bbox_transform=offset_copy(ax.transAxes, ax.figure, y=16, units="points"))
     return ax
 
 

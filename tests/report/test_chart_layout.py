@@ -91,6 +91,14 @@ def test_histogram_legend_is_clear_of_the_deadline_line(late_data, roadmap_data)
             plt.close(fig)
 
 
+def test_report_gantt_of_the_roadmap_shows_every_phase(roadmap_data):
+    from simulator.report.figures import MAX_GANTT_ROWS
+    from simulator.report.plot_gantt import gantt_rows
+    rows, mode, lines = gantt_rows(roadmap_data.summary, max_rows=MAX_GANTT_ROWS)
+    kinds = roadmap_data.summary["element"]
+    assert mode == "phases" and lines == (kinds == "phase").sum() + (kinds == "initiative").sum()
+
+
 def test_gantt_groups_phases_under_their_initiative(roadmap_data):
     fig, ax = plt.subplots(figsize=(11, 20))
     try:
