@@ -3,6 +3,7 @@
 The pipeline is ``load_scenario`` -> ``simulate`` -> ``Result``; see the README.
 """
 
+from .analysis.planned import plan_table
 from .analysis.result import Result
 from .api import compare, plan, simulate
 from .errors import ScenarioError
@@ -12,4 +13,4 @@ from .scenario.compile import compile_scenario
 __version__ = "0.1.0"
 
 __all__ = ["Result", "Scenario", "ScenarioError", "compare", "compile_scenario", "load_scenario", "plan",
-           "simulate", "__version__"]
+           "plan_table", "simulate", "__version__"]

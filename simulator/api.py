@@ -25,8 +25,23 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(scenario.model_dump_json(by_alias=True).encode()).hexdigest()
 
 
-def plan(network: Network) -> cpm.Schedule:
-    """The deterministic plan: most-likely durations, no driver fires, gates grant first time."""
+def plan(network: Network | Scenario) -> cpm.Schedule:
+    """The deterministic plan: most-likely durations, no driver fires, gates grant first time.
+
+    Parameters
+    ----------
+    network : Network or Scenario
+        A compiled network, or a scenario from :func:`load_scenario` (compiled here).
+
+    Returns
+    -------
+    Schedule
+        One column; :func:`simulator.plan_table` gives it as a table with ids and dates.
+    """
+    if isinstance(network, Scenario):
+        network = compile_scenario(network)
+    if not isinstance(network, Network):
+        raise TypeError(f"plan needs a Scenario or a Network, not {type(network).__name__}")
     draws = planned_draws(network)
     return cpm.schedule(network, draws.durations(network), draws.gate_times)
 

@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the JSON result to stdout, nothing else")
     p.add_argument("--target", metavar="ID", default=None,
                    help="milestone, phase or initiative the sensitivity and risk ranking refer to")
+    p.add_argument("--why", metavar="ID", action="append", default=[],
+                   help="print the top risk drivers of this initiative, milestone or phase "
+                   "(its own risk ranking by exclusion); may be given more than once")
     p.add_argument("--lang", choices=["nb", "en"], default="nb",
                    help="language of report.html (default: %(default)s)")
     p.add_argument("--no-report", action="store_true",

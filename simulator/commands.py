@@ -12,16 +12,17 @@ import numpy as np
 import pandas as pd
 
 from .analysis.critical import driving_path
-from .analysis.stats import percent_digits
 from .analysis.result import Result
 from .api import plan, simulate
 from .scenario import load_scenario
 from .scenario.compile import compile_scenario
 from .scenario.network import Network
+from .shares import points, share_text
+from .stages import Stages, seconds
 
 
-def _date(net: Network, t: float, *, finish: bool = True) -> str:
-    d = net.to_dates(np.array([t]), finish=finish)[0]
+def _date(net: Network, t: float, *, finish: bool = True, until: float | None = None) -> str:
+    d = net.to_dates(np.array([t]), finish=finish, until=None if until is None else np.array([until]))[0]
     return "after the horizon" if np.isnat(d) else str(d)
 
 
@@ -55,14 +56,15 @@ def validate_text(path: str, *, allow_extends_outside: bool = False) -> str:
         mem = net.initiative_members[k]
         start, finish = sched.start[mem, 0].min(), sched.finish[mem, 0].max()
         mark = "" if finish <= net.deadline_time else "  (after the deadline)"
-        lines.append(f"  {ini:<{width}}  {_date(net, start, finish=False)} -> {_date(net, finish)}"
+        lines.append(f"  {ini:<{width}}  {_date(net, start, finish=False, until=finish)} -> {_date(net, finish)}"
                      f"  {net.initiative_names[k]}{mark}")
     on_path = driving_path(net, sched, net.target)[:, 0]
     path_ids = sorted(np.flatnonzero(on_path), key=lambda i: (sched.start[i, 0], sched.finish[i, 0]))
     target_finish = sched.finish[on_path, 0].max()
     lines += ["", f"Critical path to {net.target} (planned {_date(net, target_finish)}):"]
-    lines += [f"  {net.ids[i]:<{width + 12}} {_date(net, sched.start[i, 0], finish=False)} -> "
+    lines += [f"  {net.ids[i]:<{width + 12}} {_date(net, sched.start[i, 0], finish=False, until=sched.finish[i, 0])} -> "
               f"{_date(net, sched.finish[i, 0])}" for i in path_ids]
+    warnings += _never_progress(net)
     if warnings:
         lines += ["", "Warnings:", *[f"  - {w}" for w in warnings]]
     return "\n".join(lines)
@@ -70,6 +72,17 @@ def validate_text(path: str, *, allow_extends_outside: bool = False) -> str:
 
 def _count(n: int, what: str) -> str:
     return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+def _never_progress(net: Network) -> list[str]:
+    """Warnings for activities whose blackouts leave no working day before the horizon."""
+    out = []
+    for c, windows in enumerate(net.calendars):
+        ids = [net.ids[i] for i in np.flatnonzero(net.calendar_of == c) if net.kinds[i] != "milestone"]
+        if ids and windows.size and any(a <= 0 and b >= net.horizon for a, b in windows):
+            out.append(f"{', '.join(ids)}: blackouts cover every day up to the horizon; "
+                       "these phases never progress and finish after the horizon")
+    return out
 
 
 def _progress(total: int):
@@ -85,33 +98,30 @@ def _day(d) -> str:
     return "after hor." if pd.isna(d) else pd.Timestamp(d).date().isoformat()
 
 
-def _share(p: float) -> str:
-    """A share with one decimal, or more where one would round it to 0.0 % or 100.0 %."""
-    return f"{p:.{percent_digits(p, 1)}%}"
-
-
 def summary_table(result: Result) -> str:
     """One row per initiative: P50, P80 and P(by deadline) with its 95% interval."""
     wide = result.summary("wide")
     rows = wide[wide["element"] == "initiative"]
     net = result.network
-    head = f"{'initiative':<28} {'P50':>10} {'P80':>10}  P(by {net.deadline})"
+    head = f"{'initiative':<28} {'P50':>10} {'P80':>10}  {f'P(by {net.deadline})':>17}  95% interval"
     lines = [head, "-" * len(head)]
     for element_id, row in rows.iterrows():
         p50, p80 = row["finish_date_p50"], row["finish_date_p80"]
+        share = share_text(row["prob_by_deadline"], row["prob_by_deadline_lo"],
+                           row["prob_by_deadline_hi"], "en")  # the report's rule
         lines.append(f"{str(element_id)[:28]:<28} {_day(p50):>10} {_day(p80):>10}  "
-                     f"{_share(row['prob_by_deadline']):>7} [{_share(row['prob_by_deadline_lo'])}, "
-                     f"{_share(row['prob_by_deadline_hi'])}]")
+                     f"{share.estimate:>17}  {share.interval}")
     if net.rollouts:
         cov = result.coverage()
-        head = f"{'rollout (weighted share live)':<28} {'50% P50':>10} {'100% P50':>10}  P(100% by {net.deadline})"
+        head = (f"{'rollout (weighted share live)':<28} {'50% P50':>10} {'100% P50':>10}  "
+                f"{f'P(100% by {net.deadline})':>17}  95% interval")
         lines += ["", head, "-" * len(head)]
         for rid, row in cov.iterrows():
+            share = share_text(row["prob_100_by_deadline"], row["prob_100_by_deadline_lo"],
+                               row["prob_100_by_deadline_hi"], "en")
             lines.append(f"{str(rid)[:28]:<28} {_day(row['time_to_50_date_p50']):>10} "
                          f"{_day(row['time_to_100_date_p50']):>10}  "
-                         f"{_share(row['prob_100_by_deadline']):>7} "
-                         f"[{_share(row['prob_100_by_deadline_lo'])}, "
-                         f"{_share(row['prob_100_by_deadline_hi'])}]")
+                         f"{share.estimate:>17}  {share.interval}")
     return "\n".join(lines)
 
 
@@ -133,8 +143,9 @@ def run_command(args) -> int:
     from .outdir import OutputDir
     sc = load_scenario(args.file, allow_extends_outside=args.allow_extends_outside)
     target = args.target
-    problem = (_unknown_target(sc, target, args.file) or _bad_out(args.out)
-               or _bad_engine(sc, args.engine))
+    problem = (_unknown_target(sc, target, args.file)
+               or next(filter(None, (_unknown_target(sc, w, args.file, "--why") for w in args.why)), None)
+               or _bad_out(args.out) or _bad_engine(sc, args.engine))
     if problem:
         print(problem, file=sys.stderr)
         return 2
@@ -158,35 +169,52 @@ def _say_workers_capped(requested: int, iterations: int) -> None:
 def _run_into(args, sc, folder) -> int:
     from .output import dumps, write_files
     target = args.target
+    stage = Stages()  # every stage after the bar says what it does and how long it took
     started = time.perf_counter()
     with _progress(args.iterations) as bar:
         result = simulate(sc, args.iterations, args.seed, sampling=args.sampling,
                           mitigated=args.mitigated, engine=args.engine, workers=args.workers,
                           progress=bar.update)
     elapsed = time.perf_counter() - started
-    ranking = None
+    with stage(f"simulated in {seconds(elapsed)}; summary statistics"):
+        result.summary()
+    ranking = why = None
     if folder is not None:
-        print(f"analysing sensitivity and writing {args.out} ...", file=sys.stderr)
-        data = _report_data(result, target)
+        with stage("risk ranking and sensitivity"):
+            data = _report_data(result, target)
         ranking = data.risks
-        write_files(result, folder.stage, scenario_file=args.file,
-                    save_iterations=args.save_iterations)
-        _write_report(data, folder.stage, args.lang, args.no_report)
+        with stage(f"writing the summary files to {args.out}"):
+            write_files(result, folder.stage, scenario_file=args.file,
+                        save_iterations=args.save_iterations)
+        _write_report(data, folder.stage, args.lang, args.no_report, stage)
         written = folder.commit()
         print(f"wrote {', '.join(str(p) for p in written)}", file=sys.stderr)
     if args.json:
-        print(dumps(result.to_dict()))
+        with stage("JSON"):
+            text = dumps(result.to_dict())
+        stage.done()
+        print(text)
         return 0
     if ranking is None:
         from .analysis.sensitivity import risk_ranking
-        ranking = risk_ranking(result, target)
+        with stage("risk ranking"):
+            ranking = risk_ranking(result, target)
+    if args.why:
+        from .analysis.sensitivity import risk_rankings
+        with stage(f"top drivers of {', '.join(args.why)}"):
+            why = risk_rankings(result, list(dict.fromkeys(args.why)))
+    stage.done()
     print(f"{result.network.name} (version {result.network.version}): {result.iterations:,} "
           f"iterations, seed {result.seed}, sampling {result.sampling}"
-          f"{', mitigated' if result.mitigated else ''} ({elapsed:.2f} s)")
+          f"{', mitigated' if result.mitigated else ''} (simulation {seconds(elapsed)}, "
+          f"whole command {seconds(stage.total)})")
     print()
     print(summary_table(result))
     print()
     print(top_risks_text(ranking, target or result.target))
+    for element, table in (why or {}).items():
+        print()
+        print(top_risks_text(table, element, heading="Why {target}: its own top {n} risk drivers"))
     return 0
 
 
@@ -197,11 +225,12 @@ def _gain(days: float) -> str:
     if math.isnan(days):
         return "n/a (after the horizon either way)"
     if math.isinf(days):
-        return "from after the horizon to within it" if days > 0 else "n/a"
+        return "from after the horizon to within it" if days > 0 else "from within the horizon to after it"
     return f"{days / _MONTH_DAYS:+.1f} months ({days:+.0f} days)"
 
 
-def top_risks_text(ranking: pd.DataFrame, target: str, n: int = 3) -> str:
+def top_risks_text(ranking: pd.DataFrame, target: str, n: int = 3, *,
+                   heading: str = "Top {n} risks for {target}") -> str:
     """The ``n`` risks with the largest exclusion gain in the target's P80, as text lines.
 
     Parameters
@@ -216,14 +245,15 @@ def top_risks_text(ranking: pd.DataFrame, target: str, n: int = 3) -> str:
     -------
     str
     """
-    lines = [f"Top {n} risks for {target} (P80 earlier without the risk; same random numbers):"]
+    lines = [heading.format(n=n, target=target)
+             + " (P80 earlier without the risk; same random numbers):"]
     if ranking.empty:
         return "\n".join([*lines, "  (the scenario has no risks)"])
     rows = ranking.head(n)
     width = min(max(len(str(i)) for i in rows.index), 36)
     for k, (rid, row) in enumerate(rows.iterrows(), start=1):
         prob = row.get("prob_gain", math.nan)
-        extra = "" if pd.isna(prob) else f", P(by deadline) {prob:+.1%}"
+        extra = "" if pd.isna(prob) else f", P(by deadline) {points(prob, 'en')}"
         lines.append(f"  {k}. {str(rid)[:36]:<{width}}  P80 {_gain(float(row['p80_gain_days']))}{extra}"
                      f"  {row.get('name', '')}")
     return "\n".join(lines)
@@ -241,7 +271,7 @@ def _bad_out(out: str | None) -> str | None:
     return None
 
 
-def _unknown_target(sc, target: str | None, file: str) -> str | None:
+def _unknown_target(sc, target: str | None, file: str, option: str = "--target") -> str | None:
     """The error message for a ``--target`` that names nothing in the scenario, else None."""
     from .errors import suggest
     if target is None:
@@ -250,7 +280,7 @@ def _unknown_target(sc, target: str | None, file: str) -> str | None:
     known += [m.id for m in sc.milestones]
     if target in known:
         return None
-    return (f"veikart: --target `{target}` is not a milestone, phase or initiative of "
+    return (f"veikart: {option} `{target}` is not a milestone, phase or initiative of "
             f"{file}{suggest(target, known)}")
 
 
@@ -259,14 +289,17 @@ def _report_data(result: Result, target: str | None):
     return ReportData.from_result(result, target)
 
 
-def _write_report(data, out: str, lang: str, no_report: bool) -> list:
+def _write_report(data, out: str, lang: str, no_report: bool, stage: Stages | None = None) -> list:
     """Save the report's data into ``out`` and, unless ``no_report``, render report.html."""
+    from contextlib import nullcontext
     from pathlib import Path
 
     from .report.html import REPORT_NAME, write_report
-    written = data.save(out)
+    with stage("writing the report data") if stage else nullcontext():
+        written = data.save(out)
     if not no_report:
-        written.append(write_report(data, Path(out) / REPORT_NAME, lang=lang))
+        with stage("drawing the report") if stage else nullcontext():
+            written.append(write_report(data, Path(out) / REPORT_NAME, lang=lang))
     return written
 
 
@@ -283,6 +316,12 @@ def report_command(args) -> int:
         folder.commit(keep_previous=True)
     print(f"wrote {Path(args.dir) / REPORT_NAME}", file=sys.stderr)
     return 0
+
+
+def _estimate(p: float, n: int) -> str:
+    """A simulated share as ``run`` and the report print it: with its interval's digits."""
+    from .analysis.stats import proportion
+    return share_text(*proportion(np.array([round(p * n)]), n)[0], "en").estimate
 
 
 def compare_command(args) -> int:
@@ -305,13 +344,14 @@ def compare_command(args) -> int:
     print(f"{args.iterations:,} iterations, seed {seed}, common random numbers; "
           f"baseline {args.files[0]}")
     for path in args.files[1:]:
-        print(f"\n{path} against the baseline (P80 gain in {results[path].network.unit}, "
-              "positive = earlier; P(by deadline) gain with its paired standard error):")
+        print(f"\n{path} against the baseline (P80 gain on the calendar, positive = earlier; "
+              "P(by deadline) gain with its paired standard error):")
         rows = table[table["scenario"] == path]
         for _, row in rows.iterrows():
-            print(f"  {row['id'][:30]:<30} P80 {_day(row['p80_date']):>10}  gain {row['p80_gain']:6.2f}  "
-                  f"P(deadline) {row['prob_by_deadline']:6.1%}  {row['prob_gain']:+6.1%} "
-                  f"(± {row['prob_gain_se']:.1%})")
+            print(f"  {row['id'][:30]:<30} P80 {_day(row['p80_date']):>10}  gain "
+                  f"{_gain(float(row['p80_gain_days'])):<22}  "
+                  f"P(deadline) {_estimate(row['prob_by_deadline'], args.iterations):>6}  "
+                  f"{points(row['prob_gain'], 'en')} (standard error {points(row['prob_gain_se'], 'en', sign=False)})")
     return 0
 
 

@@ -38,9 +38,13 @@ def compare_results(results: Mapping[str, Result]) -> pd.DataFrame:
     -------
     DataFrame
         One row per element (initiatives and milestones in all scenarios) and
-        scenario: ``p50``, ``p80`` (unit), ``p50_date``, ``p80_date``,
-        ``prob_by_deadline``; and against the baseline ``p80_gain`` (positive
-        is earlier), ``prob_gain`` with ``prob_gain_se``, the paired standard error.
+        scenario: ``unit``, ``p50``, ``p80`` (in that scenario's unit, from its
+        own start), ``p50_date``, ``p80_date``, ``prob_by_deadline`` (against
+        its own deadline); and against the baseline, compared on the calendar
+        (so an overlay with another ``start`` or ``unit`` is compared fairly):
+        ``p50_gain``, ``p80_gain`` in the baseline's unit and ``p50_gain_days``,
+        ``p80_gain_days`` in days (positive is earlier, as in the risk
+        ranking), ``prob_gain`` with ``prob_gain_se``, the paired standard error.
     """
     if len(results) < 1:
         raise ValueError("compare needs at least one result")
@@ -55,6 +59,7 @@ def compare_results(results: Mapping[str, Result]) -> pd.DataFrame:
         base_finish = first.finish(element)
         base_hit = base_finish <= first.network.deadline_time
         base = stats.outlook(base_finish, first.network.deadline_time)[0]
+        base_days = _days_from(first, first, base[:2])
         for name, res in results.items():
             finish = base_finish if res is first else res.finish(element)
             hit = finish <= res.network.deadline_time
@@ -62,9 +67,19 @@ def compare_results(results: Mapping[str, Result]) -> pd.DataFrame:
             dates = res.network.to_dates(np.array([p50, p80]), finish=True)
             diff = hit.astype(float) - base_hit
             with np.errstate(invalid="ignore"):  # both after the horizon: no gain to state
-                gain = base[1] - p80
-            rows.append({"id": element, "scenario": name, "p50": p50, "p80": p80,
+                gain_days = base_days - _days_from(first, res, np.array([p50, p80]))
+            rows.append({"id": element, "scenario": name, "unit": res.network.unit,
+                         "p50": p50, "p80": p80,
                          "p50_date": dates[0], "p80_date": dates[1], "prob_by_deadline": prob,
-                         "p80_gain": gain, "prob_gain": diff.mean(),
+                         "p50_gain": gain_days[0] / first.network.unit_days,
+                         "p80_gain": gain_days[1] / first.network.unit_days,
+                         "p50_gain_days": gain_days[0], "p80_gain_days": gain_days[1],
+                         "prob_gain": diff.mean(),
                          "prob_gain_se": diff.std(ddof=1) / np.sqrt(n)})
     return pd.DataFrame(rows)
+
+
+def _days_from(base: Result, res: Result, t: np.ndarray) -> np.ndarray:
+    """Times of ``res`` (its unit, from its start) as days from ``base``'s start: scenarios
+    with another start or unit are compared on the calendar, not on their raw times."""
+    return t * res.network.unit_days + (res.network.start - base.network.start).days

@@ -130,6 +130,9 @@ class Result:
         for quantity, (acts, inis) in {"start": (sched.start[shown], ini_start),
                                        "finish": (sched.finish[shown], ini_finish)}.items():
             frame = frame.join(self._stats(quantity, acts, inis))
+        for p in net.percentiles:  # a start is never shown after its finish (a milestone at midnight)
+            frame[f"start_date_p{p:g}"] = net.to_dates(frame[f"start_p{p:g}"].to_numpy(),
+                                                       until=frame[f"finish_p{p:g}"].to_numpy())
         pad = np.full(len(net.initiative_ids), np.nan)
         ci = critical.criticality(net, sched, self.target)
         frame["criticality"] = np.concatenate([ci[shown], pad])

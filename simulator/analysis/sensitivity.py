@@ -73,7 +73,7 @@ def _gains(before: np.ndarray, after: np.ndarray, unit_days: float) -> dict[str,
 
 def _risks(result: Result) -> pd.DataFrame:
     """id, name, category and kind of every driver, then every gate (the order of the rows
-    of :func:`_realised` and :func:`_excluded_finishes`)."""
+    of :func:`_realised` and :func:`_excluded_outlooks`)."""
     net = result.network
     names = {r.id: r.name or r.id for r in result.scenario.risks}
     rows = [(rid, names.get(rid, rid), net.drivers[ks[0]].category, net.drivers[ks[0]].effect)
@@ -176,57 +176,68 @@ def driver_sensitivity(result: Result, target: str | None = None) -> pd.DataFram
     return frame.set_index("id")
 
 
-def _excluded_finishes(result: Result, target: str) -> np.ndarray:
-    """The target's finish with each driver, then each gate, switched off alone.
+def _excluded_outlooks(result: Result, targets: list[str]) -> np.ndarray:
+    """P50, P80 and P(by deadline) of each target with each driver, then each gate, switched
+    off alone.
 
     The same draws are rescheduled (common random numbers), chunk by chunk so
-    that only one chunk's schedule is held at a time. A driver that never fired
-    leaves the schedule as it is, so its row is the baseline exactly.
+    that only one chunk's schedule is held at a time; one rescheduling serves
+    every target. A driver that never fired leaves the schedule as it is, so
+    its row is the baseline exactly.
 
     Returns
     -------
-    ndarray, shape (drivers + gates, n)
+    before : ndarray, shape (targets, 3)
+        As simulated.
+    after : ndarray, shape (targets, drivers + gates, 3)
     """
     net, draws, sched = result.network, result.draws, result.schedule
-    members = critical.target_members(net, target)
-    base = critical.target_finish(net, sched, target)
+    members = [critical.target_members(net, t) for t in targets]
+    base = np.array([critical.target_finish(net, sched, t) for t in targets])
+    before = stats.outlook(base, net.deadline_time)
     groups = net.risk_groups()
-    out = np.tile(base, (len(groups) + len(net.gates), 1))
+    out = np.empty((len(targets), len(groups) + len(net.gates), 3))
+    out[:] = before[:, None, :]
+
+    def redo(row: int, cols: np.ndarray, durations: np.ndarray, gates: np.ndarray, mask) -> None:
+        finish = base.copy()
+        for part in (cols[lo:lo + CHUNK] for lo in range(0, cols.size, CHUNK)):
+            d = durations(part)
+            if net.needs_capacity:  # capacity couples every task: redo the iterations whole
+                s = capacity.schedule(net, d, gates(part))
+            else:
+                s = cpm.reschedule(net, _columns(sched, part, d), d, gates(part), mask,
+                                   inplace=True)
+            for j, mem in enumerate(members):
+                finish[j, part] = s.finish[mem].max(axis=0)
+        out[:, row] = stats.outlook(finish, net.deadline_time)
+
     for k, (_, ks) in enumerate(groups):
-        # only iterations where it fired can change, and only downstream of its targets
+        # only iterations where it fired can change, and only downstream of its targets;
+        # a scoped risk's draws are switched off together
         fired = np.flatnonzero(draws.fired[ks].any(axis=0))
-        targets = np.concatenate([net.drivers[j].targets for j in ks])
-        for cols in (fired[lo:lo + CHUNK] for lo in range(0, fired.size, CHUNK)):
-            part = Draws(draws.base[:, cols], draws.fired[:, cols], draws.factor[:, cols],
-                         draws.gate_times[:, cols])
-            durations = part.durations(net, off=set(ks))
-            s = _redo(net, sched, cols, durations, part.gate_times, targets)
-            out[k, cols] = s.finish[members].max(axis=0)
+        if fired.size:
+            redo(k, fired, lambda c, ks=ks: Draws(draws.base[:, c], draws.fired[:, c],
+                                                  draws.factor[:, c], draws.gate_times[:, c]
+                                                  ).durations(net, off=set(ks)),
+                 lambda c: draws.gate_times[:, c],
+                 _mask(net, np.concatenate([net.drivers[j].targets for j in ks])))
     for g, gate in enumerate(net.gates):
         # a gate can move a target only where a date, not a link, set that target's start
-        # (ties go to links), and the gate was later than the target's not-before date;
-        # with capacity, anywhere it held a start
+        # (ties go to links), and the gate was later than the target's not-before date
         held = ((sched.driver[gate.targets] == cpm.NO_DRIVER)
                 & (draws.gate_times[g] > net.not_before[gate.targets, None])).any(axis=0)
-        if net.needs_capacity:
-            held = (draws.gate_times[g] > 0).copy()
+        if net.needs_capacity:  # with capacity a gate also moves who waits for whom
+            held = draws.gate_times[g] > 0
         bound = np.flatnonzero(held)
-        for cols in (bound[lo:lo + CHUNK] for lo in range(0, bound.size, CHUNK)):
-            gates = draws.gate_times[:, cols]
-            gates[g] = 0.0  # the data date: no activity starts earlier anyway
-            durations = sched.durations[:, cols]
-            s = _redo(net, sched, cols, durations, gates, gate.targets)
-            out[len(groups) + g, cols] = s.finish[members].max(axis=0)
-    return out
-
-
-def _redo(net, sched, cols, durations, gate_times, targets) -> cpm.Schedule:
-    """Reschedule iterations ``cols``: downstream of ``targets`` only without capacity;
-    with capacity every activity can move, so the capacity engine redoes them whole."""
-    if net.needs_capacity:
-        return capacity.schedule(net, durations, gate_times)
-    return cpm.reschedule(net, _columns(sched, cols, durations), durations, gate_times,
-                          _mask(net, targets), inplace=True)
+        if bound.size:
+            def opened(c, g=g):
+                gates = draws.gate_times[:, c]
+                gates[g] = 0.0  # the data date: no activity starts earlier anyway
+                return gates
+            redo(len(groups) + g, bound, lambda c: sched.durations[:, c], opened,
+                 _mask(net, gate.targets))
+    return before, out
 
 
 def _columns(sched: cpm.Schedule, cols: np.ndarray, durations: np.ndarray) -> cpm.Schedule:
@@ -275,12 +286,36 @@ def risk_ranking(result: Result, target: str | None = None) -> pd.DataFrame:
     the risk gives a NaN gain; NaN gains sort last.
     """
     target = _target(result, target)
+    return risk_rankings(result, [target])[target]
+
+
+def risk_rankings(result: Result, targets: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    """:func:`risk_ranking` for several targets at once, each risk rescheduled only once.
+
+    Parameters
+    ----------
+    result : Result
+    targets : list of str, optional
+        Milestones, phases or initiatives; default every initiative.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        Each target's ranking, as :func:`risk_ranking` returns it.
+    """
     net = result.network
-    base = critical.target_finish(net, result.schedule, target)
-    before = np.tile(stats.outlook(base, net.deadline_time),
-                     (len(net.risk_groups()) + len(net.gates), 1))
-    after = stats.outlook(_excluded_finishes(result, target), net.deadline_time)
-    frame = _risks(result)
+    targets = [_target(result, t) for t in (net.initiative_ids if targets is None else targets)]
+    before, after = _excluded_outlooks(result, targets)
+    risks = _risks(result)
+    return {t: _ranking(result, risks, before[j], after[j]) for j, t in enumerate(targets)}
+
+
+def _ranking(result: Result, risks: pd.DataFrame, before: np.ndarray,
+             after: np.ndarray) -> pd.DataFrame:
+    """One target's ranking table from its outlook as simulated and without each risk."""
+    net = result.network
+    before = np.tile(before, (len(after), 1))
+    frame = risks.copy()
     for j, col in enumerate(("p50", "p80", "prob_by_deadline")):
         frame[col], frame[f"{col}_without"] = before[:, j], after[:, j]
     for col, values in _gains(before, after, net.unit_days).items():

@@ -37,7 +37,8 @@ def static_arrays(net: Network) -> tuple:
     gate_idx = np.array([g for gs in gates_of for g in gs], dtype=np.int64)
     cal = _calendar_arrays(net)
     st = (net.pred_ptr, net.pred_idx, net.pred_type.astype(np.int64), net.pred_lag,
-          net.not_before.astype(float), gate_ptr, gate_idx, net.calendar_of, finish_link, cal)
+          net.not_before.astype(float), gate_ptr, gate_idx, net.calendar_of, finish_link, cal,
+          net.horizon + 1.0 / net.unit_days)  # the end of the horizon day, as cpm computes it
     succ_lists: list[list[int]] = [[] for _ in range(net.size)]
     for i in range(net.size):
         for p in net.pred_idx[net.pred_ptr[i]:net.pred_ptr[i + 1]]:

@@ -21,7 +21,8 @@ class Schedule:
 
     ``driver[i, r]`` is the predecessor whose link set activity ``i``'s start
     in iteration ``r``, or :data:`NO_DRIVER`. ``inf`` marks activities that
-    cannot start within the horizon (a funding gate that never granted).
+    cannot start or finish within the horizon (a funding gate that never granted,
+    work that a blackout never lets progress, or that simply ends later).
     """
 
     start: np.ndarray
@@ -213,6 +214,13 @@ def activity_dates(net: Network, i: int, durations: np.ndarray, gate_times: np.n
         # calendar this only absorbs rounding in (c - d) + d.
         floor = cal.finish_floor(finish_by) if cal is not None else finish_by
         np.maximum(finish[i], floor, out=finish[i])
+    # Nothing is simulated past the end of the horizon day: work that would end later (a
+    # blackout that never lets it progress, a late start) is "after the horizon", inf, as
+    # work whose funding never comes, never a date beyond the horizon.
+    np.greater(finish[i], net.horizon + 1.0 / net.unit_days, out=mask)
+    if mask.any():
+        finish[i][mask] = np.inf
+        s[s > net.horizon + 1.0 / net.unit_days] = np.inf
 
 
 def _derived_dates(net: Network, i: int, out: Schedule) -> None:

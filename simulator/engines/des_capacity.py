@@ -149,8 +149,9 @@ def run_iteration(net, d, g, start, finish, ready, taken, driver) -> None:
         else:
             start[i], finish[i] = s, f
         decided[i].succeed()
-        yield at(env, finish[i])
-        pool.release(i)
+        if finish[i] != np.inf:  # work past the horizon holds its units to the end
+            yield at(env, finish[i])
+            pool.release(i)
 
     def steps(r):
         lo, hi = pool.res_ptr[r], pool.res_ptr[r + 1]
@@ -171,6 +172,7 @@ def run_iteration(net, d, g, start, finish, ready, taken, driver) -> None:
         for i in sorted(sleeping):
             pool.waiting.pop(i, None)
             start[i] = finish[i] = taken[i] = np.inf
-            driver[i] = -1
+            if ready[i] != np.inf:  # ready, but its units never came; else logic's driver
+                driver[i] = -1
             decided[i].succeed()
         sleeping.clear()

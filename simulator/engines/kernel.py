@@ -100,7 +100,7 @@ def logic_dates(i, st, d, gate_t, start, finish):
     """Start (before any calendar), start, finish and driver of task ``i`` from its
     predecessors' dates in ``start``/``finish``; ``st`` holds the static arrays."""
     (pred_ptr, pred_idx, pred_type, pred_lag, not_before, gate_ptr, gate_idx,
-     cal_of, finish_link, cal) = st
+     cal_of, finish_link, cal, end) = st
     c_i = cal_of[i]
     s = not_before[i]
     drv = NO_DRIVER
@@ -131,19 +131,25 @@ def logic_dates(i, st, d, gate_t, start, finish):
     if finish_link[i]:
         floor = cal_finish_floor(cal, c_i, finish_by) if c_i >= 0 else finish_by
         f = max(f, floor)
-    return s0, f, drv
+    return _within(s0, end), _within(f, end), drv
+
+
+@njit(cache=True, inline="always")
+def _within(t, end):
+    """``t``, or ``inf`` past the end of the horizon day (nothing is simulated beyond it)."""
+    return np.inf if t > end else t
 
 
 @njit(cache=True, inline="always")
 def moved_dates(i, st, d, t, finish_by_floor):
     """Start and finish of task ``i`` when capacity lets it begin only at ``t``."""
-    cal_of, cal = st[7], st[9]
+    cal_of, cal, end = st[7], st[9], st[10]
     c_i = cal_of[i]
     if c_i >= 0:
         s, f = cal_start_and_finish(cal, c_i, t, d)
     else:
         s, f = t, t + d
-    return s, max(f, finish_by_floor)
+    return _within(s, end), _within(max(f, finish_by_floor), end)
 
 
 @njit(cache=True, inline="always")
@@ -413,7 +419,8 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
             for k in range(top, n_stuck):
                 i = stack[k]
                 start[i] = finish[i] = taken[i] = np.inf
-                drv[i] = -1
+                if ready[i] != np.inf:  # ready, but its units never came; else logic's driver
+                    drv[i] = -1
             nw = nmulti = nqueued = 0
             for r in range(nres):
                 qsize[r] = 0

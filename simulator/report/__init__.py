@@ -8,14 +8,17 @@ only when a plot is drawn.
 from .data import DATA_DIR, ReportData, ReportDataError
 from .html import REPORT_NAME, render_html, write_report
 from .plot_coverage import plot_coverage
+from .plot_compare import plot_compare
 from .plot_criticality import plot_criticality
 from .plot_deadline import plot_prob_by_deadline
 from .plot_gantt import plot_gantt
 from .plot_histogram import plot_finish_histogram
 from .plot_scurves import plot_scurves
+from .plot_scurves_grid import plot_scurves_grid
 from .plot_tornado import plot_tornado
 from .plot_utilisation import plot_utilisation
 
-__all__ = ["DATA_DIR", "REPORT_NAME", "ReportData", "ReportDataError", "plot_coverage",
-           "plot_criticality", "plot_finish_histogram", "plot_gantt", "plot_prob_by_deadline",
-           "plot_scurves", "plot_tornado", "plot_utilisation", "render_html", "write_report"]
+__all__ = ["DATA_DIR", "REPORT_NAME", "ReportData", "ReportDataError", "plot_compare",
+           "plot_coverage", "plot_criticality", "plot_finish_histogram", "plot_gantt",
+           "plot_prob_by_deadline", "plot_scurves", "plot_scurves_grid", "plot_tornado",
+           "plot_utilisation", "render_html", "write_report"]

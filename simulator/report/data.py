@@ -25,7 +25,7 @@ DATA_DIR = "report-data"
 FORMAT = 2
 #: meta.json is small; more than this is not a report-data header.
 _META_MAX_BYTES = 1 << 20
-TABLES = ("summary", "samples", "sensitivity", "risks", "drivers", "coverage", "utilisation")
+TABLES = ("summary", "samples", "sensitivity", "risks", "drivers", "coverage", "utilisation", "why")
 _DATES = ("start", "deadline", "horizon")
 
 
@@ -62,6 +62,9 @@ class ReportData:
     utilisation : DataFrame
         :func:`~simulator.analysis.rollouts.utilisation`: units held per resource
         and month (mean, P90) and the capacity; empty without resources.
+    why : DataFrame
+        Each initiative's own top risk drivers (the risk ranking by exclusion
+        with that initiative as target), as :func:`simulator.analysis.why.top_drivers`.
     """
 
     meta: Mapping[str, Any]
@@ -72,6 +75,7 @@ class ReportData:
     drivers: pd.DataFrame
     coverage: pd.DataFrame
     utilisation: pd.DataFrame
+    why: pd.DataFrame
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
@@ -125,10 +129,14 @@ class ReportData:
         """
         from ..analysis import sensitivity as sens
         from ..analysis.rollouts import coverage_table, utilisation
+        from ..analysis.why import top_drivers
         target = target or result.target
         net = result.network
+        # one pass ranks the risks for every initiative (the report's "why") and the target
+        rankings = sens.risk_rankings(result, list(dict.fromkeys(
+            [*net.initiative_ids, *([target] if ranking is None else [])])))
         if ranking is None:
-            ranking = sens.risk_ranking(result, target=target)
+            ranking = rankings[target]
         if sensitivity is None:
             sensitivity = sens.activity_sensitivity(result, target=target)
         summary = result.summary("wide")
@@ -148,7 +156,8 @@ class ReportData:
         return cls(meta=meta, summary=summary, samples=samples,
                    sensitivity=sensitivity.copy(), risks=ranking.copy(),
                    drivers=drivers_table(result), coverage=coverage_table(result),
-                   utilisation=_named(utilisation(result), result))
+                   utilisation=_named(utilisation(result), result),
+                   why=top_drivers({i: rankings[i] for i in net.initiative_ids}))
 
     def save(self, out: str | Path) -> list[Path]:
         """Write the tables (Parquet) and ``meta.json`` into ``out/report-data``.

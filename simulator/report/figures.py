@@ -13,9 +13,9 @@ from .data import ReportData
 from .plot_coverage import plot_coverage
 from .plot_criticality import plot_criticality
 from .plot_deadline import plot_prob_by_deadline
-from .plot_gantt import plot_gantt
+from .plot_gantt import gantt_rows, plot_gantt
 from .plot_histogram import plot_finish_histogram
-from .plot_scurves import plot_scurves
+from .plot_scurves_grid import grid_shape, plot_scurves_grid
 from .plot_tornado import plot_tornado
 from .plot_utilisation import plot_utilisation
 from .text import fmt_date
@@ -55,9 +55,11 @@ _TEXT = {
     },
     "en": {
         "scurves": ("When do the initiatives finish?",
-                    ("Each curve shows the share of iterations in which the initiative has finished "
-                     "by a date. Where it crosses 50% (circle) is the median, 80% (square) is P80. "
-                     "The dashed line is the deadline {deadline}.")),
+                    ("Each panel is one initiative, lowest probability first; the curve shows the share "
+                     "of iterations in which it has finished by a date. Where it crosses 50% (circle) "
+                     "is the median, 80% (square) is P80. The dashed line is the deadline {deadline}; "
+                     "the number at the top right is the probability of finishing by it, and the "
+                     "colour follows the key findings.")),
         "deadline": ("Probability of finishing by the deadline",
                      ("The bar is the probability that the initiative is finished by {deadline}; "
                       "the whisker is the 95% confidence interval of the simulation's sampling error.")),
@@ -102,26 +104,44 @@ def png_data_url(draw: Callable, figsize: tuple[float, float]) -> str:
     the same bytes.
     """
     fig = Figure(figsize=figsize, layout="constrained")
-    draw(fig.add_subplot())
+    draw(fig) if getattr(draw, "whole_figure", False) else draw(fig.add_subplot())
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def _whole_figure(draw: Callable) -> Callable:
+    """Mark ``draw`` as one that takes the Figure (small multiples), not one Axes."""
+    draw.whole_figure = True
+    return draw
+
+
+#: A large plan is summarised so that each figure stays readable and the report small.
+MAX_PANELS = 24        # S-curve panels: the initiatives least likely to finish by the deadline
+MAX_BARS = 40          # bars of P(by deadline): the lowest
+MAX_GANTT_ROWS = 120   # Gantt rows (and headings): by initiative, or the most critical phases
+
+
 def pictures(data: ReportData, lang: str) -> list[Picture]:
-    """Every figure of the report, drawn from ``data`` in ``lang``."""
+    """Every figure of the report, drawn from ``data`` in ``lang``; a large plan's figures
+    are summarised (see :data:`MAX_PANELS`, :data:`MAX_BARS`, :data:`MAX_GANTT_ROWS`) and
+    their captions say what is shown."""
     n_ini = int((data.summary["element"] == "initiative").sum())
-    n_phase = int((data.summary["element"] == "phase").sum())
     n_risk = min(len(data.risks), 10)
+    rows, _ = grid_shape(min(n_ini, MAX_PANELS))
+    gantt, mode, lines = gantt_rows(data.summary, max_rows=MAX_GANTT_ROWS)
     plots = [
-        ("scurves", lambda ax: plot_scurves(data, ax=ax, lang=lang), (11, 5.8)),
-        ("deadline", lambda ax: plot_prob_by_deadline(data, ax=ax, lang=lang),
-         (9, 1.2 + 0.3 * n_ini)),
+        ("scurves", _whole_figure(lambda fig: plot_scurves_grid(data, fig=fig, lang=lang,
+                                                               max_panels=MAX_PANELS)),
+         (11, 0.6 + 1.9 * rows)),
+        ("deadline", lambda ax: plot_prob_by_deadline(data, ax=ax, lang=lang, max_bars=MAX_BARS),
+         (9, 1.2 + 0.3 * min(n_ini, MAX_BARS))),
         ("histogram", lambda ax: plot_finish_histogram(data, ax=ax, lang=lang), (9, 4)),
         ("tornado", lambda ax: plot_tornado(data, ax=ax, lang=lang, top=10),
          (9, 1.4 + 0.42 * max(n_risk, 1))),
         ("criticality", lambda ax: plot_criticality(data, ax=ax, lang=lang, top=15), (9, 6.5)),
-        ("gantt", lambda ax: plot_gantt(data, ax=ax, lang=lang), (11, 1.4 + 0.24 * n_phase)),
+        ("gantt", lambda ax: plot_gantt(data, ax=ax, lang=lang, max_rows=MAX_GANTT_ROWS),
+         (11, 1.6 + 0.24 * lines)),
     ]
     if len(data.coverage):
         plots.insert(2, ("coverage", lambda ax: plot_coverage(data, ax=ax, lang=lang), (11, 5)))
@@ -129,9 +149,30 @@ def pictures(data: ReportData, lang: str) -> list[Picture]:
         plots.insert(3, ("utilisation", lambda ax: plot_utilisation(data, ax=ax, lang=lang),
                          (11, 5)))
     fields = {"deadline": fmt_date(data.deadline, lang), "target": data.meta["target_name"]}
+    n_phase = int((data.summary["element"] == "phase").sum())
+    notes = {"scurves": (n_ini > MAX_PANELS, _SHOWN[lang]["scurves"].format(k=MAX_PANELS, n=n_ini)),
+             "deadline": (n_ini > MAX_BARS, _SHOWN[lang]["deadline"].format(k=MAX_BARS, n=n_ini)),
+             "gantt": (mode != "phases", _SHOWN[lang].get(f"gantt_{mode}", "").format(
+                 k=len(gantt), n=n_phase))}
     out = []
     for key, draw, size in plots:
         title, caption = _TEXT[lang][key]
-        out.append(Picture(key, title.format(**fields), caption.format(**fields),
-                           png_data_url(draw, size)))
+        shown, note = notes.get(key, (False, ""))
+        caption = caption.format(**fields) + (" " + note if shown else "")
+        out.append(Picture(key, title.format(**fields), caption, png_data_url(draw, size)))
     return out
+
+
+#: What a summarised figure shows, added to its caption.
+_SHOWN = {
+    "nb": {"scurves": "Viser de {k} av {n} tiltak med lavest sannsynlighet for å nå fristen.",
+           "deadline": "Viser de {k} av {n} tiltak med lavest sannsynlighet.",
+           "gantt_initiatives": "Planen har {n} faser; her er én rad per tiltak (tiltakets ferdigdato).",
+           "gantt_critical": ("Planen har {n} faser; her er de {k} som oftest ligger på den "
+                              "styrende veien, under sine tiltak.")},
+    "en": {"scurves": "Showing the {k} of {n} initiatives least likely to meet the deadline.",
+           "deadline": "Showing the {k} of {n} initiatives with the lowest probability.",
+           "gantt_initiatives": "The plan has {n} phases; here is one row per initiative (its finish).",
+           "gantt_critical": ("The plan has {n} phases; here are the {k} most often on the driving "
+                              "path, under their initiatives.")},
+}

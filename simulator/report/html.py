@@ -10,6 +10,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
+from ..shares import exact_digits, points, share_text
 from .data import ReportData
 from .figures import pictures
 from .text import (
@@ -20,7 +21,6 @@ from .text import (
     fmt_date,
     fmt_number,
     fmt_percent,
-    fmt_points,
     headline,
     label,
     risk_kind,
@@ -29,6 +29,8 @@ from .text import (
 
 #: Where ``veikart run --out DIR`` puts the report.
 REPORT_NAME = "report.html"
+#: Headlines shown (lowest probability first); the table below lists every initiative.
+MAX_HEADLINES = 30
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("simulator.report", "templates"),
@@ -96,7 +98,9 @@ def _context(data: ReportData, lang: str, period: str, top_risks: int) -> dict:
         "unit": meta["unit"],
         "target_name": meta["target_name"],
         "target_headline": None if target_row is None else _headline(data, target, lang, period),
-        "headlines": [_headline(data, i, lang, period) for i in initiatives.index],
+        "headlines": [_headline(data, i, lang, period) | {"why": _why(data, i, lang)}
+                      for i in _worst_first(initiatives)[:MAX_HEADLINES]],
+        "more_headlines": max(0, len(initiatives) - MAX_HEADLINES),
         "percentiles": [f"P{p:g}" for p in meta["percentiles"]],
         "rows": [_row(data, i, lang, period) for i in initiatives.index],
         "target_rows": [] if target_row is None or target in initiatives.index
@@ -125,6 +129,28 @@ def _headline(data: ReportData, element: str, lang: str, period: str) -> dict:
     return {"name": name, "rest": text[len(name):], "text": text, "level": level}
 
 
+def _worst_first(initiatives: pd.DataFrame) -> list[str]:
+    """Initiatives by probability of finishing by the deadline, lowest (red) first; ties
+    keep the scenario's order."""
+    return list(initiatives["prob_by_deadline"].sort_values(kind="stable").index)
+
+
+def _why(data: ReportData, element: str, lang: str) -> dict:
+    """The initiative's own top drivers in words: each risk's P80 and P(by deadline) gain."""
+    rows = data.why[data.why["target"] == element].sort_values("rank")
+    items = []
+    later, lower = (("senere", "lavere sannsynlighet for å nå fristen") if lang == "nb"
+                    else ("later", "lower chance of meeting the deadline"))
+    for row in rows.itertuples(index=False):
+        text = f"P80 {_gain(row.p80_gain_days, lang)} {later}" if row.p80_gain_days > 0 else ""
+        if row.prob_gain > 0:  # what the risk costs: the gain of removing it
+            text += (", " if text else "") + f"{points(row.prob_gain, lang, sign=False)} {lower}"
+        items.append({"id": str(row.id), "name": str(row.name), "gain": text or "P50"})
+    return {"items": items,
+            "none": ("ingen av risikoene flytter dette tiltaket" if lang == "nb"
+                     else "none of the risks moves this initiative")}
+
+
 def _row(data: ReportData, element: str, lang: str, period: str) -> dict:
     row = data.summary.loc[element]
     cells = []
@@ -135,9 +161,9 @@ def _row(data: ReportData, element: str, lang: str, period: str) -> dict:
                       "late": late})
     prob, lo, hi = (float(row[k]) for k in ("prob_by_deadline", "prob_by_deadline_lo",
                                             "prob_by_deadline_hi"))
+    share = share_text(prob, lo, hi, lang)  # the headline's rule: the same digits, never a contradiction
     return {"id": element, "name": data.name(element), "cells": cells,
-            "prob": fmt_percent(prob, lang), "ci": f"{fmt_percent(lo, lang, 1)}–{fmt_percent(hi, lang, 1)}",
-            "pm": fmt_points((hi - lo) / 2, lang),
+            "prob": share.estimate, "ci": share.interval, "pm": share.uncertainty,
             "planned": fmt_date(row.get("planned_finish_date"), lang),
             "within": fmt_percent(float(row.get("prob_within_horizon", 1.0)), lang)}
 
@@ -159,9 +185,7 @@ def _risks(data: ReportData, lang: str, top: int) -> list[dict]:
         p80 = float(row.get("p80_gain_days", row["p80_gain"] * unit_days))
         p50 = float(row.get("p50_gain_days", row.get("p50_gain", math.nan) * unit_days))
         prob = float(row.get("prob_gain", math.nan))
-        pp = "–" if math.isnan(prob) else (
-            f"{'+' if prob >= 0 else '−'}{fmt_number(abs(100 * prob), lang, 1)} "
-            + ("prosentpoeng" if lang == "nb" else "percentage points"))
+        pp = points(prob, lang)
         out.append({"id": str(rid), "name": str(row.get("name", rid)),
                     "category": category(str(row.get("category", "")), lang),
                     "kind": risk_kind(str(row.get("kind", "")), lang),
@@ -176,7 +200,7 @@ def _drivers(data: ReportData, lang: str) -> list[dict]:
         prob = float(row.probability)
         out.append({"id": row.id, "name": row.name, "category": category(row.category, lang),
                     "kind": risk_kind(row.kind, lang),
-                    "probability": "–" if math.isnan(prob) else fmt_percent(prob, lang),
+                    "probability": "–" if math.isnan(prob) else fmt_percent(prob, lang, exact_digits(prob)),
                     "distribution": distribution(row.kind, spec, data.meta["unit"], lang),
                     "applies_to": selector(applies, lang), "mitigated": bool(row.mitigated)})
     return out

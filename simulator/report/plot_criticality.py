@@ -71,7 +71,7 @@ def plot_criticality(result: c.Source, *, target: str | None = None, top: int = 
     ax.set_yticks(y, [c.shorten(c.display_name(names, i), 48) for i in rows.index], fontsize="small")
     ax.set_ylim(len(rows) - 0.4, -0.6)
     ax.set_xlim(0, max(1.0, float(np.nan_to_num(rows[measures].to_numpy(dtype=float)).max(initial=0))))
-    ax.xaxis.set_major_formatter(lambda x, _: fmt_percent(x, lang))
+    ax.xaxis.set_major_formatter(lambda x, _: fmt_percent(x, lang, 0))
     ax.set_xlabel(label(lang, "share"))
     c.style(ax, grid="x")
     ax.legend(loc="lower right", fontsize="small", frameon=False)

@@ -19,7 +19,7 @@ _NEEDED = ("finish_date_p10", "finish_date_p50", "finish_date_p90", "planned_fin
 
 
 def plot_gantt(result: c.Source, *, initiatives: Sequence[str] | None = None,
-               ax: Axes | None = None, lang: str = "nb") -> Axes:
+               ax: Axes | None = None, lang: str = "nb", max_rows: int | None = None) -> Axes:
     """Draw one row per phase: P10–P90 of its finish as a bar, P50 as a tick, the plan as a diamond.
 
     A window reaching past the horizon is drawn to the right edge, hatched,
@@ -34,18 +34,23 @@ def plot_gantt(result: c.Source, *, initiatives: Sequence[str] | None = None,
         Show only these initiatives' phases; default all phases.
     ax : Axes, optional
     lang : {"nb", "en"}
+    max_rows : int, optional
+        Summarise a large plan into at most this many rows: one row per
+        initiative when they fit, else the phases most often on the driving
+        path to the target (``criticality``), grouped under their initiatives.
+        See :func:`gantt_rows`.
 
     Returns
     -------
     Axes
-        One bar per phase in ``ax.containers[0]``, P50 ticks (``gid="p50"``)
+        One bar per row in ``ax.containers[0]``, P50 ticks (``gid="p50"``)
         and planned finishes (``gid="planned"``).
     """
     table = c.summary(result)
-    phases = _phases(table, initiatives)
-    ax = c.axes(ax, (10, 1 + 0.26 * len(phases)))
+    phases = gantt_rows(table, initiatives, max_rows)[0]
+    y, heads = _rows(phases["initiative"])
+    ax = c.axes(ax, (10, 1 + 0.26 * (len(phases) + len(heads))))
     num = {col: _num(phases[col]) for col in _NEEDED}
-    y = np.arange(len(phases))
     right = _windows(ax, num, y, _colours(phases["initiative"]), _num1(c.deadline(result)), lang)
     for col, gid, style in (("finish_date_p50", "p50", _P50), ("planned_finish_date", "planned", _PLAN)):
         ok = np.isfinite(num[col])
@@ -53,13 +58,32 @@ def plot_gantt(result: c.Source, *, initiatives: Sequence[str] | None = None,
                 label=label(lang, "median" if gid == "p50" else "planned"), **style)
     ax.axvline(_num1(c.deadline(result)), color="0.15", linestyle="--", linewidth=1.1,
                label=label(lang, "deadline"), gid="deadline")
-    ax.set_yticks(y, [c.shorten(c.display_name(table, i), 48) for i in phases.index], fontsize="x-small")
-    ax.set_ylim(len(phases) - 0.4, -0.6)  # first phase on top
+    ticks = [(y[k], c.shorten(c.display_name(table, i), 48)) for k, i in enumerate(phases.index)]
+    ticks += [(row, c.shorten(c.display_name(table, ini), 44)) for ini, row in heads.items()]
+    ticks.sort()
+    ax.set_yticks([t for t, _ in ticks], [name for _, name in ticks], fontsize="x-small")
+    for tick, (row, _) in zip(ax.get_yticklabels(), ticks):
+        if row in heads.values():  # the initiative's name heads its phases
+            tick.set_fontweight("bold")
+            tick.set_fontsize("small")
+    for row in list(heads.values())[1:]:
+        ax.axhline(row - 0.5, color="0.8", linewidth=0.8)
+    ax.set_ylim(len(phases) + len(heads) - 0.4, -0.6)  # first phase on top
     ax.set_xlim(right=right)  # last: every artist has widened the left limit by now
     ax.set_xlabel(label(lang, "finish_date"))
     c.date_axis(ax.xaxis, lang)
+    # dates on top as well as below: a tall chart is read from the top
+    ax.tick_params(axis="x", top=True, labeltop=True)
     c.style(ax, grid="x")
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=4, fontsize="small", frameon=False)
+    # above the dates on top of the axes
+    from matplotlib.transforms import offset_copy
+    from matplotlib.container import BarContainer
+    from matplotlib.patches import Patch
+    handles, labels = ax.get_legend_handles_labels()
+    # the bars take their initiative's colour: the key shows a neutral one
+    handles = [Patch(color="0.6", alpha=0.75) if isinstance(h, BarContainer) else h for h in handles]
+    ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=4, fontsize="small",
+              frameon=False, bbox_transform=offset_copy(ax.transAxes, ax.figure, y=16, units="points"))
     return ax
 
 
@@ -79,6 +103,59 @@ def _phases(table: pd.DataFrame, initiatives: Sequence[str] | None) -> pd.DataFr
     if unknown:
         raise KeyError(f"no phases of initiative(s) {unknown}")
     return phases[phases["initiative"].isin(list(initiatives))]
+
+
+def gantt_rows(table: pd.DataFrame, initiatives: Sequence[str] | None = None,
+               max_rows: int | None = None) -> tuple[pd.DataFrame, str, int]:
+    """The rows the Gantt draws, how they were chosen, and how many lines they take.
+
+    Returns
+    -------
+    rows : DataFrame
+        Summary rows (phases, or initiatives when summarised by initiative).
+    mode : {"phases", "initiatives", "critical"}
+        All phases; one row per initiative; or the most critical phases.
+    lines : int
+        Rows plus initiative headings: what the figure's height is made for.
+    """
+    phases = _phases(table, initiatives)
+    lines = len(phases) + _headings(phases["initiative"])
+    if max_rows is None or lines <= max_rows:
+        return phases, "phases", lines
+    inis = table[(table["element"] == "initiative") & table.index.isin(set(phases["initiative"]))]
+    if len(inis) <= max_rows:
+        return inis, "initiatives", len(inis)
+    # the phases most often on the driving path, as many as fit with their headings
+    order = phases["criticality"].fillna(0).sort_values(ascending=False, kind="stable").index
+    keep: list = []
+    for pid in order:
+        trial = phases.loc[phases.index.isin([*keep, pid])]
+        if len(trial) + _headings(trial["initiative"]) > max_rows:
+            break
+        keep.append(pid)
+    rows = phases.loc[phases.index.isin(keep)]
+    return rows, "critical", len(rows) + _headings(rows["initiative"])
+
+
+def _headings(initiative: pd.Series) -> int:
+    """How many initiative heading rows :func:`_rows` adds."""
+    return len(_rows(initiative)[1])
+
+
+def _rows(initiative: pd.Series) -> tuple[np.ndarray, dict]:
+    """Row of each phase, with a heading row before each initiative's phases (when they
+    come from more than one initiative and not every one is a single row: one row per
+    initiative needs no headings); and the heading rows by initiative."""
+    groups = list(dict.fromkeys(initiative))
+    if len(groups) < 2 or len(groups) == len(initiative):
+        return np.arange(len(initiative), dtype=float), {}
+    y, heads, row, prev = [], {}, 0, object()
+    for ini in initiative:
+        if ini != prev:
+            heads[ini], row, prev = row, row + 1, ini
+        y.append(row)
+        row += 1
+    return np.array(y, dtype=float), heads
 
 
 def _windows(ax: Axes, num: dict, y: np.ndarray, colours: list, deadline: float, lang: str) -> float:

@@ -67,15 +67,18 @@ def plot_finish_histogram(result: c.Source, *, target: str | None = None, ax: Ax
     notes = [label(lang, "not_reached", share=fmt_percent(late, lang))] if late > 0 else []
     if finite.size and beyond > 0:
         notes.append(label(lang, "beyond_axis", share=fmt_percent(beyond, lang)))
-    if notes:
-        ax.text(0.99, 0.97, "\n".join(notes), transform=ax.transAxes, ha="right", va="top",
-                fontsize="small")
+    if notes:  # in the legend's box, with it outside the bars and the deadline line
+        from matplotlib.lines import Line2D
+        for note in notes:
+            ax.add_line(Line2D([], [], linestyle="none", label=note, gid="note"))
     ax.set_title(c.shorten(c.display_name(c.summary(result), target), 70), fontsize="medium")
     ax.set_xlabel(label(lang, "finish_date"))
     ax.set_ylabel(label(lang, "iterations"))
     c.date_axis(ax.xaxis, lang)
     c.style(ax, grid="y")
-    ax.legend(loc="upper left", fontsize="small", frameon=False)
+    # outside the axes: a line (the deadline, a percentile) can fall anywhere along the dates
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False,
+              handlelength=1.6)
     return ax
 
 

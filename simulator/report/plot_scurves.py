@@ -22,7 +22,10 @@ def plot_scurves(result: c.Source, *, ids: Sequence[str] | None = None, ax: Axes
     curve but kept in its denominator, so such a curve stops below 1 and the
     legend says how much is after the horizon. The date axis ends at the
     largest 99.5th percentile of the curves, so that a few extreme iterations
-    do not squeeze the rest.
+    do not squeeze the rest. For more than a handful of elements, a legend of
+    near-identical colours is hard to read: use
+    :func:`~simulator.report.plot_scurves_grid` (one small panel each), as the
+    report does.
 
     Parameters
     ----------
@@ -69,7 +72,7 @@ def plot_scurves(result: c.Source, *, ids: Sequence[str] | None = None, ax: Axes
     first = [c.to_dates(result, np.array([np.nanmin(np.where(np.isfinite(t), t, np.nan))]))[0]
              for t in (c.finish_times(result, e) for e in ids) if np.isfinite(t).any()]
     c.cut_tail(ax, min(first) if first else None, c.date_range_end(result, ids))
-    ax.yaxis.set_major_formatter(lambda y, _: fmt_percent(y, lang))
+    ax.yaxis.set_major_formatter(lambda y, _: fmt_percent(y, lang, 0))
     ax.set_xlabel(label(lang, "finish_date"))
     ax.set_ylabel(label(lang, "share_finished"))
     c.date_axis(ax.xaxis, lang)

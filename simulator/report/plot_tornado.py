@@ -74,12 +74,16 @@ def plot_tornado(result: c.Source, *, target: str | None = None, top: int = 10,
     colours = ["#C44E52" if w >= 0 else "#55A868" for w in width]
     bars = ax.barh(y, width, height=0.6, color=colours, alpha=0.85,
                    label=label(lang, "p80_gain", unit=label(lang, units)))
+    dots = np.where(np.isfinite(p50), p50, 0.0) if p50 is not None else np.zeros(len(rows))
     for k, bar in enumerate(bars):
         if np.isinf(p80[k]):
             bar.set_hatch("///")
         text = "–" if np.isnan(p80[k]) else "∞" if np.isinf(p80[k]) else fmt_number(p80[k], lang)
-        ax.text(bar.get_width(), y[k], f" {text} ", va="center", fontsize="x-small",
-                ha="left" if bar.get_width() >= 0 else "right")
+        # beyond both the bar's end and the P50 dot, a few points clear of the dot
+        right = bar.get_width() >= 0
+        end = max(bar.get_width(), dots[k]) if right else min(bar.get_width(), dots[k])
+        ax.annotate(text, (end, y[k]), xytext=(5 if right else -5, 0), textcoords="offset points",
+                    va="center", ha="left" if right else "right", fontsize="x-small")
     if p50 is not None:
         ok = np.isfinite(p50)
         ax.plot(p50[ok], y[ok], linestyle="none", marker="o", markersize=4, color="0.15",

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
-from ..analysis.stats import percent_digits
+from .. import shares
 
 LANGS = ("nb", "en")
 
@@ -101,41 +99,24 @@ PERIODS = {"quarter": fmt_quarter, "tertial": fmt_tertial}
 
 def fmt_number(x: float, lang: str, digits: int = 1) -> str:
     """A number with ``digits`` decimals and the language's decimal mark."""
-    text = f"{x:,.{digits}f}"
-    if check_lang(lang) == "nb":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text
+    return shares.number(x, check_lang(lang), digits)
 
 
 def fmt_percent(p: float, lang: str, digits: int | None = None) -> str:
-    """A probability as a percentage; by default whole, with one decimal near 0 % and 100 %."""
-    if not math.isfinite(p):
-        return "–"
-    value = 100 * p
-    if digits is None:
-        digits = percent_digits(p, 1 if 0 < value < 1 or 99 < value < 100 else 0)
-    number = fmt_number(value, lang, digits)
-    return f"{number}\u00a0%" if lang == "nb" else f"{number}%"
+    """A share as a percentage, by the rule of :mod:`simulator.shares` (one decimal, more
+    where one would read 0 % or 100 %) unless ``digits`` is given (axis ticks: 0)."""
+    return shares.percent(p, check_lang(lang), digits)
 
 
 def fmt_points(half_width: float, lang: str) -> str:
-    """The ± of a probability, in percentage points."""
-    number = fmt_number(100 * half_width, lang, 1)
-    return f"±{number} prosentpoeng" if lang == "nb" else f"±{number} percentage points"
+    """The ± of a probability, in percentage points (never ``±0`` when it is not zero)."""
+    return "±" + shares.points(half_width, check_lang(lang), sign=False)
 
 
 def fmt_uncertainty(prob: float, lo: float, hi: float, lang: str) -> str:
-    """The 95 % interval of a probability: ``±`` when it is about symmetric, else both ends.
-
-    Near 0 % and 100 % the interval is lopsided (at 0 of 10,000 it is 0 to
-    0.04 %), and a ``±`` would understate one side.
-    """
-    below, above = prob - lo, hi - prob
-    if 2 * min(below, above) >= max(below, above):
-        return fmt_points((hi - lo) / 2, lang)
-    digits = 2 if 100 * (hi - lo) < 0.1 else 1
-    a, b = fmt_number(100 * lo, lang, digits), fmt_number(100 * hi, lang, digits)
-    return f"95\u00a0%-intervall {a}–{b}\u00a0%" if lang == "nb" else f"95% interval {a}–{b}%"
+    """The 95 % interval of a probability: ``±`` when it is about symmetric, else both ends
+    (see :func:`simulator.shares.share_text`)."""
+    return shares.share_text(prob, lo, hi, check_lang(lang)).uncertainty
 
 
 def headline(name: str, prob: float, lo: float, hi: float, deadline: object,
@@ -145,10 +126,11 @@ def headline(name: str, prob: float, lo: float, hi: float, deadline: object,
     Examples
     --------
     >>> headline("PLL", 0.23, 0.217, 0.243, "2026-12-31", "2027-08-01", "nb")
-    'PLL: 23\xa0% sannsynlighet for ferdig innen 31.12.2026 (±1,3 prosentpoeng); median 3. kvartal 2027'
+    'PLL: 23,0\xa0% sannsynlighet for ferdig innen 31.12.2026 (±1,3 prosentpoeng); median 3. kvartal 2027'
     """
     when = PERIODS[period](median, lang)
-    pct, pm = fmt_percent(prob, lang), fmt_uncertainty(prob, lo, hi, lang)
+    share = shares.share_text(prob, lo, hi, check_lang(lang))
+    pct, pm = share.estimate, share.uncertainty
     if lang == "nb":
         return (f"{name}: {pct} sannsynlighet for ferdig innen {fmt_date(deadline, lang)} "
                 f"({pm}); median {when}")
@@ -222,7 +204,8 @@ def distribution(kind: str, spec: dict, unit: str, lang: str) -> str:
 def _funding(spec: dict, lang: str) -> str:
     grant = spec.get("grant_probability")
     grants = grant if isinstance(grant, list) else [grant]
-    chance = " / ".join(fmt_percent(float(g), lang) for g in grants if g is not None)
+    chance = " / ".join(fmt_percent(float(g), lang, shares.exact_digits(float(g)))
+                        for g in grants if g is not None)
     if spec.get("yearly"):
         month, day = spec["yearly"].split("-")
         first = spec.get("first")

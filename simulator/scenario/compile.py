@@ -122,7 +122,7 @@ def _decisions(f: m.Funding, start: dt.date, end: dt.date, to_time):
         dates = []
         for year in range(d.first or start.year, end.year + 1):
             date = _month_day(year, month, day)
-            if start <= date <= end:
+            if date <= end:  # a decision before the start is in the past: it counts at the start
                 dates.append(date)
         grant = np.full(len(dates), float(f.grant_probability))
     else:

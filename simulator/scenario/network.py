@@ -14,15 +14,21 @@ LINK_TYPES = ("FS", "SS", "FF", "SF")
 
 
 def times_to_dates(t: np.ndarray, start: dt.date, unit_days: float, *,
-                   finish: bool = False) -> np.ndarray:
+                   finish: bool = False, until: np.ndarray | None = None) -> np.ndarray:
     """Times in a unit from ``start`` to ``datetime64[D]``; NaT where not finite.
 
     A start is reported on the day that begins at or contains it; a finish
-    (``finish=True``) on the day whose end it is, as in planning tools.
+    (``finish=True``) on the day whose end it is, as in planning tools, and
+    never before the data date. Given ``until``, the finish times of the starts
+    ``t``, a start is never reported after its finish: a zero-length activity
+    (a milestone) at midnight is on the day whose end it is.
     """
     days = np.asarray(t, dtype=float) * unit_days
     eps = 1e-6  # absorbs rounding in the month conversion
-    whole = np.ceil(days - eps) - 1 if finish else np.floor(days + eps)
+    whole = np.maximum(np.ceil(days - eps) - 1, 0) if finish else np.floor(days + eps)
+    if until is not None and not finish:
+        end = np.maximum(np.ceil(np.asarray(until, dtype=float) * unit_days - eps) - 1, 0)
+        whole = np.where(end < whole, end, whole)  # an infinite (or NaN) finish changes nothing
     out = np.full(days.shape, np.datetime64("NaT"), dtype="datetime64[D]")
     # beyond the calendar (year 9999) is far beyond any horizon: NaT, reported as after it
     first = np.datetime64(start, "D")
@@ -182,14 +188,16 @@ class Network:
         """Convert a date (its first instant) to a time in the unit, counted from ``start``."""
         return (date - self.start).days / self.unit_days
 
-    def to_dates(self, t: np.ndarray, *, finish: bool = False) -> np.ndarray:
+    def to_dates(self, t: np.ndarray, *, finish: bool = False,
+                 until: np.ndarray | None = None) -> np.ndarray:
         """Convert times to ``datetime64[D]``, NaT where not finite (after the horizon).
 
         A start is reported on the day that begins at or contains it. A finish
         is reported on the day whose end it is, as in planning tools: a
-        one-day phase starting on 1 January finishes on 1 January.
+        one-day phase starting on 1 January finishes on 1 January. Starts given
+        with their finishes (``until``) are never reported after them.
         """
-        return times_to_dates(t, self.start, self.unit_days, finish=finish)
+        return times_to_dates(t, self.start, self.unit_days, finish=finish, until=until)
 
     def index(self, activity_id: str) -> int:
         """Index of an activity id."""

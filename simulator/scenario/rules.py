@@ -82,7 +82,18 @@ def _decides_in_horizon(f: m.Funding, h: m.Header) -> bool:
     end = horizon(h)
     if f.decisions.yearly is not None:
         return (f.decisions.first or h.start.year) <= end.year
-    return any(h.start <= d <= end for d in f.decisions.dates)
+    return any(d <= end for d in f.decisions.dates)  # a decision before the start counts at it
+
+
+def _before_start(f: m.Funding, h: m.Header) -> int:
+    """How many budget decisions fall before the data date: they count as made at it."""
+    d = f.decisions
+    if d.yearly is None:
+        return sum(x < h.start for x in d.dates)
+    month, day = m.check_month_day(d.yearly)
+    first = d.first or h.start.year
+    return max(0, h.start.year - first) + int(first <= h.start.year
+                                              and (month, day) < (h.start.month, h.start.day))
 
 
 def _ids(sc: m.Scenario, acts) -> tuple[Problems, dict[str, str]]:
@@ -218,6 +229,10 @@ def semantic_problems(sc: m.Scenario) -> tuple[Problems, list[str]]:
         if r.funding is not None and not _decides_in_horizon(r.funding, sc.scenario):
             warnings.append(f"{r.id}: no budget decision falls between the start and the horizon; "
                             "the phases it gates never start")
+        elif r.funding is not None and (past := _before_start(r.funding, sc.scenario)):
+            warnings.append(f"{r.id}: {past} budget decision{'s' if past > 1 else ''} before the start "
+                            f"date {sc.scenario.start} count{'' if past > 1 else 's'} as made at the "
+                            "start: a grant there means the funding is in place from the start")
     for i, b in enumerate(sc.blackouts):
         out += _selector(sc, b.applies_to, ("blackouts", i, "applies_to"), acts, kinds)
     out += _correlations(sc, acts, kinds, warnings)

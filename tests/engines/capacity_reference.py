@@ -180,7 +180,8 @@ def one_iteration(net, d: np.ndarray, g: np.ndarray):
             for i in list(waiting):
                 del waiting[i]
                 start[i] = finish[i] = taken[i] = np.inf
-                driver[i] = NO_DRIVER
+                if ready[i] != np.inf:  # ready, but no units ever came; else logic's driver
+                    driver[i] = NO_DRIVER
                 decided[i] = True
             continue
         t = nxt

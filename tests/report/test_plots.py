@@ -79,7 +79,7 @@ def test_histogram_of_the_target(source, tiny_data):
         # the bins stop at the 99.5th percentile; the few later draws are named in a note
         assert n - int(0.005 * n) <= counted <= n
         if counted < n:
-            assert any("senere enn aksen viser" in t.get_text() for t in ax.texts)
+            assert any("senere enn aksen viser" in t.get_text() for t in ax.get_legend().get_texts())
         assert len(_gid(ax, "deadline")) == 1 and len(_gid(ax, "p50")) == 1
         assert _is_date_axis(ax.xaxis)
         assert ax.get_title() == "done"
@@ -93,7 +93,7 @@ def test_histogram_leaves_out_what_is_after_the_horizon(late_data):
         counted = sum(p.get_height() for p in ax.patches)
         within = round(late_data.summary.at["b", "prob_within_horizon"] * 2000)
         assert within - int(0.005 * within) - 1 <= counted <= within
-        assert any("etter horisonten" in t.get_text() for t in ax.texts)
+        assert any("etter horisonten" in t.get_text() for t in ax.get_legend().get_texts())
         assert all(np.isfinite(p.get_x()) for p in ax.patches)
     finally:
         plt.close(ax.figure)
@@ -112,8 +112,12 @@ def test_gantt_one_bar_per_phase(source, tiny_data):
             x = np.asarray(_gid(ax, gid)[0].get_xdata(), dtype=float)
             assert lo <= x.min() and x.max() <= hi
         assert _is_date_axis(ax.xaxis)
-        assert [t.get_text() for t in ax.get_yticklabels()] == list(
-            tiny_data.summary.index[tiny_data.summary["element"] == "phase"])
+        # each initiative's name (bold) heads its phases
+        assert [t.get_text() for t in ax.get_yticklabels()] == [
+            "Sentral forskrivingsmodul", "sfm-utvikling", "sfm-utproving",
+            "Pasientens legemiddelliste", "pll-utproving", "pll-innforing"]
+        assert [t.get_fontweight() for t in ax.get_yticklabels()][::3] == ["bold", "bold"]
+        assert ax.xaxis.get_tick_params(which="major")["labeltop"]  # dates on top too
     finally:
         plt.close(ax.figure)
 

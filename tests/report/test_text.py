@@ -31,11 +31,11 @@ def test_after_the_horizon_is_words(missing):
 
 
 def test_numbers():
-    assert text.fmt_percent(0.234, "nb") == f"23{NBSP}%"
-    assert text.fmt_percent(0.234, "en") == "23%"
+    assert text.fmt_percent(0.234, "nb") == f"23,4{NBSP}%"
+    assert text.fmt_percent(0.234, "en") == "23.4%"
     assert text.fmt_percent(0.9961, "nb") == f"99,6{NBSP}%"
     assert text.fmt_percent(0.004, "en") == "0.4%"
-    assert text.fmt_percent(1.0, "en") == "100%"
+    assert text.fmt_percent(1.0, "en") == "100.0%"
     assert text.fmt_percent(0.5, "nb", 1) == f"50,0{NBSP}%"
     assert text.fmt_number(12345.678, "nb", 1) == f"12{NBSP}345,7"
     assert text.fmt_number(12345.678, "en", 1) == "12,345.7"
@@ -45,10 +45,10 @@ def test_numbers():
 def test_headline_reads_as_the_brief_asks():
     nb = text.headline("Pasientens legemiddelliste", 0.23, 0.217, 0.243, dt.date(2026, 12, 31),
                        np.datetime64("2027-08-15"), "nb")
-    assert nb == (f"Pasientens legemiddelliste: 23{NBSP}% sannsynlighet for ferdig innen 31.12.2026 "
+    assert nb == (f"Pasientens legemiddelliste: 23,0{NBSP}% sannsynlighet for ferdig innen 31.12.2026 "
                   "(±1,3 prosentpoeng); median 3. kvartal 2027")
     en = text.headline("PLL", 0.23, 0.217, 0.243, "2026-12-31", None, "en")
-    assert en == ("PLL: 23% probability of finishing by 2026-12-31 (±1.3 percentage points); "
+    assert en == ("PLL: 23.0% probability of finishing by 2026-12-31 (±1.3 percentage points); "
                   "median after the horizon")
     assert "2. tertial 2027" in text.headline("X", 0.5, 0.4, 0.6, "2026-12-31", "2027-06-01", "nb",
                                               period="tertial")
@@ -84,4 +84,4 @@ def test_lopsided_interval_shows_both_ends():
 def test_near_certain_shares_never_round_to_certainty():
     assert text.fmt_percent(0.9996, "nb") == "99,96\u00a0%"
     assert text.fmt_percent(0.0004, "en") == "0.04%"
-    assert text.fmt_percent(1.0, "en") == "100%" and text.fmt_percent(0.0, "en") == "0%"
+    assert text.fmt_percent(1.0, "en") == "100.0%" and text.fmt_percent(0.0, "en") == "0.0%"

@@ -67,7 +67,7 @@ def test_schema_accepts_every_scenario_and_overlay_and_flags_mistakes():
 def test_a_gate_with_no_decision_in_the_horizon_is_warned_about(write):
     body = {"initiatives": [chain("x", phase("a", {"dist": "fixed", "value": 1}))],
             "risks": [{"id": "g", "category": "financing", "applies_to": {"ids": ["a"]},
-                       "funding": {"decisions": {"dates": ["2020-12-15"]}, "grant_probability": 1.0}}]}
+                       "funding": {"decisions": {"dates": ["2060-12-15"]}, "grant_probability": 1.0}}]}
     warnings: list[str] = []
     load_scenario(write(scenario_text(body)), warnings=warnings)
     assert any("g: no budget decision falls between the start and the horizon" in w for w in warnings)

@@ -1,0 +1,45 @@
+"""Why an initiative is late: its own top risk drivers, from the risk ranking by exclusion."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+#: Columns of :func:`top_drivers`, in order.
+COLUMNS = ["target", "rank", "id", "name", "category", "kind", "p50_gain_days", "p80_gain_days",
+           "prob_gain"]
+
+
+def top_drivers(rankings: Mapping[str, pd.DataFrame], n: int = 3) -> pd.DataFrame:
+    """The ``n`` risks that move each target most, from each target's own ranking.
+
+    Parameters
+    ----------
+    rankings : mapping of str to DataFrame
+        Target id to its :func:`~simulator.analysis.sensitivity.risk_ranking`
+        (``risk_rankings`` computes them for every initiative in one pass).
+    n : int
+        Drivers kept per target.
+
+    Returns
+    -------
+    DataFrame
+        One row per target and driver (``rank`` 1 first), columns :data:`COLUMNS`.
+        Only risks that make the target later or less likely by the deadline
+        are kept (a P50 or P80 gain above zero, or a P(by deadline) gain): a
+        target none of the risks touches has no rows.
+    """
+    rows = []
+    for target, ranking in rankings.items():
+        gain = ranking[["p50_gain_days", "p80_gain_days", "prob_gain"]].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            moves = (np.nan_to_num(gain, nan=0.0, posinf=np.inf) > 0).any(axis=1)
+        for rank, (rid, row) in enumerate(ranking[moves].head(n).iterrows(), start=1):
+            rows.append({"target": target, "rank": rank, "id": rid, "name": row.get("name", rid),
+                         "category": row.get("category", ""), "kind": row.get("kind", ""),
+                         "p50_gain_days": float(row["p50_gain_days"]),
+                         "p80_gain_days": float(row["p80_gain_days"]),
+                         "prob_gain": float(row["prob_gain"])})
+    return pd.DataFrame(rows, columns=COLUMNS)
