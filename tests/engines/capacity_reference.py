@@ -178,10 +178,10 @@ def one_iteration(net, d: np.ndarray, g: np.ndarray):
         if nxt == np.inf:
             # nothing will ever free or add units: what still waits never starts
             for i in list(waiting):
-                del waiting[i]
+                w = waiting.pop(i)
                 start[i] = finish[i] = taken[i] = np.inf
-                if ready[i] != np.inf:  # ready, but no units ever came; else logic's driver
-                    driver[i] = NO_DRIVER
+                # ready, but no units ever came: no driver; never ready: its logic's driver
+                driver[i] = NO_DRIVER if w.ready != np.inf else w.driver
                 decided[i] = True
             continue
         t = nxt
