@@ -108,7 +108,8 @@ def test_copula_reaches_the_requested_rank_correlation_not_the_pearson_one(seed)
     se = (1 - rho ** 2) * np.sqrt((1 + rho ** 2 / 2) / n)
     spearman = stats.spearmanr(u[0], u[1]).statistic
     assert abs(spearman - rho) < 5 * se
-    assert abs(spearman - 6 / np.pi * np.arcsin(rho / 2)) > 5 * se
+    # and the test has the power to tell the two apart
+    assert abs(spearman - 6 / np.pi * np.arcsin(rho / 2)) > 3 * se
     # the normal scores carry the Pearson correlation 2 sin(pi rho / 6)
     z = special.ndtri(u)
     pearson = np.corrcoef(z)[0, 1]
