@@ -33,7 +33,8 @@ def networks(draw):
     unit = draw(st.sampled_from(["days", "weeks", "months"]))
     raw = {"scenario": {"name": "ref", "version": "1", "start": START, "deadline": dt.date(2030, 1, 1),
                         "unit": unit},
-           "initiatives": [{"id": f"i{k}", "phases": [a]} for k, a in enumerate(acts)]}
+           # listed in a drawn order, so that file order need not be a topological order
+           "initiatives": [{"id": f"i{k}", "phases": [acts[k]]} for k in draw(st.permutations(range(n)))]}
     raw["blackouts"] = [{"id": f"b{k}", "window": {"from": f"{m:02d}-{d:02d}",
                                                    "until": _until(m, d, length)},
                          "applies_to": {"kinds": ["innforing"]}}
