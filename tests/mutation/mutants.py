@@ -23,23 +23,30 @@ class Mutant:
     equivalent: str = ""
 
 
-_ENGINE_TESTS = ["tests/engines", "tests/test_statistics.py"]
+# Fast, sharp tests first: with -x a killed mutant stops at the first failure.
+_ENGINES = ["tests/engines/test_cpm.py", "tests/engines/test_dates_by_hand.py",
+            "tests/engines/test_cpm_reference.py", "tests/engines/test_des.py"]
+_SAMPLING = ["tests/sampling/test_streams.py", "tests/test_reproducibility.py",
+             "tests/sampling/test_distributions.py"]
+_ANALYSIS = ["tests/analysis/test_exact_values.py", "tests/analysis/test_compare.py",
+             "tests/analysis/test_stats.py", "tests/analysis/test_sensitivity.py"]
+_STATISTICS = ["tests/test_statistics.py"]
 TESTS = {
-    "cpm": _ENGINE_TESTS + ["tests/analysis/test_sensitivity.py"],
-    "calendar": _ENGINE_TESTS,
-    "des": ["tests/engines"],
-    "streams": ["tests/sampling", "tests/test_reproducibility.py", "tests/test_statistics.py"],
-    "draws": ["tests/sampling", "tests/test_reproducibility.py", "tests/test_statistics.py"],
-    "distributions": ["tests/sampling", "tests/test_statistics.py"],
-    "pert": ["tests/sampling", "tests/test_statistics.py"],
-    "stats": ["tests/analysis/test_stats.py", "tests/test_statistics.py", "tests/analysis"],
-    "result": ["tests/analysis", "tests/test_statistics.py", "tests/engines/test_cpm.py"],
-    "critical": ["tests/analysis", "tests/test_statistics.py"],
-    "sensitivity": ["tests/analysis"],
-    "merge_bias": ["tests/analysis"],
-    "compare": ["tests/analysis"],
-    "compile": ["tests/scenario", "tests/engines/test_cpm.py", "tests/analysis",
-                "tests/test_statistics.py", "tests/test_reproducibility.py"],
+    "cpm": _ENGINES + _ANALYSIS + _STATISTICS,
+    "calendar": _ENGINES + _STATISTICS,
+    "des": _ENGINES,
+    "streams": _SAMPLING + _STATISTICS,
+    "draws": _SAMPLING + _ANALYSIS + _STATISTICS,
+    "distributions": _SAMPLING + _STATISTICS,
+    "pert": _SAMPLING + _STATISTICS,
+    "stats": _ANALYSIS + _STATISTICS,
+    "result": _ANALYSIS + ["tests/engines/test_cpm.py"] + _STATISTICS,
+    "critical": _ANALYSIS + _STATISTICS,
+    "sensitivity": _ANALYSIS,
+    "merge_bias": _ANALYSIS + _STATISTICS,
+    "compare": _ANALYSIS,
+    "compile": ["tests/scenario/test_compile_values.py"] + _ENGINES + _ANALYSIS + _SAMPLING
+               + _STATISTICS + ["tests/scenario"],
 }
 
 CPM, CAL, DES = "simulator/engines/cpm.py", "simulator/engines/calendar.py", "simulator/engines/des.py"
