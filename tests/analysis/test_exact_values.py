@@ -167,3 +167,20 @@ def test_an_unfired_delay_counts_as_no_delay(build, seed):
                        "applies_to": {"ids": ["a"]}}]}
     row = driver_sensitivity(simulate(build(body), 2000, seed=seed)).loc["r"]
     assert row["spearman"] == pytest.approx(1.0, abs=1e-12)
+
+
+def test_the_plan_has_no_risks_and_the_first_funding_decision(build):
+    # a: 10 days, doubled and then delayed 3 days by certain risks in every iteration but not
+    # in the plan; b waits for a funding gate decided on 1 March (day 59) that grants half the time
+    body = {"initiatives": [chain("x", phase("a", fixed(10)), phase("b", uniform(4, 8)))],
+            "risks": [{"id": "r", "category": "vendor", "probability": 1.0, "impact": fixed(2),
+                       "applies_to": {"ids": ["a"]}},
+                      {"id": "d", "category": "dependency", "probability": 1.0, "delay": fixed(3),
+                       "applies_to": {"ids": ["a"]}},
+                      {"id": "g", "category": "financing", "applies_to": {"ids": ["b"]},
+                       "funding": {"decisions": {"yearly": "03-01"}, "grant_probability": 0.5}}]}
+    wide = simulate(build(body), 50, seed=1).summary()
+    assert (wide.loc["a", "planned_finish"], wide.loc["a", "finish_p50"]) == (10, 23)
+    assert (wide.loc["b", "planned_start"], wide.loc["b", "planned_finish"]) == (59, 65)
+    assert (wide.loc["x", "planned_start"], wide.loc["x", "planned_finish"]) == (0, 65)
+    assert str(wide.loc["x", "planned_finish_date"].date()) == "2022-03-06"
