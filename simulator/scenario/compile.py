@@ -73,7 +73,7 @@ def compile_scenario(sc: m.Scenario, *, mitigated: bool = False) -> Network:
         risk_dists=DistTable.from_models(risk_models) if risk_models else DistTable.from_models([_ZERO]),
         **_calendars(sc, acts, h, end, to_time),
         correlations=tuple(CorrelationGroup(c.id, np.array(
-            [j for j in select(sc, c.applies_to, acts) if acts[j].kind != "milestone"]),
+            [j for j in select(sc, c.applies_to, acts) if acts[j].kind != "milestone"], dtype=np.int64),
             float(c.rank_correlation)) for c in sc.correlations),
     )
 

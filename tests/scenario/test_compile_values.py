@@ -86,3 +86,15 @@ def test_a_not_before_date_ahead_of_the_start_is_the_start(build):
     body = {"initiatives": [chain("x", phase("a", fixed(3), not_before="2021-06-01"))]}
     net = compile_scenario(build(body))
     assert net.not_before[net.index("a")] == 0.0
+
+
+def test_a_correlation_group_of_milestones_only_has_no_effect(build):
+    # such a group has no phases (the loader warns); it used to crash the sampler with an
+    # IndexError, since its empty member list was compiled as a float array
+    body = {"initiatives": [chain("x", phase("a", {"dist": "uniform", "min": 1, "max": 2}))],
+            "milestones": [{"id": "m", "after": ["a"]}]}
+    plain = simulate(build(body), 50, seed=4)
+    body["correlations"] = [{"id": "c", "rank_correlation": 0.5, "applies_to": {"ids": ["m"]}}]
+    grouped = simulate(build(body), 50, seed=4)
+    assert grouped.network.correlations[0].members.dtype.kind == "i"
+    np.testing.assert_array_equal(grouped.finish("m"), plain.finish("m"))
