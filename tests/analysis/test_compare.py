@@ -32,7 +32,7 @@ def test_paired_gains_are_the_share_and_spread_of_the_removed_delay(build, seed)
     table = compare({"base": base, "no-risk": alt}, n, seed)
     fired = simulate(base, n, seed).draws.fired[0]
     share = fired.mean()
-    assert 0.3 < share < 0.7 and share > 0.2  # P80 of the baseline is then the delayed finish
+    assert 0.3 < share < 0.7  # so the baseline's P80 is the delayed finish, 15
     rows = table.set_index(["id", "scenario"])
     b, a = rows.loc[("m", "base")], rows.loc[("m", "no-risk")]
     assert (b["p50"], b["p80"], a["p50"], a["p80"]) == (10 if share <= 0.5 else 15, 15, 10, 10)
