@@ -184,3 +184,15 @@ def test_the_plan_has_no_risks_and_the_first_funding_decision(build):
     assert (wide.loc["b", "planned_start"], wide.loc["b", "planned_finish"]) == (59, 65)
     assert (wide.loc["x", "planned_start"], wide.loc["x", "planned_finish"]) == (0, 65)
     assert str(wide.loc["x", "planned_finish_date"].date()) == "2022-03-06"
+
+
+def test_gains_in_days_convert_both_percentiles(build):
+    # a certain doubling of a 10-month phase: both percentiles gain 10 months of 30.4375 days
+    body = {"initiatives": [chain("x", phase("a", fixed(10)))],
+            "milestones": [{"id": "m", "after": ["a"]}],
+            "risks": [{"id": "r", "category": "vendor", "probability": 1.0, "impact": fixed(2),
+                       "applies_to": {"ids": ["a"]}}]}
+    from simulator.analysis.sensitivity import risk_ranking
+    row = risk_ranking(simulate(build(body, unit="months"), 20, seed=1)).loc["r"]
+    assert (row["p50_gain"], row["p80_gain"]) == (10, 10)
+    assert row["p50_gain_days"] == row["p80_gain_days"] == pytest.approx(304.375, rel=1e-15)
