@@ -42,7 +42,7 @@ TIMEOUT = 600  # seconds; a mutant that makes the tests hang counts as killed
 
 def _copy_tree(dest: Path) -> None:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", ".pytest_cache")
-    for name in ("simulator", "tests", "scenarios", "notebooks"):
+    for name in ("simulator", "tests", "scenarios", "notebooks", "schema"):
         if (ROOT / name).exists():
             shutil.copytree(ROOT / name, dest / name, ignore=ignore)
     shutil.copy2(ROOT / "pyproject.toml", dest / "pyproject.toml")
