@@ -1,7 +1,7 @@
 """Mutation run: plant hand-written single-point bugs in the core, one at a time, and see
 whether the tests of that module catch each one.
 
-Usage, from the repository root (not part of CI; about 40 minutes with -j 2 on two cores)::
+Usage, from the repository root (not part of CI; 50 minutes with -j 2 on a busy two-core machine)::
 
     nice python tests/mutation/run.py -j 2             # every mutant, two at a time
     nice python tests/mutation/run.py -m stats -m cpm  # only these modules
