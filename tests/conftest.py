@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import Phase, settings
 from texts import TINY, scenario_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 
+# Property tests are derandomised by default, so a run is decisive and repeatable: the same
+# examples every time, no example database carried between runs. HYPOTHESIS_PROFILE=dev
+# explores fresh random examples locally.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("dev", derandomize=False)
+# the mutation run (tests/mutation) needs only to know that a test fails, not the smallest example
+settings.register_profile("mutation", settings.get_profile("ci"),
+                          phases=[Phase.explicit, Phase.reuse, Phase.generate])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ START = dt.date(2022, 1, 1)
 
 
 @st.composite
-def networks(draw):
+def networks(draw, units=("days", "weeks", "months")):
     n = draw(st.integers(2, 8))
     acts = []
     for i in range(n):
@@ -30,10 +30,11 @@ def networks(draw):
     windows = draw(st.lists(st.tuples(st.integers(1, 11), st.integers(1, 28), st.integers(1, 40)),
                             max_size=2))
     gated = draw(st.lists(st.integers(0, n - 1), max_size=2, unique=True))
-    unit = draw(st.sampled_from(["days", "weeks", "months"]))
+    unit = draw(st.sampled_from(units))
     raw = {"scenario": {"name": "ref", "version": "1", "start": START, "deadline": dt.date(2030, 1, 1),
                         "unit": unit},
-           "initiatives": [{"id": f"i{k}", "phases": [a]} for k, a in enumerate(acts)]}
+           # listed in a drawn order, so that file order need not be a topological order
+           "initiatives": [{"id": f"i{k}", "phases": [acts[k]]} for k in draw(st.permutations(range(n)))]}
     raw["blackouts"] = [{"id": f"b{k}", "window": {"from": f"{m:02d}-{d:02d}",
                                                    "until": _until(m, d, length)},
                          "applies_to": {"kinds": ["innforing"]}}

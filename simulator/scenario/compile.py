@@ -77,7 +77,8 @@ def compile_scenario(sc: m.Scenario, *, mitigated: bool = False) -> Network:
         risk_dists=DistTable.from_models(risk_models) if risk_models else DistTable.from_models([_ZERO]),
         **_calendars(sc, x, h, end, to_time),
         correlations=tuple(CorrelationGroup(c.id, np.array(
-            [j for j in x.select(c.applies_to) if x.kind_of(acts, j) != "milestone"]),
+            [j for j in x.select(c.applies_to) if x.kind_of(acts, j) != "milestone"],
+            dtype=np.int64),
             float(c.rank_correlation)) for c in sc.correlations),
         node=x.node, weight=x.weight, share=x.share_of,
         claim_ptr=cptr, claim_res=np.array([r for c in held for r in c], dtype=np.int64),

@@ -1,4 +1,9 @@
-"""The des engine gives the cpm engine's dates exactly, for identical Draws."""
+"""The des engine gives the cpm engine's dates exactly, for identical Draws.
+
+Both engines apply the same date rule, so this checks the wiring (event order, waits,
+columns, the JSON), not the rule: the independent scalar reference in
+test_cpm_reference.py judges the dates of both.
+"""
 
 from __future__ import annotations
 
