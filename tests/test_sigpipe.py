@@ -31,7 +31,9 @@ def test_a_closed_pipe_ends_the_command_quietly(tiny_file, command):
             "run": ["run", str(tiny_file), "-n", "200", "--seed", "1", "--json"]}[command]
     proc = _with_closed_stdout(*argv)
     assert proc.returncode == -signal.SIGPIPE  # what a shell shows as 141
-    assert proc.stderr == ""
+    # stderr has at most the stage lines a run always prints, and no word of the pipe
+    for word in ("Broken pipe", "Errno", "Traceback", "failed"):
+        assert word not in proc.stderr
 
 
 def test_in_process_a_broken_pipe_is_quiet(tiny_file, capsys, monkeypatch):

@@ -463,11 +463,15 @@ def _hold(raw: dict, holders: list[bool]) -> dict:
     after a holder become FS/SS with lag >= 0 (the documented rule)."""
     raw = {**raw, "resources": [{"id": "big", "capacity": 10**4}]}
     phases = [ini["phases"][0] for ini in raw["initiatives"]]
-    below = set()
-    for k, ph in enumerate(phases):
-        preds = [ln["id"] for ln in ph["after"]]
-        if holders[k] or any(p in below for p in preds):
-            below.add(ph["id"])
+    below: set[str] = set()
+    grew = True
+    while grew:  # to a fixed point: the phases need not be listed in topological order
+        grew = False
+        for k, ph in enumerate(phases):
+            preds = [ln["id"] for ln in ph["after"]]
+            if ph["id"] not in below and (holders[k] or any(p in below for p in preds)):
+                below.add(ph["id"])
+                grew = True
     out = []
     for k, ph in enumerate(phases):
         ph = dict(ph)
