@@ -145,6 +145,10 @@ def run_command(args) -> int:
           f"{', mitigated' if result.mitigated else ''} ({elapsed:.2f} s)")
     print()
     print(summary_table(result))
+    from .analysis.benefits import benefits_text
+    if text := benefits_text(result):
+        print()
+        print(text)
     print()
     print(top_risks_text(ranking, target or result.target))
     return 0
