@@ -123,7 +123,7 @@ def run_command(args) -> int:
     with _progress(args.iterations) as bar:
         result = simulate(sc, args.iterations, args.seed, sampling=args.sampling,
                           mitigated=args.mitigated, engine=args.engine, workers=args.workers,
-                          progress=bar.update)
+                          progress=bar.update, scheduler=getattr(args, "scheduler", None))
     elapsed = time.perf_counter() - started
     ranking = None
     if args.out:

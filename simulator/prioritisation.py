@@ -56,6 +56,8 @@ class Prioritisation:
         over plan-order, with 95 % intervals and a verdict.
     metrics : dict
         Per-iteration metrics of each order, by ``(order, rule)``.
+    unit : str
+        Unit of the objective: the benefits' unit, the scenario's time unit, or "" for P(target).
     """
 
     objective: sel.Objective
@@ -66,6 +68,7 @@ class Prioritisation:
     best: Candidate
     gains: pd.DataFrame
     metrics: dict = field(repr=False)
+    unit: str = ""
 
     def to_dict(self) -> dict:
         """A JSON-ready object: plain numbers, ``null`` for what is not one."""
@@ -77,7 +80,7 @@ class Prioritisation:
                          int(v) if isinstance(v, (np.integer,)) else v) for k, v in r.items()}
                     for r in frame.to_dict("records")]
         return {"objective": self.objective.name, "objective_label": self.objective.label,
-                "seed": self.seed, "iterations": self.iterations, "method": self.method,
+                "unit": self.unit, "seed": self.seed, "iterations": self.iterations, "method": self.method,
                 "recommended": {"name": self.best.label, "order": list(self.best.order),
                                 "rule": self.best.rule},
                 "gains": rows(self.gains), "candidates": rows(self.table)}
@@ -104,7 +107,7 @@ def _gain(a: np.ndarray, b: np.ndarray, obj: sel.Objective, seed: int) -> tuple[
 
 
 def build_result(arms: list[Arm], obj: sel.Objective, seed: int, iterations: int, method: str,
-                 own_key: tuple, plan_key: tuple) -> Prioritisation:
+                 own_key: tuple, plan_key: tuple, unit: str = "") -> Prioritisation:
     """Rank the orders evaluated and state the recommended one's gains.
 
     The table has, per order: ``name``, ``order``, ``rule``, ``role``,
@@ -152,4 +155,4 @@ def build_result(arms: list[Arm], obj: sel.Objective, seed: int, iterations: int
                       "verdict": sel.verdict(g[1], g[2])})
     metrics = {a.candidate.key: a.metrics for a in arms}
     return Prioritisation(obj, seed, iterations, method, table, best_arm.candidate,
-                          pd.DataFrame(gains), metrics)
+                          pd.DataFrame(gains), metrics, unit)

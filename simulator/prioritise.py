@@ -235,7 +235,9 @@ def prioritise(scenario: Scenario, candidates: Sequence | Permutations | None = 
         raise ValueError(f"objective {objective!r} needs benefit rates (`benefits:`); "
                          "use p-target or p80-target")
     root = root_seed(seed)
-    own = Candidate(tuple(scenario.priorities.order), scenario.priorities.rule, "scenario's order")
+    own_order = tuple(scenario.priorities.order)
+    own = Candidate(own_order, scenario.priorities.rule,
+                    "scenario's order" + (f": {' > '.join(own_order)}" if own_order else ""))
     plan_order = Candidate((), "plan-order", "plan-order")
     space = _space(scenario, candidates)
     with make_executor(workers, client=client, scheduler=scheduler, dask=dask) as pool:
@@ -251,8 +253,10 @@ def prioritise(scenario: Scenario, candidates: Sequence | Permutations | None = 
             _race(run, [run.arm(c) for c in space], refs, iterations, rounds, obj)
             method = "every candidate"
         run.extend(refs, iterations)
+    unit = (scenario.benefits.unit if obj.needs_benefits else
+            scenario.scenario.unit if obj.quantile is not None else "")
     return build_result(list(run.arms.values()), obj, root, iterations, method,
-                        own.key, plan_order.key)
+                        own.key, plan_order.key, unit)
 
 
 def _place_in(order: Sequence[str]):

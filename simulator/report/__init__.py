@@ -13,7 +13,8 @@ from .plot_gantt import plot_gantt
 from .plot_histogram import plot_finish_histogram
 from .plot_scurves import plot_scurves
 from .plot_tornado import plot_tornado
+from .plot_tradeoff import plot_tradeoff
 
 __all__ = ["DATA_DIR", "REPORT_NAME", "ReportData", "ReportDataError", "plot_criticality",
            "plot_finish_histogram", "plot_gantt", "plot_prob_by_deadline", "plot_scurves",
-           "plot_tornado", "render_html", "write_report"]
+           "plot_tornado", "plot_tradeoff", "render_html", "write_report"]
