@@ -31,6 +31,10 @@ class Executor:
         """``fn(item)`` for each item, yielded in the order of ``items``."""
         return (fn(item) for item in items)
 
+    def share(self, obj: Any) -> Any:
+        """A handle to ``obj`` for many work units: the object itself, here and in a pool."""
+        return obj
+
     def close(self) -> None:
         """Release what the executor started (nothing here)."""
 
@@ -85,6 +89,11 @@ class DaskExecutor(Executor):
             self._own += [client, cluster]
         self.client = client
         self.workers = max(1, len(client.scheduler_info().get("workers", {})) or workers)
+
+    def share(self, obj: Any) -> Any:
+        """``obj`` sent to the cluster once: units that name it find it in worker memory, one
+        object per worker, so what is cached on it (the priority positions) is computed once."""
+        return self.client.scatter(obj, hash=False)
 
     def map(self, fn: Callable, items: Sequence) -> Iterator[Any]:
         # explicit, unique keys: the units are not hashed (a Network is costly to tokenize)

@@ -59,7 +59,7 @@ def measure(task: tuple) -> np.ndarray:
     Parameters
     ----------
     task : tuple
-        ``(scenario, network, seed, lo, hi, engine)``.
+        ``((scenario, network), seed, lo, hi, engine)``.
 
     Returns
     -------
@@ -67,7 +67,7 @@ def measure(task: tuple) -> np.ndarray:
         Target finish, whether it is by the deadline, total benefit by the
         deadline and total present value (0 without ``benefits:``).
     """
-    sc, net, seed, lo, hi, engine = task
+    (sc, net), seed, lo, hi, engine = task
     _, sched = run_range(net, seed, lo, hi, engine)
     out = np.zeros((4, hi - lo))
     out[sel.FINISH] = target_finish(net, sched, net.target)
@@ -94,6 +94,7 @@ class _Runner:
     def __init__(self, scenario: Scenario, seed: int, engine: str | None, pool, piece: int):
         self.scenario, self.seed, self.engine, self.pool, self.piece = scenario, seed, engine, pool, piece
         self.arms: dict[tuple, Arm] = {}
+        self.shared: dict[int, object] = {}
 
     def arm(self, cand: Candidate, role: str = "candidate") -> Arm:
         if cand.key not in self.arms:
@@ -109,8 +110,10 @@ class _Runner:
     def extend(self, arms: Sequence[Arm], upto: int) -> None:
         tasks, owners = [], []
         for a in arms:
+            if id(a) not in self.shared:
+                self.shared[id(a)] = self.pool.share((a.scenario, a.network))
             for lo, hi in _pieces(a.n, upto, self.piece):
-                tasks.append((a.scenario, a.network, self.seed, lo, hi, a.engine))
+                tasks.append((self.shared[id(a)], self.seed, lo, hi, a.engine))
                 owners.append(a)
         parts: dict[int, list[np.ndarray]] = {}
         for a, part in zip(owners, self.pool.map(measure, tasks)):
