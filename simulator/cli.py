@@ -109,7 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run on the Dask scheduler at ADDRESS, e.g. tcp://host:8786")
     p.add_argument("--dask", action="store_true",
                    help="without --scheduler: a local Dask cluster of --workers processes")
-    p.add_argument("--out", help="directory for prioritisation.json, prioritisation.csv, tradeoff.png")
+    p.add_argument("--out", help="directory for prioritisation.json, prioritisation.csv, tradeoff.png "
+                   "(and, where a run saved its report there, report.html with a Prioritering section)")
+    p.add_argument("--lang", choices=["nb", "en"], default="nb", help="language of report.html")
     p.add_argument("--json", action="store_true", help="print the JSON result to stdout, nothing else")
 
     sub.add_parser("schema", help="print the JSON Schema of the scenario format")

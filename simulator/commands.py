@@ -240,8 +240,10 @@ def report_command(args) -> int:
 
     from .report.data import ReportData
     from .report.html import REPORT_NAME, write_report
+    from .report.prioritering import load_prioritisation
     data = ReportData.load(args.dir)
-    path = write_report(data, Path(args.dir) / REPORT_NAME, lang=args.lang)
+    path = write_report(data, Path(args.dir) / REPORT_NAME, lang=args.lang,
+                        prioritisation=load_prioritisation(args.dir))
     print(f"wrote {path}", file=sys.stderr)
     return 0
 

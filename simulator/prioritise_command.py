@@ -87,6 +87,17 @@ def write_prioritisation(p: Prioritisation, out: str | Path) -> list[Path]:
     return written
 
 
+def _refresh_report(out: str, lang: str) -> list[Path]:
+    """Render ``out/report.html`` again, with the Prioritering section, when a run's data is there."""
+    from .report.data import DATA_DIR, ReportData
+    from .report.html import REPORT_NAME, write_report
+    from .report.prioritering import load_prioritisation
+    if not (Path(out) / DATA_DIR).is_dir():
+        return []
+    data = ReportData.load(out)
+    return [write_report(data, Path(out) / REPORT_NAME, lang=lang, prioritisation=load_prioritisation(out))]
+
+
 def prioritise_command(args) -> int:
     """Carry out ``veikart prioritise``; return the exit code."""
     from .commands import _bad_out
@@ -112,6 +123,7 @@ def prioritise_command(args) -> int:
     elapsed = time.perf_counter() - started
     if args.out:
         written = write_prioritisation(p, args.out)
+        written += _refresh_report(args.out, args.lang)
         print(f"wrote {', '.join(str(w) for w in written)}", file=sys.stderr)
     if args.json:
         print(dumps(p.to_dict()))

@@ -1,0 +1,68 @@
+"""The report's "Prioritering" section, from what ``veikart prioritise --out DIR`` saved in DIR."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from pathlib import Path
+
+from .text import fmt_number, fmt_percent
+
+#: Files a prioritisation leaves in its output directory.
+JSON_NAME, PLOT_NAME = "prioritisation.json", "tradeoff.png"
+
+_VERDICT = {"nb": {"better": "bedre", "worse": "dårligere", "no clear difference": "ingen sikker forskjell"},
+            "en": {"better": "better", "worse": "worse", "no clear difference": "no clear difference"}}
+_OVER = {"nb": {"scenario's order": "scenarioets egen rekkefølge", "plan-order": "planrekkefølgen"},
+         "en": {"scenario's order": "the scenario's own order", "plan-order": "plan-order"}}
+
+
+def load_prioritisation(directory: str | Path) -> dict | None:
+    """The saved prioritisation of ``directory`` (its JSON and its plot as PNG bytes), or None."""
+    d = Path(directory)
+    if not (d / JSON_NAME).is_file():
+        return None
+    payload = json.loads((d / JSON_NAME).read_text(encoding="utf-8"))
+    png = (d / PLOT_NAME).read_bytes() if (d / PLOT_NAME).is_file() else None
+    return {"payload": payload, "png": png}
+
+
+def _value(x, name: str, lang: str) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "–"
+    return fmt_percent(x, lang) if name == "p-target" else fmt_number(x, lang, 2)
+
+
+def _signed(x, name: str, lang: str) -> str:
+    if x is None:
+        return "–"
+    text = _value(abs(x), name, lang)
+    return ("+" if x > 0 else "−" if x < 0 else "±") + text
+
+
+def section(saved: dict | None, lang: str, top: int = 10) -> dict | None:
+    """Template fields of the section, or None when no prioritisation was run."""
+    if saved is None:
+        return None
+    p, name = saved["payload"], saved["payload"]["objective"]
+    rows = []
+    for r in p["candidates"][:top]:
+        rows.append({"rank": "–" if r["rank"] is None else str(r["rank"]), "name": r["name"],
+                     "objective": f"{_value(r['objective'], name, lang)} [{_value(r['objective_lo'], name, lang)}, "
+                                  f"{_value(r['objective_hi'], name, lang)}]",
+                     "p_target": fmt_percent(r["p_target"], lang), "p_best": fmt_percent(r["p_best"], lang),
+                     "gain": f"{_signed(r['gain'], name, lang)} [{_signed(r['gain_lo'], name, lang)}, "
+                             f"{_signed(r['gain_hi'], name, lang)}]",
+                     "verdict": _VERDICT[lang][r["verdict"]], "dropped": r["status"] != "finalist"})
+    gains = [{"over": _OVER[lang].get(g["over"], g["over"]),
+              "gain": f"{_signed(g['gain'], name, lang)} [{_signed(g['gain_lo'], name, lang)}, "
+                      f"{_signed(g['gain_hi'], name, lang)}]",
+              "verdict": _VERDICT[lang][g["verdict"]], "better": g["verdict"] == "better"}
+             for g in p["gains"]]
+    src = None if saved["png"] is None else "data:image/png;base64," + base64.b64encode(saved["png"]).decode()
+    return {"objective": p["objective_label"], "unit": p.get("unit", ""), "seed": p["seed"],
+            "iterations": fmt_number(p["iterations"], lang, 0), "method": p["method"],
+            "orders": len(p["candidates"]), "recommended": p["recommended"]["name"],
+            "p_best": fmt_percent(p["candidates"][0]["p_best"], lang), "gains": gains, "rows": rows,
+            "src": src, "sure": any(g["better"] for g in gains)}

@@ -1,0 +1,36 @@
+"""The report's Prioritering section: present after a prioritisation into the run's folder."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import ROOT
+
+from simulator.cli import main
+
+EXAMPLE = ROOT / "scenarios" / "examples" / "capacity.yaml"
+
+
+def test_report_gets_a_prioritering_section(write, tmp_path, capsys):
+    sc = write(f"""\
+        extends: {EXAMPLE}
+        benefits:
+          rates: [{{of: pll-innforing, per_month: 3}}, {{of: kritisk-info, per_month: 1}}]
+        """, "b.yaml")
+    out = tmp_path / "out"
+    assert main(["run", str(sc), "-n", "300", "--seed", "1", "--out", str(out)]) == 0
+    assert 'id="prioritering"' not in (out / "report.html").read_text(encoding="utf-8")
+    assert main(["prioritise", str(sc), "-n", "200", "--seed", "1", "--out", str(out)]) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    saved = json.loads((out / "prioritisation.json").read_text())
+    assert 'id="prioritering"' in html and "Anbefalt rekkefølge" in html
+    assert saved["recommended"]["name"].replace("'", "&#39;") in html
+    assert "planrekkefølgen" in html and "data:image/png;base64," in html
+    # the verdict of each gain, in words, as the JSON states it
+    words = {"better": "bedre", "worse": "dårligere", "no clear difference": "ingen sikker forskjell"}
+    for g in saved["gains"]:
+        assert words[g["verdict"]] in html
+    assert main(["report", str(out), "--lang", "en"]) == 0
+    en = (out / "report.html").read_text(encoding="utf-8")
+    assert "<h2>Prioritisation</h2>" in en and "Recommended order" in en
+    capsys.readouterr()
