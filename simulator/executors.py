@@ -92,8 +92,13 @@ class DaskExecutor(Executor):
 
     def share(self, obj: Any) -> Any:
         """``obj`` sent to the cluster once: units that name it find it in worker memory, one
-        object per worker, so what is cached on it (the priority positions) is computed once."""
-        return self.client.scatter(obj, hash=False)
+        object per worker, so what is cached on it (the priority positions) is computed once.
+
+        It is the result of a task rather than scattered data, so that when the worker
+        holding it dies the scheduler can make it again (scattered data would be lost, and
+        every unit that needs it cancelled).
+        """
+        return self.client.submit(_identity, obj, pure=False)
 
     def map(self, fn: Callable, items: Sequence) -> Iterator[Any]:
         # explicit, unique keys: the units are not hashed (a Network is costly to tokenize)
@@ -111,6 +116,10 @@ class DaskExecutor(Executor):
         for thing in self._own:
             thing.close()
         self._own = []
+
+
+def _identity(obj: Any) -> Any:
+    return obj
 
 
 def make_executor(workers: int = 1, *, client=None, scheduler: str | None = None,
