@@ -91,3 +91,15 @@ def test_a_worker_killed_mid_run_changes_nothing(scenario, cluster):
     assert killed, "no worker was busy while the run lasted"
     assert got == expected
     client.wait_for_workers(2, timeout=60)  # the nanny brings the worker back
+
+
+def test_the_command_line_on_a_scheduler_address(scenario, cluster, write, capsys):
+    from simulator.cli import main
+    c, _ = cluster
+    path = write(f"extends: {EXAMPLE}\nbenefits:\n  rates: [{{of: pll-innforing, per_month: 3}}]\n", "b.yaml")
+    outs = []
+    for extra in ([], ["--scheduler", c.scheduler_address]):
+        assert main(["run", str(path), "-n", "9000", "--seed", "2", "--json", *extra]) == 0
+        assert main(["prioritise", str(path), "-n", "200", "--seed", "2", "--json", *extra]) == 0
+        outs.append(capsys.readouterr().out)
+    assert outs[0] == outs[1] and '"benefits"' in outs[0] and '"recommended"' in outs[0]

@@ -147,3 +147,16 @@ def test_benefit_rule_serves_the_most_valuable_initiative_first(build):
     for low, high in (("a", "b"), ("b", "a")):
         res = simulator.simulate(build(body(low, high), unit="months"), 5, seed=1)
         assert (res.start(f"{high}-1") == 0).all() and (res.start(f"{low}-1") == 4).all()
+
+
+def test_terminal_summary_shows_the_benefits(build, capsys, tmp_path):
+    from simulator.cli import main
+    path = tmp_path / "s.yaml"
+    from texts import scenario_text
+    path.write_text(scenario_text({"initiatives": [chain("a", phase("a-1", fixed(12)))],
+                                   "benefits": {"unit": "MNOK", "discount_rate": 0.0, "horizon": "2031-12-31",
+                                                "rates": [{"of": "a", "per_month": 2}]}}, unit="months"))
+    assert main(["run", str(path), "-n", "20", "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    by_deadline = 2 * (months_to(dt.date(2026, 12, 31)) - 12)
+    assert "Benefits (MNOK" in out and f"{by_deadline:9.1f}" in out
