@@ -12,7 +12,7 @@ import pandas as pd
 
 from .data import ReportData
 from .figures import pictures
-from .prioritering import section
+from .prioritering import benefits_section, section
 from .text import (
     PERIODS,
     category,
@@ -65,6 +65,7 @@ def render_html(data: ReportData, *, lang: str = "nb", period: str = "quarter",
         raise ValueError(f"period must be one of {tuple(PERIODS)}, got {period!r}")
     context = _context(data, lang, period, top_risks)
     context["prioritering"] = section(prioritisation, lang)
+    context["nytte"] = benefits_section(data.meta.get("benefits"), lang)
     return _ENV.get_template("report.html").render(**context)
 
 

@@ -1,4 +1,5 @@
-"""The report's "Prioritering" section, from what ``veikart prioritise --out DIR`` saved in DIR."""
+"""The report's "Nytte" and "Prioritering" sections: benefits of the run, and what
+``veikart prioritise --out DIR`` saved in DIR."""
 
 from __future__ import annotations
 
@@ -66,3 +67,20 @@ def section(saved: dict | None, lang: str, top: int = 10) -> dict | None:
             "orders": len(p["candidates"]), "recommended": p["recommended"]["name"],
             "p_best": fmt_percent(p["candidates"][0]["p_best"], lang), "gains": gains, "rows": rows,
             "src": src, "sure": any(g["better"] for g in gains)}
+
+
+def benefits_section(benefits: dict | None, lang: str) -> dict | None:
+    """Template fields of the benefits table (from the run's JSON ``benefits`` object), or None."""
+    if not benefits:
+        return None
+
+    def cells(stat: dict) -> dict:
+        f = lambda k: _value(stat.get(k), "", lang)  # noqa: E731
+        return {"mean": f"{f('mean')} [{f('mean_lo')}, {f('mean_hi')}]",
+                "p10": f("p10"), "p50": f("p50"), "p90": f("p90")}
+    rows = [{"name": r["name"], "deadline": cells(r["by_deadline"]), "pv": cells(r["present_value"])}
+            for r in benefits["rates"]]
+    rows.append({"name": "Sum" if lang == "nb" else "Total", "deadline": cells(benefits["total"]["by_deadline"]),
+                 "pv": cells(benefits["total"]["present_value"]), "total": True})
+    return {"unit": benefits["unit"], "rate": fmt_percent(benefits["discount_rate"], lang, 1),
+            "horizon": benefits["horizon"], "rows": rows}

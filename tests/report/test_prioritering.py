@@ -19,7 +19,13 @@ def test_report_gets_a_prioritering_section(write, tmp_path, capsys):
         """, "b.yaml")
     out = tmp_path / "out"
     assert main(["run", str(sc), "-n", "300", "--seed", "1", "--out", str(out)]) == 0
-    assert 'id="prioritering"' not in (out / "report.html").read_text(encoding="utf-8")
+    first = (out / "report.html").read_text(encoding="utf-8")
+    assert 'id="prioritering"' not in first
+    # the run's benefits, as its JSON states them
+    summary = json.loads((out / "summary.json").read_text())["benefits"]
+    assert 'id="nytte"' in first and "Nåverdi" in first
+    total = summary["total"]["present_value"]["mean"]
+    assert f"{total:,.2f}".replace(",", " ").replace(".", ",") in first.replace("\u00a0", " ")
     assert main(["prioritise", str(sc), "-n", "200", "--seed", "1", "--out", str(out)]) == 0
     html = (out / "report.html").read_text(encoding="utf-8")
     saved = json.loads((out / "prioritisation.json").read_text())
@@ -34,3 +40,9 @@ def test_report_gets_a_prioritering_section(write, tmp_path, capsys):
     en = (out / "report.html").read_text(encoding="utf-8")
     assert "<h2>Prioritisation</h2>" in en and "Recommended order" in en
     capsys.readouterr()
+
+
+def test_no_benefits_and_no_prioritisation_no_sections(tiny_data):
+    from simulator.report import render_html
+    html = render_html(tiny_data)
+    assert 'id="nytte"' not in html and 'id="prioritering"' not in html
