@@ -104,7 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="iterations of every order that survives racing")
     p.add_argument("--rounds", type=_count, default=3, help="racing rounds (1: no racing)")
     p.add_argument("--seed", type=_seed, default=None)
-    p.add_argument("--workers", type=_count, default=1, help="local processes")
+    p.add_argument("--workers", type=_count, default=None,
+                   help="local processes (default 1; with --dask, the machine's cores)")
     p.add_argument("--scheduler", metavar="ADDRESS", default=None,
                    help="run on the Dask scheduler at ADDRESS, e.g. tcp://host:8786")
     p.add_argument("--dask", action="store_true",

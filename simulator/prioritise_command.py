@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -118,7 +119,8 @@ def prioritise_command(args) -> int:
     started = time.perf_counter()
     print("evaluating priority orders ...", file=sys.stderr)
     p = prioritise(sc, candidates, args.objective, args.iterations, args.seed, budget=args.budget,
-                   rounds=args.rounds, workers=args.workers, scheduler=args.scheduler,
+                   rounds=args.rounds, scheduler=args.scheduler,
+                   workers=args.workers or ((os.cpu_count() or 1) if args.dask else 1),
                    dask=args.dask)
     elapsed = time.perf_counter() - started
     if args.out:
