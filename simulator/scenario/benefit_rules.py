@@ -25,6 +25,9 @@ def benefit_problems(sc: m.Scenario, horizon) -> Problems:
     out: Problems = []
     if b.horizon is not None and b.horizon <= sc.scenario.start:
         out.append((("benefits", "horizon"), f"{b.horizon} is not after start {sc.scenario.start}"))
+    elif b.horizon is not None and b.horizon > horizon:
+        out.append((("benefits", "horizon"), f"{b.horizon} is after the scenario's horizon {horizon}: "
+                    "nothing is simulated beyond it (set scenario.horizon later)"))
     rollouts = [p.id for i in sc.initiatives for p in i.phases if p.rollout is not None]
     known = [i.id for i in sc.initiatives] + rollouts
     for k, r in enumerate(b.rates):

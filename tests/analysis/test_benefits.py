@@ -131,6 +131,7 @@ def test_summary_intervals_cover_the_estimates(tiny_file):
     ({"rates": [{"of": "a", "per_month": 1, "ramp_up": -2}]}, r"benefits\.rates\[0\]\.ramp_up: -2 is negative"),
     ({"discount_rate": 1.5}, r"benefits\.discount_rate: 1.5 is not within"),
     ({"horizon": "2021-01-01"}, r"benefits\.horizon: 2021-01-01 is not after start"),
+    ({"horizon": "2060-01-01"}, r"benefits\.horizon: 2060-01-01 is after the scenario's horizon 2052-01-01"),
     ({"rates": [{"of": "a-1", "per_month": 1}]}, r"`a-1` is not an initiative or a rollout phase"),
 ])
 def test_bad_benefits_name_the_field(build, benefits, message):
