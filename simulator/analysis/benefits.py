@@ -58,12 +58,18 @@ def flow_value(start: np.ndarray, end: float, per_month: float, k: float, ramp: 
     ndarray
         ``per_month * ∫_start^end ramp(t) exp(-k t) dt``.
     """
+    if k < _TINY:  # below this the discount changes no digit that matters: no underflow games
+        k = 0.0
     a = np.minimum(np.asarray(start, dtype=float), end)  # inf and late starts bring nothing
     if ramp <= 0:
         return per_month * _step(a, end, k)
     # a linear ramp is the average of steps starting over [a, a + ramp]
-    b = np.minimum(a + ramp, end)
-    return per_month * _step_integral(a, b, end, k) / ramp
+    span = np.minimum(ramp, end - a)  # not (a + ramp) - a: a tiny ramp would lose its digits
+    return per_month * _step_integral(a, span, end, k) / ramp
+
+
+#: Monthly discount rates below this count as 0 (relative effect < 1e-9 over 1,000 years).
+_TINY = 1e-13
 
 
 def _step(a: np.ndarray, h: float, k: float) -> np.ndarray:
@@ -73,12 +79,30 @@ def _step(a: np.ndarray, h: float, k: float) -> np.ndarray:
     return np.exp(-k * a) * -np.expm1(-k * (h - a)) / k
 
 
-def _step_integral(a: np.ndarray, b: np.ndarray, h: float, k: float) -> np.ndarray:
-    """∫_a^b _step(u, h) du for a <= b <= h."""
-    span = b - a
+def _phi1(x: np.ndarray) -> np.ndarray:
+    """(1 - e^-x) / x, 1 at 0."""
+    safe = np.where(x > 0, x, 1.0)
+    return np.where(x > 0, -np.expm1(-safe) / safe, 1.0)
+
+
+def _psi(x: np.ndarray) -> np.ndarray:
+    """(e^-x - 1 + x) / x², 1/2 at 0; by its series where the direct form would cancel."""
+    safe = np.where(x > 1e-3, x, 1.0)
+    direct = (np.expm1(-safe) + safe) / safe ** 2
+    series = 0.5 - x / 6 + x ** 2 / 24 - x ** 3 / 120
+    return np.where(x > 1e-3, direct, series)
+
+
+def _step_integral(a: np.ndarray, span: np.ndarray, h: float, k: float) -> np.ndarray:
+    """∫_a^(a + span) _step(u, h) du for a + span <= h.
+
+    With ``L = span`` and ``M = h - a`` it is ``e^(-ka) L (M φ1(kM) - L ψ(kL))``,
+    which has no cancellation as ``k`` goes to 0 (where it is ``L (M - L/2)``).
+    """
+    rest = h - a
     if k == 0:
-        return span * (h - a) - span ** 2 / 2
-    return (np.exp(-k * a) * -np.expm1(-k * span) / k - np.exp(-k * h) * span) / k
+        return span * (rest - span / 2)
+    return np.exp(-k * a) * span * (rest * _phi1(k * rest) - span * _psi(k * span))
 
 
 @dataclass(frozen=True)

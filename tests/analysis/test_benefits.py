@@ -58,7 +58,8 @@ def test_ramp_up_loses_half_the_ramp(build):
 
 @pytest.mark.parametrize("k, ramp, start, end", [(0.04, 6.0, 10.0, 100.0), (0.1, 12.0, 5.0, 11.0),
                                                   (0.04, 0.0, 3.0, 50.0), (0.0, 3.0, 48.0, 49.5),
-                                                  (0.04, 6.0, 60.0, 50.0)])
+                                                  (0.04, 6.0, 60.0, 50.0), (0.04, 0.2, 10.0, 100.0),
+                                                  (1e-9, 6.0, 10.0, 100.0)])
 def test_flow_value_is_the_integral(k, ramp, start, end):
     km = np.log1p(k) / 12
 
@@ -161,3 +162,20 @@ def test_terminal_summary_shows_the_benefits(build, capsys, tmp_path):
     out = capsys.readouterr().out
     by_deadline = 2 * (months_to(dt.date(2026, 12, 31)) - 12)
     assert "Benefits (MNOK" in out and f"{by_deadline:9.1f}" in out
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(a=st.floats(0, 200), b=st.floats(0, 200), end=st.floats(1, 400), d=st.floats(0, 0.2),
+       ramp=st.floats(0, 36))
+def test_later_use_never_brings_more(a, b, end, d, ramp):
+    k = np.log1p(d) / 12
+    early, late = flow_value(np.array([min(a, b)]), end, 2.0, k, ramp)[0], \
+        flow_value(np.array([max(a, b)]), end, 2.0, k, ramp)[0]
+    assert -1e-9 <= late <= early + 1e-9
+    # a ramp-up never adds value, and discounting never does either
+    assert early <= flow_value(np.array([min(a, b)]), end, 2.0, k, 0.0)[0] + 1e-9
+    assert early <= flow_value(np.array([min(a, b)]), end, 2.0, 0.0, ramp)[0] + 1e-9
