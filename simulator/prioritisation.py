@@ -75,10 +75,13 @@ class Prioritisation:
         def num(x):
             return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else x
 
+        def cell(k, v):
+            if k in ("rank", "iterations"):  # whole numbers; a rank is null for a dropped order
+                return None if pd.isna(v) else int(v)
+            return num(float(v)) if isinstance(v, (float, np.floating)) else v
+
         def rows(frame: pd.DataFrame) -> list[dict]:
-            return [{k: (num(float(v)) if isinstance(v, (float, np.floating)) else
-                         int(v) if isinstance(v, (np.integer,)) else v) for k, v in r.items()}
-                    for r in frame.to_dict("records")]
+            return [{k: cell(k, v) for k, v in r.items()} for r in frame.to_dict("records")]
         return {"objective": self.objective.name, "objective_label": self.objective.label,
                 "unit": self.unit, "seed": self.seed, "iterations": self.iterations, "method": self.method,
                 "recommended": {"name": self.best.label, "order": list(self.best.order),

@@ -15,6 +15,9 @@ JSON_NAME, PLOT_NAME = "prioritisation.json", "tradeoff.png"
 
 _VERDICT = {"nb": {"better": "bedre", "worse": "dårligere", "no clear difference": "ingen sikker forskjell"},
             "en": {"better": "better", "worse": "worse", "no clear difference": "no clear difference"}}
+_OBJECTIVE_NB = {"npv": "nåverdi av nytte", "benefit-by-deadline": "nytte innen fristen",
+                 "p-target": "sannsynlighet for målet innen fristen", "p80-target": "P80 for målets ferdigdato"}
+_METHOD_NB = {"every candidate": "alle kandidater", "local search over swaps": "lokalt søk over bytter"}
 _OVER = {"nb": {"scenario's order": "scenarioets egen rekkefølge", "plan-order": "planrekkefølgen"},
          "en": {"scenario's order": "the scenario's own order", "plan-order": "plan-order"}}
 
@@ -49,7 +52,7 @@ def section(saved: dict | None, lang: str, top: int = 10) -> dict | None:
     p, name = saved["payload"], saved["payload"]["objective"]
     rows = []
     for r in p["candidates"][:top]:
-        rows.append({"rank": "–" if r["rank"] is None else str(r["rank"]), "name": r["name"],
+        rows.append({"rank": "–" if r["rank"] is None else str(int(r["rank"])), "name": r["name"],
                      "objective": f"{_value(r['objective'], name, lang)} [{_value(r['objective_lo'], name, lang)}, "
                                   f"{_value(r['objective_hi'], name, lang)}]",
                      "p_target": fmt_percent(r["p_target"], lang), "p_best": fmt_percent(r["p_best"], lang),
@@ -62,8 +65,11 @@ def section(saved: dict | None, lang: str, top: int = 10) -> dict | None:
               "verdict": _VERDICT[lang][g["verdict"]], "better": g["verdict"] == "better"}
              for g in p["gains"]]
     src = None if saved["png"] is None else "data:image/png;base64," + base64.b64encode(saved["png"]).decode()
-    return {"objective": p["objective_label"], "unit": p.get("unit", ""), "seed": p["seed"],
-            "iterations": fmt_number(p["iterations"], lang, 0), "method": p["method"],
+    nb = lang == "nb"
+    return {"objective": _OBJECTIVE_NB.get(name, p["objective_label"]) if nb else p["objective_label"],
+            "unit": p.get("unit", ""), "seed": p["seed"],
+            "iterations": fmt_number(p["iterations"], lang, 0),
+            "method": _METHOD_NB.get(p["method"], p["method"]) if nb else p["method"],
             "orders": len(p["candidates"]), "recommended": p["recommended"]["name"],
             "p_best": fmt_percent(p["candidates"][0]["p_best"], lang), "gains": gains, "rows": rows,
             "src": src, "sure": any(g["better"] for g in gains)}
