@@ -71,7 +71,7 @@ def test_simulate_on_a_dask_cluster_gives_the_same_result(scenario, cluster):
 def test_a_worker_killed_mid_run_changes_nothing(scenario, cluster):
     c, client = cluster
     # the des engine is slow enough that a unit of 25 iterations is still running when killed
-    kw = dict(objective="npv", iterations=200, seed=9, piece=25, engine="des", rounds=1)
+    kw = dict(objective="npv", iterations=400, seed=9, piece=25, engine="des", rounds=1)
     expected = _bytes(prioritise(scenario, **kw))
     pids = client.run(os.getpid)
     killed: list[str] = []
