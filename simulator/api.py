@@ -10,6 +10,7 @@ import pandas as pd
 from .analysis.compare import compare_results
 from .analysis.result import Result
 from .engines import cpm
+from .executors import make_executor
 from .parallel import pick_engine, run_chunks
 from .sampling.draws import METHODS, planned_draws
 from .sampling.streams import SeedLike, root_seed
@@ -48,7 +49,8 @@ def plan(network: Network | Scenario) -> cpm.Schedule:
 
 def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None, *,
              sampling: str = "mc", mitigated: bool = False, engine: str | None = None,
-             workers: int = 1, progress: Callable[[int], None] | None = None) -> Result:
+             workers: int = 1, progress: Callable[[int], None] | None = None,
+             client=None, scheduler: str | None = None) -> Result:
     """Sample and schedule a scenario many times.
 
     Parameters
@@ -74,6 +76,10 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
         Processes to spread chunks of iterations over.
     progress : callable, optional
         Called with the number of iterations just finished, after each chunk.
+    client : distributed.Client, optional
+        Run the chunks on this Dask cluster instead (same bytes).
+    scheduler : str, optional
+        Or on the Dask scheduler at this address.
 
     Returns
     -------
@@ -90,8 +96,13 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
     root = root_seed(seed)
     net = compile_scenario(scenario, mitigated=mitigated)
     engine = pick_engine(net, engine)
-    draws, sched = run_chunks(net, root, iterations, sampling, engine=engine, workers=workers,
-                              on_chunk=progress)
+    if client is None and scheduler is None:
+        draws, sched = run_chunks(net, root, iterations, sampling, engine=engine, workers=workers,
+                                  on_chunk=progress)
+    else:
+        with make_executor(workers, client=client, scheduler=scheduler) as pool:
+            draws, sched = run_chunks(net, root, iterations, sampling, engine=engine,
+                                      on_chunk=progress, executor=pool)
     return Result(network=net, draws=draws, schedule=sched, plan=plan(net), seed=root,
                   iterations=iterations, sampling=sampling, engine=engine,
                   scenario_hash=scenario_hash(scenario), scenario=scenario)

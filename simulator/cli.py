@@ -32,6 +32,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is too small; use at least 1")
+    return value
+
+
 def _seed(text: str) -> int:
     try:
         value = int(text)
@@ -84,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1,
                    help="processes, capped at what the run and the CPUs can use; the result "
                    "does not change (default: %(default)s)")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="run on the Dask scheduler at ADDRESS (the result does not change)")
     p.add_argument("--out", help="directory for summary.json, summary.csv, manifest.json, "
                    "report.html and the report-data/ it is built from")
     p.add_argument("--save-iterations", action="store_true", help="also write iterations.parquet")
@@ -113,6 +125,29 @@ def build_parser() -> argparse.ArgumentParser:
     _sampling_option(p)
     p.add_argument("--mitigated", action="store_true", help="use the risks' mitigated values")
     _extends_option(p)
+
+    p = sub.add_parser("prioritise", help="find the priority order that serves an objective best")
+    p.add_argument("file")
+    p.add_argument("--objective", choices=["npv", "benefit-by-deadline", "p-target", "p80-target"],
+                   default=None, help="default npv with benefits:, else p-target")
+    p.add_argument("--candidates", metavar="FILE", default=None,
+                   help="YAML: `candidates:` (orders) or `permute:` (items); default the orders "
+                   "of the initiatives that hold a resource")
+    p.add_argument("--budget", type=_count, default=200, help="most orders a local search evaluates")
+    p.add_argument("-n", "--iterations", type=_positive, default=2000,
+                   help="iterations of every order that survives racing")
+    p.add_argument("--rounds", type=_count, default=3, help="racing rounds (1: no racing)")
+    p.add_argument("--seed", type=_seed, default=None)
+    p.add_argument("--workers", type=_count, default=None,
+                   help="local processes (default 1; with --dask, the machine's cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="run on the Dask scheduler at ADDRESS, e.g. tcp://host:8786")
+    p.add_argument("--dask", action="store_true",
+                   help="without --scheduler: a local Dask cluster of --workers processes")
+    p.add_argument("--out", help="directory for prioritisation.json, prioritisation.csv, tradeoff.png "
+                   "(and, where a run saved its report there, report.html with a Prioritering section)")
+    p.add_argument("--lang", choices=["nb", "en"], default="nb", help="language of report.html")
+    p.add_argument("--json", action="store_true", help="print the JSON result to stdout, nothing else")
 
     sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     return parser
@@ -226,6 +261,11 @@ def _compare(args) -> int:
     return compare_command(args)
 
 
+def _prioritise(args) -> int:
+    from .prioritise_command import prioritise_command
+    return prioritise_command(args)
+
+
 def _report(args) -> int:
     from .commands import report_command
     from .report.data import ReportDataError
@@ -237,6 +277,6 @@ def _report(args) -> int:
 
 
 _COMMANDS = {"validate": _validate, "run": _run, "compare": _compare, "report": _report,
-             "schema": _schema}
+             "prioritise": _prioritise, "schema": _schema}
 
 __all__ = ["main", "build_parser"]

@@ -174,7 +174,7 @@ def _run_into(args, sc, folder) -> int:
     with _progress(args.iterations) as bar:
         result = simulate(sc, args.iterations, args.seed, sampling=args.sampling,
                           mitigated=args.mitigated, engine=args.engine, workers=args.workers,
-                          progress=bar.update)
+                          progress=bar.update, scheduler=getattr(args, "scheduler", None))
     elapsed = time.perf_counter() - started
     with stage(f"simulated in {seconds(elapsed)}; summary statistics"):
         result.summary()
@@ -210,6 +210,10 @@ def _run_into(args, sc, folder) -> int:
           f"whole command {seconds(stage.total)})")
     print()
     print(summary_table(result))
+    from .analysis.benefits import benefits_text
+    if text := benefits_text(result):
+        print()
+        print(text)
     print()
     print(top_risks_text(ranking, target or result.target))
     for element, table in (why or {}).items():
@@ -308,11 +312,13 @@ def report_command(args) -> int:
     from .outdir import OutputDir
     from .report.data import ReportData
     from .report.html import REPORT_NAME, write_report
+    from .report.prioritering import load_prioritisation
     if not Path(args.dir).is_dir():
         ReportData.load(args.dir)  # raises the error that says what to do
     with OutputDir(args.dir, writes=(REPORT_NAME, "manifest.json")) as folder:
         data = ReportData.load(args.dir)
-        write_report(data, folder.stage / REPORT_NAME, lang=args.lang)
+        write_report(data, folder.stage / REPORT_NAME, lang=args.lang,
+                     prioritisation=load_prioritisation(args.dir))
         folder.commit(keep_previous=True)
     print(f"wrote {Path(args.dir) / REPORT_NAME}", file=sys.stderr)
     return 0

@@ -54,7 +54,8 @@ def result_to_dict(result: "Result") -> dict:
         "engine": result.engine,
         "activities": activities,
     }
-    return out | _capacity(result)
+    from .analysis.benefits import benefits_dict
+    return out | _capacity(result) | benefits_dict(result)
 
 
 def _capacity(result: "Result") -> dict:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from typing import Callable
 
+import numpy as np
+
 from .engines import capacity, cpm, des
+from .executors import Executor, make_executor
 from .sampling.draws import Draws, sample_chunk
 from .sampling.streams import CHUNK
 from .scenario.network import Network
@@ -79,13 +82,31 @@ def run_chunk(net: Network, seed: int, chunk: int, n: int, method: str, engine: 
     return out
 
 
+def run_range(net: Network, seed: int, lo: int, hi: int, engine: str = "cpm"
+              ) -> tuple[Draws, cpm.Schedule]:
+    """Sample (plain Monte Carlo) and schedule iterations ``lo`` to ``hi`` of a run.
+
+    The range lies within one stream chunk. Its draws are those of the same
+    iterations of a whole run: a chunk's first values do not depend on how many
+    are drawn, so any cutting of a run into ranges gives the same bytes.
+    """
+    c = lo // CHUNK
+    if not 0 <= lo < hi <= (c + 1) * CHUNK:
+        raise ValueError(f"iterations {lo}:{hi} do not lie within one chunk of {CHUNK}")
+    draws = sample_chunk(net, seed, c, hi - c * CHUNK, "mc").columns(lo - c * CHUNK, hi - c * CHUNK)
+    sched = cpm.Schedule.empty(net.size, hi - lo, extra=engine != "cpm" and net.needs_capacity)
+    draws.durations(net, out=sched.durations)
+    ENGINES[engine](net, sched.durations, np.ascontiguousarray(draws.gate_times), out=sched)
+    return draws, sched
+
+
 def _run_chunk_args(args) -> tuple[Draws, cpm.Schedule]:
     return run_chunk(*args)
 
 
 def run_chunks(net: Network, seed: int, iterations: int, method: str, *, engine: str = "cpm",
-               workers: int = 1, on_chunk: Callable[[int], None] | None = None
-               ) -> tuple[Draws, cpm.Schedule]:
+               workers: int = 1, on_chunk: Callable[[int], None] | None = None,
+               executor: Executor | None = None) -> tuple[Draws, cpm.Schedule]:
     """Sample and schedule every chunk into arrays for the whole run.
 
     Parameters
@@ -102,20 +123,23 @@ def run_chunks(net: Network, seed: int, iterations: int, method: str, *, engine:
     engine : {"cpm", "des"}
     on_chunk : callable, optional
         Called with the number of iterations finished, as they finish.
+    executor : Executor, optional
+        Where the chunks run (see :mod:`simulator.executors`); default a pool
+        of ``workers`` processes. The result does not depend on it either.
     """
     draws = Draws.empty(net, iterations)
     sched = cpm.Schedule.empty(net.size, iterations,
                                extra=engine != "cpm" and net.needs_capacity)
     plan = chunks(iterations)
     workers = usable_workers(workers, iterations)
-    if workers <= 1 or len(plan) == 1:
+    if executor is None and (workers <= 1 or len(plan) == 1):
         for c, n in plan:
             lo = c * CHUNK
             run_chunk(net, seed, c, n, method, engine,
                       out=(draws.columns(lo, lo + n), sched.columns(lo, lo + n)),
                       on_progress=on_chunk)
         return draws, sched
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with make_executor(workers) if executor is None else nullcontext(executor) as pool:
         # map yields in chunk order whatever order the workers finish in
         parts = pool.map(_run_chunk_args, [(net, seed, c, n, method, engine) for c, n in plan])
         for (c, n), (part_draws, part_sched) in zip(plan, parts):
@@ -127,4 +151,5 @@ def run_chunks(net: Network, seed: int, iterations: int, method: str, *, engine:
     return draws, sched
 
 
-__all__ = ["chunks", "pick_engine", "run_chunk", "run_chunks", "usable_workers", "available_cpus"]
+__all__ = ["chunks", "pick_engine", "run_chunk", "run_chunks", "run_range", "usable_workers",
+           "available_cpus"]

@@ -13,7 +13,8 @@ from simulator.sampling.streams import CHUNK
 
 
 class _Pool:
-    """Stands in for ProcessPoolExecutor: records the size asked for, runs in this process."""
+    """Stands in for the process pool executor: records the size asked for, runs in this
+    process."""
 
     sizes: list[int] = []
 
@@ -33,7 +34,7 @@ class _Pool:
 @pytest.fixture
 def pool(monkeypatch):
     _Pool.sizes = []
-    monkeypatch.setattr(simulator.parallel, "ProcessPoolExecutor", _Pool)
+    monkeypatch.setattr(simulator.parallel, "make_executor", lambda workers, **kw: _Pool(workers))
     monkeypatch.setattr(simulator.parallel, "available_cpus", lambda: 4)
     return _Pool
 

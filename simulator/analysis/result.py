@@ -189,6 +189,13 @@ class Result:
         from .rollouts import waiting
         return waiting(self).resources
 
+    def benefits(self) -> pd.DataFrame | None:
+        """Benefit by the deadline and present value, per rate and in total; None without
+        ``benefits:`` (see :mod:`simulator.analysis.benefits`)."""
+        from .benefits import benefit_summary, result_benefits
+        samples = result_benefits(self)
+        return None if samples is None else benefit_summary(samples)
+
     def to_dict(self) -> dict:
         """The JSON object of the CLI contract (see DESIGN.md), with plain Python values."""
         from ..contract import result_to_dict

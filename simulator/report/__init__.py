@@ -16,9 +16,10 @@ from .plot_histogram import plot_finish_histogram
 from .plot_scurves import plot_scurves
 from .plot_scurves_grid import plot_scurves_grid
 from .plot_tornado import plot_tornado
+from .plot_tradeoff import plot_tradeoff
 from .plot_utilisation import plot_utilisation
 
 __all__ = ["DATA_DIR", "REPORT_NAME", "ReportData", "ReportDataError", "plot_compare",
            "plot_coverage", "plot_criticality", "plot_finish_histogram", "plot_gantt",
            "plot_prob_by_deadline", "plot_scurves", "plot_scurves_grid", "plot_tornado",
-           "plot_utilisation", "render_html", "write_report"]
+           "plot_tradeoff", "plot_utilisation", "render_html", "write_report"]

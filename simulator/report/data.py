@@ -153,6 +153,9 @@ class ReportData:
             "scenario_sha256": result.scenario_hash, "target": target,
             "target_name": _name(summary, target),
         }
+        from ..analysis.benefits import benefits_dict
+        if benefits := benefits_dict(result).get("benefits"):  # the JSON object, for the report
+            meta["benefits"] = benefits
         return cls(meta=meta, summary=summary, samples=samples,
                    sensitivity=sensitivity.copy(), risks=ranking.copy(),
                    drivers=drivers_table(result), coverage=coverage_table(result),

@@ -13,6 +13,7 @@ import pandas as pd
 from ..shares import exact_digits, points, share_text
 from .data import ReportData
 from .figures import pictures
+from .prioritering import benefits_section, section
 from .text import (
     PERIODS,
     category,
@@ -41,7 +42,7 @@ _ENV = jinja2.Environment(
 
 
 def render_html(data: ReportData, *, lang: str = "nb", period: str = "quarter",
-                top_risks: int = 5) -> str:
+                top_risks: int = 5, prioritisation: dict | None = None) -> str:
     """Render the report as one HTML document that needs nothing else to open.
 
     Parameters
@@ -53,6 +54,9 @@ def render_html(data: ReportData, *, lang: str = "nb", period: str = "quarter",
         How percentile dates are summarised beside the exact date.
     top_risks : int
         Rows of the risk table.
+    prioritisation : dict, optional
+        A saved prioritisation (:func:`~simulator.report.prioritering.load_prioritisation`):
+        adds the "Prioritering" section.
 
     Returns
     -------
@@ -62,11 +66,13 @@ def render_html(data: ReportData, *, lang: str = "nb", period: str = "quarter",
     if period not in PERIODS:
         raise ValueError(f"period must be one of {tuple(PERIODS)}, got {period!r}")
     context = _context(data, lang, period, top_risks)
+    context["prioritering"] = section(prioritisation, lang)
+    context["nytte"] = benefits_section(data.meta.get("benefits"), lang)
     return _ENV.get_template("report.html").render(**context)
 
 
 def write_report(data: ReportData, path: str | Path, *, lang: str = "nb",
-                 period: str = "quarter") -> Path:
+                 period: str = "quarter", prioritisation: dict | None = None) -> Path:
     """Render the report and write it atomically: ``path`` is whole or untouched.
 
     Returns
@@ -74,7 +80,8 @@ def write_report(data: ReportData, path: str | Path, *, lang: str = "nb",
     Path
     """
     from ..output import atomic_path
-    text = render_html(data, lang=lang, period=period)  # before the file is touched
+    text = render_html(data, lang=lang, period=period,  # before the file is touched
+                       prioritisation=prioritisation)
     path = Path(path)
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")

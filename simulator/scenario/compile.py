@@ -11,6 +11,7 @@ from ..sampling.distributions import DistTable
 from . import models as m
 from .models import check_month_day
 from .network import LINK_TYPES, CorrelationGroup, Driver, Gate, Network, UNIT_DAYS
+from .benefit_rules import benefit_rates
 from .expand import Expanded
 from .resolve import activities
 from .rollouts import Resource, capacity_steps, claims
@@ -88,6 +89,7 @@ def compile_scenario(sc: m.Scenario, *, mitigated: bool = False) -> Network:
         rollouts=x.rollouts(acts),
         priority_rank=x.priority_rank(sc, acts), priority_rule=sc.priorities.rule,
         parent=x.parent, position=x.position,
+        benefit_rate=benefit_rates(sc, [x.initiative(acts, i) for i in range(x.size)]),
     )
 
 

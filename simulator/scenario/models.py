@@ -340,6 +340,41 @@ UnitTable = Annotated[
     Discriminator(lambda v: "file" if isinstance(v, dict) else "list"),
 ]
 
+# --- benefits ----------------------------------------------------------------
+
+class BenefitRate(Model):
+    """Value that flows once an initiative (or a rollout, unit by unit) is in use."""
+
+    of: Id = Field(description="an initiative (in use when it finishes) or a rollout phase "
+                   "(in use in proportion to its weighted coverage)")
+    name: str | None = None
+    per_month: Number = Field(description="value per month once fully in use (a rollout: at "
+                              "full coverage), in the benefits' unit")
+    ramp_up: Number = Field(0, description="months from going live to the full rate (linear)")
+
+    @model_validator(mode="after")
+    def _rules(self) -> "BenefitRate":
+        if self.ramp_up < 0:
+            raise _broken("ramp_up", f"{self.ramp_up:g} is negative (ramp_up >= 0)")
+        return self
+
+
+class Benefits(Model):
+    """Benefit rates and how they are valued: discounted to the start date over a horizon."""
+
+    unit: str = Field("MNOK", description="unit of value, e.g. MNOK")
+    discount_rate: Number = Field(0.04, description="real discount rate per year (4 % is the "
+                                  "rate of Norwegian social-economic analysis)")
+    horizon: dt.date | None = Field(None, description="last day valued; default the scenario's horizon")
+    note: str | None = Field(None, description="where the rates come from, e.g. illustrative assumptions")
+    rates: list[BenefitRate] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _rules(self) -> "Benefits":
+        if not -1 < self.discount_rate < 1:
+            raise _broken("discount_rate", f"{self.discount_rate:g} is not within (-1, 1)")
+        return self
+
 
 # --- the scenario ----------------------------------------------------------
 
@@ -372,6 +407,7 @@ class Scenario(Model):
     priorities: Priorities = Field(default_factory=Priorities)
     units: dict[Id, UnitTable] = Field(
         default_factory=dict, description="unit tables: name -> units, inline or {file: x.csv}")
+    benefits: Benefits | None = None
 
 
 def check_month_day(text: str) -> tuple[int, int]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -151,6 +151,8 @@ class Network:
     priority_rule: str
     parent: np.ndarray                  # the rollout phase of a unit, else the activity itself
     position: np.ndarray                # a unit's place in its rollout order, else 0
+    # benefit per month of each activity's initiative (scenario/benefit_rules.py); the `benefit` rule
+    benefit_rate: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def shown(self) -> np.ndarray:

@@ -11,7 +11,7 @@ from .yamlio import SourceMap, load_yaml
 
 SECTIONS = ("initiatives", "milestones", "risks", "blackouts", "correlations", "resources")
 #: Mappings an overlay changes key by key: header fields, priority settings, unit tables by name.
-MAPPINGS = ("scenario", "priorities", "units")
+MAPPINGS = ("scenario", "priorities", "units", "benefits")
 OVERLAY_KEYS = ("extends", "remove", *MAPPINGS, *SECTIONS)
 #: Overlays may stack, but a deeper chain is almost surely a mistake.
 MAX_CHAIN = 16

@@ -25,6 +25,8 @@ TASK, SUMMARY, SHARE = 0, 1, 2
 RULES = {
     "plan-order": lambda net, s, f: s,
     "shortest-first": lambda net, s, f: f - s,
+    # highest benefit per month first (the `benefits:` rates of the activity's initiative)
+    "benefit": lambda net, s, f: -net.benefit_rate if net.benefit_rate.size else np.zeros(net.size),
 }
 
 

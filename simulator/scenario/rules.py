@@ -7,6 +7,7 @@ from collections import Counter
 
 from ..errors import suggest
 from . import models as m
+from .benefit_rules import benefit_problems
 from .capacity_rules import capacity_problems, network_problems
 from .resolve import activities, edges, find_cycle, select
 
@@ -238,6 +239,7 @@ def semantic_problems(sc: m.Scenario) -> tuple[Problems, list[str]]:
     out += _correlations(sc, acts, kinds, warnings)
     out += capacity_problems(sc, acts, kinds,
                              lambda sel, path: _selector(sc, sel, path, acts, kinds), warnings)
+    out += benefit_problems(sc, horizon(sc.scenario))
     if not out and (sc.resources or sc.units):
         from .compile import compile_scenario  # compiling needs a valid scenario
         out += network_problems(compile_scenario(sc), sc, acts)

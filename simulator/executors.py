@@ -1,0 +1,153 @@
+"""Where chunks of work run: in this process, a pool of local processes, or a Dask cluster.
+
+Every executor maps a top-level function over a list of work units and gives
+the results back in the order of the list, whatever order they finish in.
+Work units carry everything they need (network, seed, iteration range), and
+every random stream is keyed by the seed, an element's id and the iteration,
+never by the worker, so the results do not depend on the executor, the number
+of workers or how the work was cut into units.
+
+Dask: ``client`` (a ``distributed.Client``) or ``scheduler`` (its address, e.g.
+``tcp://10.0.0.5:8786`` of a ``dask scheduler`` with ``dask worker``\\ s
+attached) sends the units to a cluster; ``dask=True`` without either starts a
+``LocalCluster`` of ``workers`` processes for the duration of the run. A task
+lost with a worker that dies is run again elsewhere by the scheduler, and as
+the units are pure functions of their inputs the result is unchanged.
+"""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Callable, Iterator, Sequence
+
+
+class Executor:
+    """Runs work units in this process, one after the other."""
+
+    workers = 1
+
+    def map(self, fn: Callable, items: Sequence) -> Iterator[Any]:
+        """``fn(item)`` for each item, yielded in the order of ``items``."""
+        return (fn(item) for item in items)
+
+    def share(self, obj: Any) -> Any:
+        """A handle to ``obj`` for many work units: the object itself, here and in a pool."""
+        return obj
+
+    def close(self) -> None:
+        """Release what the executor started (nothing here)."""
+
+    def __enter__(self) -> "Executor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class ProcessExecutor(Executor):
+    """A pool of local processes, started on first use."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def map(self, fn: Callable, items: Sequence) -> Iterator[Any]:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+        return self._pool.map(fn, items)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+
+class DaskExecutor(Executor):
+    """A Dask distributed client; a LocalCluster of its own when given no client or address.
+
+    Parameters
+    ----------
+    client : distributed.Client, optional
+        Used as it is and left open.
+    scheduler : str, optional
+        Address of a running scheduler; the client made for it is closed on ``close()``.
+    workers : int
+        Processes of the LocalCluster started when neither is given.
+    """
+
+    def __init__(self, client=None, scheduler: str | None = None, workers: int = 1):
+        from distributed import Client, LocalCluster
+        self._own: list = []
+        if client is None and scheduler is not None:
+            client = Client(scheduler)
+            self._own.append(client)
+        elif client is None:
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+            self._own += [client, cluster]
+        self.client = client
+        self.workers = max(1, len(client.scheduler_info().get("workers", {})) or workers)
+
+    def share(self, obj: Any) -> Any:
+        """``obj`` sent to the cluster once: units that name it find it in worker memory, one
+        object per worker, so what is cached on it (the priority positions) is computed once.
+
+        It is the result of a task rather than scattered data, so that when the worker
+        holding it dies the scheduler can make it again (scattered data would be lost, and
+        every unit that needs it cancelled).
+        """
+        return self.client.submit(_identity, obj, pure=False)
+
+    def map(self, fn: Callable, items: Sequence) -> Iterator[Any]:
+        # explicit, unique keys: the units are not hashed (a Network is costly to tokenize)
+        batch = uuid.uuid4().hex
+        futures = self.client.map(fn, list(items), key=[f"veikart-{batch}-{i}" for i in range(len(items))],
+                                  pure=False)
+        try:
+            for f in futures:
+                yield f.result()
+        finally:
+            for f in futures:
+                f.release()
+
+    def close(self) -> None:
+        for thing in self._own:
+            thing.close()
+        self._own = []
+
+
+def _identity(obj: Any) -> Any:
+    return obj
+
+
+def make_executor(workers: int = 1, *, client=None, scheduler: str | None = None,
+                  dask: bool = False) -> Executor:
+    """The executor for a run.
+
+    Parameters
+    ----------
+    workers : int
+        Local processes (1: run in this process).
+    client : distributed.Client, optional
+        Run on this Dask client.
+    scheduler : str, optional
+        Run on the Dask scheduler at this address.
+    dask : bool
+        With neither, run on a LocalCluster of ``workers`` processes instead of a
+        process pool.
+
+    Returns
+    -------
+    Executor
+        Close it (or use it in a ``with`` block) to stop what it started.
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    if client is not None or scheduler is not None or dask:
+        return DaskExecutor(client, scheduler, workers)
+    return ProcessExecutor(workers) if workers > 1 else Executor()
+
+
+__all__ = ["Executor", "ProcessExecutor", "DaskExecutor", "make_executor"]

@@ -1,0 +1,107 @@
+"""The executor layer: the same bytes in process, in a process pool and on a Dask cluster,
+also when a Dask worker dies mid-run."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+from conftest import ROOT
+
+import simulator
+from simulator.executors import Executor, ProcessExecutor, make_executor
+from simulator.prioritise import prioritise
+
+EXAMPLE = ROOT / "scenarios" / "examples" / "capacity.yaml"
+BENEFITS = {"note": "illustrative", "rates": [{"of": "pll-innforing", "per_month": 3},
+                                               {"of": "kritisk-info", "per_month": 1, "ramp_up": 6}]}
+
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return simulator.scenario.derive(simulator.load_scenario(EXAMPLE), {"benefits": BENEFITS})
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A LocalCluster of two worker processes, one thread each, closed after the module."""
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as c, distributed.Client(c) as client:
+        yield c, client
+
+
+def _bytes(p) -> tuple:
+    return json.dumps(p.to_dict()), tuple(p.metrics[k].tobytes() for k in sorted(p.metrics))
+
+
+def test_executors_keep_the_order_of_the_units():
+    with make_executor(1) as one, make_executor(2) as two:
+        assert type(one) is Executor and isinstance(two, ProcessExecutor)
+        assert list(one.map(abs, [-3, 1, -2])) == list(two.map(abs, [-3, 1, -2])) == [3, 1, 2]
+    with pytest.raises(ValueError, match="workers"):
+        make_executor(0)
+
+
+@pytest.mark.slow
+def test_same_bytes_on_1_2_3_workers_and_a_dask_cluster(scenario, cluster):
+    _, client = cluster
+    kw = dict(objective="npv", iterations=300, seed=21, piece=75)
+    runs = [prioritise(scenario, workers=w, **kw) for w in (1, 2, 3)]
+    runs.append(prioritise(scenario, client=client, **kw))
+    runs.append(prioritise(scenario, client=client, **{**kw, "piece": 64}))
+    assert len({_bytes(r) for r in runs}) == 1
+
+
+def test_simulate_on_a_dask_cluster_gives_the_same_result(scenario, cluster):
+    _, client = cluster
+    here = simulator.simulate(scenario, 9000, seed=5, workers=1)
+    there = simulator.simulate(scenario, 9000, seed=5, client=client)
+    assert json.dumps(here.to_dict()) == json.dumps(there.to_dict())
+    assert np.array_equal(here.schedule.finish, there.schedule.finish)
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_run_changes_nothing(scenario, cluster):
+    c, client = cluster
+    # the des engine is slow enough that a unit of 25 iterations is still running when killed
+    kw = dict(objective="npv", iterations=400, seed=9, piece=25, engine="des", rounds=1)
+    expected = _bytes(prioritise(scenario, **kw))
+    pids = client.run(os.getpid)
+    killed: list[str] = []
+
+    def kill_a_busy_worker():
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not killed:
+            busy = [w for w, tasks in client.processing().items() if tasks and w in pids]
+            if busy:
+                os.kill(pids[busy[0]], signal.SIGKILL)
+                killed.append(busy[0])
+            time.sleep(0.02)
+    killer = threading.Thread(target=kill_a_busy_worker)
+    killer.start()
+    got = _bytes(prioritise(scenario, client=client, **kw))
+    killer.join()
+    assert killed, "no worker was busy while the run lasted"
+    assert got == expected
+    client.wait_for_workers(2, timeout=60)  # the nanny brings the worker back
+
+
+def test_the_command_line_on_a_scheduler_address(scenario, cluster, write, tmp_path, capsys):
+    from simulator.cli import main
+    c, _ = cluster
+    shutil.copytree(EXAMPLE.parent, tmp_path / "examples")  # an overlay extends only files below it
+    path = write(f"extends: examples/{EXAMPLE.name}\nbenefits:\n  rates: [{{of: pll-innforing, per_month: 3}}]\n", "b.yaml")
+    outs = []
+    for extra in ([], ["--scheduler", c.scheduler_address]):
+        assert main(["run", str(path), "-n", "9000", "--seed", "2", "--json", *extra]) == 0
+        assert main(["prioritise", str(path), "-n", "200", "--seed", "2", "--json", *extra]) == 0
+        outs.append(capsys.readouterr().out)
+    assert outs[0] == outs[1] and '"benefits"' in outs[0] and '"recommended"' in outs[0]
