@@ -11,6 +11,8 @@ date rule (:mod:`.daterule`), which the compiled engine uses too.
 
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 import simpy
 
@@ -23,13 +25,16 @@ ROUND = 2
 
 
 def at(env: simpy.Environment, t: float) -> simpy.Event:
-    """A timeout that fires at exactly ``t`` (a delay ``t - now`` may round past it)."""
-    delay = t - env.now
-    while env.now + delay > t:
-        delay = np.nextafter(delay, -np.inf)
-    while env.now + delay < t:
-        delay = np.nextafter(delay, np.inf)
-    return env.timeout(max(delay, 0.0))
+    """An event that fires at exactly ``t``.
+
+    A timeout fires at ``now + delay``, and for some pairs no delay makes that sum
+    round to ``t`` (every exact sum lies halfway between two doubles), so the event
+    is put on the queue at ``t`` itself, as ``Environment.schedule`` would.
+    """
+    ev = simpy.Event(env)
+    ev._ok, ev._value = True, None
+    heapq.heappush(env._queue, (max(t, env.now), simpy.events.NORMAL, next(env._eid), ev))
+    return ev
 
 
 class Pool:
