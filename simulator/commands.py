@@ -113,6 +113,12 @@ def run_command(args) -> int:
     """Carry out ``veikart run``; return the exit code."""
     from .output import dumps, write_outputs
     sc = load_scenario(args.file)
+    if getattr(args, "outside_view", False):
+        from .scenario.outside_view import outside_view
+        if sc.reference_class is None:
+            print(f"veikart: --outside-view: {args.file} has no `reference_class:`", file=sys.stderr)
+            return 2
+        sc = outside_view(sc)
     target = args.target
     problem = (_unknown_target(sc, target, args.file) or _bad_out(args.out)
                or _bad_engine(sc, args.engine))

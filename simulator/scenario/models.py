@@ -177,6 +177,8 @@ class Initiative(Model):
     name: str | None = None
     tags: list[str] = Field(default_factory=list)
     phases: list[Phase] = Field(min_length=1)
+    planned: dt.date | None = Field(None, description="the plan's own finish date (the roadmap's); "
+                                    "default the deterministic plan")
 
 
 class Milestone(Model):
@@ -185,6 +187,8 @@ class Milestone(Model):
     after: list[AfterItem] = Field(min_length=1)
     not_before: dt.date | None = None
     tags: list[str] = Field(default_factory=list)
+    planned: dt.date | None = Field(None, description="the plan's own date; default the "
+                                    "deterministic plan")
 
 
 class Selector(Model):
@@ -333,6 +337,18 @@ class UnitFile(Model):
     file: str
 
 
+# --- the outside view -------------------------------------------------------
+
+class ReferenceClass(Model):
+    """How long comparable projects took against their plan: the outside view."""
+
+    name: str
+    source: str = Field(description="where the figures come from")
+    ratio: Distribution = Field(description="distribution of actual / planned duration")
+    applies_to: list[Id] = Field(default_factory=list, description="initiative or milestone "
+                                 "ids it is held against; default every initiative")
+
+
 # --- the scenario ----------------------------------------------------------
 
 class Header(Model):
@@ -364,6 +380,7 @@ class Scenario(Model):
     priorities: Priorities = Field(default_factory=Priorities)
     units: dict[Id, list[Unit] | UnitFile] = Field(
         default_factory=dict, description="unit tables: name -> units, inline or {file: x.csv}")
+    reference_class: ReferenceClass | None = None
 
 
 def check_month_day(text: str) -> tuple[int, int]:
