@@ -265,6 +265,8 @@ def planned_columns(result: Result) -> pd.DataFrame:
     class's (see :mod:`simulator.analysis.calibrate`)."""
     from ..analysis import calibrate as cal
     planned = cal.planned_dates(result).drop(columns=["element"])
+    # milliseconds, which Parquet keeps: a column with NaT must come back as it went in
+    planned["planned_date"] = planned["planned_date"].astype("datetime64[ms]")
     ratio = cal.calibration(result)
     cols = ratio[["inside_p50", "inside_p80", "inside_p90", "reference_p80"]].rename(
         columns=lambda c: c.replace("inside_", "ratio_"))

@@ -154,12 +154,14 @@ def _planned_rows(data: ReportData, lang: str) -> list[dict]:
         slips = []
         for q in ("p50", "p85", "p90"):
             x = float(row[f"slip_{q}"]) * months
-            slips.append(label(lang, "after_horizon") if math.isinf(x) else fmt_number(x, lang, 1))
+            slips.append(label(lang, "after_horizon") if math.isinf(x) else "–" if math.isnan(x)
+                         else fmt_number(x, lang, 1))
         ratio, ref = float(row.get("ratio_p80", math.nan)), float(row.get("reference_p80", math.nan))
         out.append({"name": data.name(element), "date": fmt_date(row["planned_date"], lang),
                     "own": row["planned_from"] == "scenario",
                     "prob": fmt_percent(float(row["prob_by_planned"]), lang), "slips": slips,
-                    "ratio": "–" if math.isnan(ratio) else fmt_number(ratio, lang, 2),
+                    "ratio": "–" if math.isnan(ratio) else label(lang, "after_horizon")
+                    if math.isinf(ratio) else fmt_number(ratio, lang, 2),
                     "reference": "–" if math.isnan(ref) else fmt_number(ref, lang, 2),
                     "flag": float(row.get("optimistic", 0.0)) == 1.0})
     return out
