@@ -35,7 +35,8 @@ def validate_text(path: str) -> str:
     warnings: list[str] = []
     sc = load_scenario(path, warnings=warnings)
     net = compile_scenario(sc)
-    sched = plan(net)
+    # with capacity, the plan queues for it as a run does (the forward pass would not)
+    sched = plan(net) if not net.needs_capacity else _capacity_plan(net)
     kinds = Counter(net.kinds)
     phases = net.size - kinds["milestone"]
     h = sc.scenario
@@ -46,7 +47,8 @@ def validate_text(path: str) -> str:
         f"{len(net.drivers)} risk drivers, {len(net.gates)} funding gates, "
         f"{len(sc.blackouts)} blackouts, {len(sc.correlations)} correlation groups",
         "",
-        "Deterministic plan (most-likely durations, no risk fires, funding granted at the first decision):",
+        "Deterministic plan (most-likely durations, no risk fires, funding granted at the first decision"
+        + (", queueing for capacity):" if net.needs_capacity else "):"),
     ]
     width = max(len(x) for x in net.initiative_ids)
     for k, ini in enumerate(net.initiative_ids):
@@ -64,6 +66,11 @@ def validate_text(path: str) -> str:
     if warnings:
         lines += ["", "Warnings:", *[f"  - {w}" for w in warnings]]
     return "\n".join(lines)
+
+
+def _capacity_plan(net: Network):
+    from .analysis.calibrate import planned_schedule
+    return planned_schedule(net)
 
 
 def _progress(total: int):
