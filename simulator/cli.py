@@ -1,4 +1,4 @@
-"""The ``veikart`` command line: validate, run, schema."""
+"""The ``veikart`` command line: validate, run, compare, report, calibrate, schema."""
 
 from __future__ import annotations
 
@@ -110,6 +110,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-report", action="store_true",
                    help="with --out, write no report.html (its data files are still written)")
     _extends_option(p)
+    p.add_argument("--outside-view", action="store_true",
+                   help="run the outside view: the plan stretched per initiative by a ratio drawn "
+                   "from the scenario's reference_class (docs/design.md, 'The outside view')")
+
+    p = sub.add_parser("calibrate", help="each initiative's simulated ratio actual/planned "
+                       "beside the reference class's")
+    p.add_argument("file", help="scenario YAML file, or an overlay with `extends:`")
+    _extends_option(p)
+    p.add_argument("-n", "--iterations", type=_positive, default=10_000,
+                   help="Monte Carlo iterations, at least 2 (default: %(default)s)")
+    p.add_argument("--seed", type=_seed, default=None,
+                   help="root seed (default: fresh entropy, printed so the run can be repeated)")
+    p.add_argument("--mitigated", action="store_true", help="use the risks' mitigated values")
 
     p = sub.add_parser("report", help="rebuild DIR/report.html from the data a run saved in DIR")
     p.add_argument("dir", metavar="DIR", help="the --out folder of an earlier `veikart run`")
@@ -251,6 +264,11 @@ def _run(args) -> int:
     return run_command(args)
 
 
+def _calibrate(args) -> int:
+    from .outside_commands import calibrate_command
+    return calibrate_command(args)
+
+
 def _compare(args) -> int:
     from .commands import compare_command
     if len(args.files) < 2:
@@ -277,6 +295,6 @@ def _report(args) -> int:
 
 
 _COMMANDS = {"validate": _validate, "run": _run, "compare": _compare, "report": _report,
-             "prioritise": _prioritise, "schema": _schema}
+             "prioritise": _prioritise, "schema": _schema, "calibrate": _calibrate}
 
 __all__ = ["main", "build_parser"]

@@ -37,7 +37,8 @@ def validate_text(path: str, *, allow_extends_outside: bool = False) -> str:
     warnings: list[str] = []
     sc = load_scenario(path, warnings=warnings, allow_extends_outside=allow_extends_outside)
     net = compile_scenario(sc)
-    sched = plan(net)
+    # with capacity, the plan queues for it as a run does (the forward pass would not)
+    sched = plan(net) if not net.needs_capacity else _capacity_plan(net)
     kinds = Counter(net.kinds)
     phases = net.size - kinds["milestone"]
     h = sc.scenario
@@ -49,7 +50,8 @@ def validate_text(path: str, *, allow_extends_outside: bool = False) -> str:
             (len(net.drivers), "risk driver"), (len(net.gates), "funding gate"),
             (len(sc.blackouts), "blackout"), (len(sc.correlations), "correlation group"))),
         "",
-        "Deterministic plan (most-likely durations, no risk fires, funding granted at the first decision):",
+        "Deterministic plan (most-likely durations, no risk fires, funding granted at the first decision"
+        + (", queueing for capacity):" if net.needs_capacity else "):"),
     ]
     width = max(len(x) for x in net.initiative_ids)
     for k, ini in enumerate(net.initiative_ids):
@@ -83,6 +85,10 @@ def _never_progress(net: Network) -> list[str]:
             out.append(f"{', '.join(ids)}: blackouts cover every day up to the horizon; "
                        "these phases never progress and finish after the horizon")
     return out
+
+def _capacity_plan(net: Network):
+    from .analysis.calibrate import planned_schedule
+    return planned_schedule(net)
 
 
 def _progress(total: int):
@@ -142,6 +148,12 @@ def run_command(args) -> int:
 
     from .outdir import OutputDir
     sc = load_scenario(args.file, allow_extends_outside=args.allow_extends_outside)
+    if getattr(args, "outside_view", False):
+        from .scenario.outside_view import outside_view
+        if sc.reference_class is None:
+            print(f"veikart: --outside-view: {args.file} has no `reference_class:`", file=sys.stderr)
+            return 2
+        sc = outside_view(sc)
     target = args.target
     problem = (_unknown_target(sc, target, args.file)
                or next(filter(None, (_unknown_target(sc, w, args.file, "--why") for w in args.why)), None)

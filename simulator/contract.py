@@ -55,7 +55,7 @@ def result_to_dict(result: "Result") -> dict:
         "activities": activities,
     }
     from .analysis.benefits import benefits_dict
-    return out | _capacity(result) | benefits_dict(result)
+    return out | _capacity(result) | benefits_dict(result) | _outside_view(result, activities)
 
 
 def _capacity(result: "Result") -> dict:
@@ -84,3 +84,33 @@ def _capacity(result: "Result") -> dict:
                              "peak_mean_busy": _number(row["peak_mean_busy"])}
                             for rid, row in waits.iterrows()]
     return out
+
+
+def _outside_view(result: "Result", activities: list[dict]) -> dict:
+    """Add ``planned`` to each initiative (and each milestone with a ``planned:`` date), in
+    place, and return ``reference_class`` when the scenario has one (docs/design.md)."""
+    from .analysis import calibrate as cal
+    table = cal.planned_dates(result)
+    ratio = cal.calibration(result)
+    for act in activities:
+        if act["id"] not in table.index:
+            continue
+        row = table.loc[act["id"]]
+        act["planned"] = {
+            "date": _date(row["planned_date"]), "from": row["planned_from"],
+            "prob_by_planned": float(row["prob_by_planned"]),
+            "slip": {f"p{round(q * 100)}": _number(row[f"slip_p{round(q * 100)}"])
+                     for q in cal.SLIP_QUANTILES}}
+        if act["id"] in ratio.index:
+            r = ratio.loc[act["id"]]
+            act["planned"]["ratio"] = {f"p{round(q * 100)}": _number(r[f"inside_p{round(q * 100)}"])
+                                       for q in cal.QUANTILES}
+            act["planned"]["optimistic"] = bool(r["optimistic"])
+    rc = result.scenario.reference_class
+    if rc is None:
+        return {}
+    ref = cal.reference_quantiles(result.scenario)
+    return {"reference_class": {"name": rc.name, "source": rc.source,
+                                "ratio": {f"p{round(q * 100)}": float(v)
+                                          for q, v in zip(cal.QUANTILES, ref)}}}
+

@@ -139,7 +139,7 @@ class ReportData:
             ranking = rankings[target]
         if sensitivity is None:
             sensitivity = sens.activity_sensitivity(result, target=target)
-        summary = result.summary("wide")
+        summary = result.summary("wide").join(planned_columns(result))
         cols = [*net.initiative_ids, *[i for i, k in zip(net.ids, net.kinds) if k == "milestone"]]
         if target not in cols:
             cols.append(target)
@@ -301,3 +301,20 @@ def drivers_table(result: Result) -> pd.DataFrame:
         })
     cols = ["id", "name", "category", "kind", "probability", "distribution", "applies_to", "mitigated"]
     return pd.DataFrame(rows, columns=cols)
+
+
+def planned_columns(result: Result) -> pd.DataFrame:
+    """The outside-view columns of the report's summary, by element id: the planned date
+    and P(by it), the slip P50/P85/P90 and the ratio actual/planned beside the reference
+    class's (see :mod:`simulator.analysis.calibrate`)."""
+    from ..analysis import calibrate as cal
+    planned = cal.planned_dates(result).drop(columns=["element"])
+    # milliseconds, which Parquet keeps: a column with NaT must come back as it went in
+    planned["planned_date"] = planned["planned_date"].astype("datetime64[ms]")
+    ratio = cal.calibration(result)
+    cols = ratio[["inside_p50", "inside_p80", "inside_p90", "reference_p80"]].rename(
+        columns=lambda c: c.replace("inside_", "ratio_"))
+    # a float flag: NaN where no ratio was computed, which Parquet keeps apart from False
+    cols["optimistic"] = ratio["optimistic"].astype(float)
+    return planned.join(cols, how="outer")
+

@@ -112,6 +112,7 @@ def _context(data: ReportData, lang: str, period: str, top_risks: int) -> dict:
         "rows": [_row(data, i, lang, period) for i in initiatives.index],
         "target_rows": [] if target_row is None or target in initiatives.index
                        else [_row(data, target, lang, period)],
+        "planned_rows": _planned_rows(data, lang),
         "risks": _risks(data, lang, top_risks),
         "drivers": _drivers(data, lang),
         "figures": pictures(data, lang),
@@ -173,6 +174,30 @@ def _row(data: ReportData, element: str, lang: str, period: str) -> dict:
             "prob": share.estimate, "ci": share.interval, "pm": share.uncertainty,
             "planned": fmt_date(row.get("planned_finish_date"), lang),
             "within": fmt_percent(float(row.get("prob_within_horizon", 1.0)), lang)}
+
+
+def _planned_rows(data: ReportData, lang: str) -> list[dict]:
+    """Rows of the section on the plan's own dates; none for data saved without them."""
+    summary = data.summary
+    if "prob_by_planned" not in summary.columns:
+        return []
+    months = data.unit_days / (365.25 / 12)
+    out = []
+    for element, row in summary[summary["prob_by_planned"].notna()].iterrows():
+        slips = []
+        for q in ("p50", "p85", "p90"):
+            x = float(row[f"slip_{q}"]) * months
+            slips.append(label(lang, "after_horizon") if math.isinf(x) else "–" if math.isnan(x)
+                         else fmt_number(x, lang, 1))
+        ratio, ref = float(row.get("ratio_p80", math.nan)), float(row.get("reference_p80", math.nan))
+        out.append({"name": data.name(element), "date": fmt_date(row["planned_date"], lang),
+                    "own": row["planned_from"] == "scenario",
+                    "prob": fmt_percent(float(row["prob_by_planned"]), lang), "slips": slips,
+                    "ratio": "–" if math.isnan(ratio) else label(lang, "after_horizon")
+                    if math.isinf(ratio) else fmt_number(ratio, lang, 2),
+                    "reference": "–" if math.isnan(ref) else fmt_number(ref, lang, 2),
+                    "flag": float(row.get("optimistic", 0.0)) == 1.0})
+    return out
 
 
 def _gain(days: float, lang: str) -> str:

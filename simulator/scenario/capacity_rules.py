@@ -86,7 +86,9 @@ def _rollout(sc, a: Activity, ro: m.Rollout, kinds: dict) -> Problems:
         if key not in attrs:
             out.append(((*path, "where", key), f"no unit of `{ro.over}` has attribute `{key}`"
                         f"{suggest(key, attrs)}"))
-    if isinstance(ro.order, dict) and ro.order["by"] not in attrs:
+    if isinstance(ro.order, dict) and "by" not in ro.order:
+        out.append(((*path, "order"), "an empty mapping; give `{by: attribute}`"))
+    elif isinstance(ro.order, dict) and ro.order["by"] not in attrs:
         out.append(((*path, "order", "by"), f"no unit of `{ro.over}` has attribute "
                     f"`{ro.order['by']}`{suggest(ro.order['by'], attrs)}"))
     if isinstance(ro.order, list):

@@ -177,6 +177,8 @@ class Initiative(Model):
     name: str | None = None
     tags: list[str] = Field(default_factory=list)
     phases: list[Phase] = Field(min_length=1)
+    planned: dt.date | None = Field(None, description="the plan's own finish date (the roadmap's); "
+                                    "default the deterministic plan")
 
 
 class Milestone(Model):
@@ -185,6 +187,8 @@ class Milestone(Model):
     after: list[AfterItem] = Field(min_length=1)
     not_before: dt.date | None = None
     tags: list[str] = Field(default_factory=list)
+    planned: dt.date | None = Field(None, description="the plan's own date; default the "
+                                    "deterministic plan")
 
 
 class Selector(Model):
@@ -375,6 +379,17 @@ class Benefits(Model):
             raise _broken("discount_rate", f"{self.discount_rate:g} is not within (-1, 1)")
         return self
 
+# --- the outside view -------------------------------------------------------
+
+class ReferenceClass(Model):
+    """How long comparable projects took against their plan: the outside view."""
+
+    name: str
+    source: str = Field(description="where the figures come from")
+    ratio: Distribution = Field(description="distribution of actual / planned duration")
+    applies_to: list[Id] = Field(default_factory=list, description="initiative or milestone "
+                                 "ids it is held against; default every initiative")
+
 
 # --- the scenario ----------------------------------------------------------
 
@@ -408,6 +423,8 @@ class Scenario(Model):
     units: dict[Id, UnitTable] = Field(
         default_factory=dict, description="unit tables: name -> units, inline or {file: x.csv}")
     benefits: Benefits | None = None
+
+    reference_class: ReferenceClass | None = None
 
 
 def check_month_day(text: str) -> tuple[int, int]:

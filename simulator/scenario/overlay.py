@@ -10,8 +10,9 @@ from .unitfile import expand_unit_files
 from .yamlio import SourceMap, load_yaml
 
 SECTIONS = ("initiatives", "milestones", "risks", "blackouts", "correlations", "resources")
-#: Mappings an overlay changes key by key: header fields, priority settings, unit tables by name.
-MAPPINGS = ("scenario", "priorities", "units", "benefits")
+#: Mappings an overlay changes key by key: header fields, priority settings, unit tables by name,
+#: benefit settings, the reference class.
+MAPPINGS = ("scenario", "priorities", "units", "benefits", "reference_class")
 OVERLAY_KEYS = ("extends", "remove", *MAPPINGS, *SECTIONS)
 #: Overlays may stack, but a deeper chain is almost surely a mistake.
 MAX_CHAIN = 16

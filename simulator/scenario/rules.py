@@ -9,6 +9,7 @@ from ..errors import suggest
 from . import models as m
 from .benefit_rules import benefit_problems
 from .capacity_rules import capacity_problems, network_problems
+from .outside_rules import outside_view_problems
 from .resolve import activities, edges, find_cycle, select
 
 Problems = list[tuple[tuple, str]]
@@ -243,6 +244,7 @@ def semantic_problems(sc: m.Scenario) -> tuple[Problems, list[str]]:
     if not out and (sc.resources or sc.units):
         from .compile import compile_scenario  # compiling needs a valid scenario
         out += network_problems(compile_scenario(sc), sc, acts)
+    out += outside_view_problems(sc, dist_problems)
     target = sc.scenario.target
     if target is not None and target not in {ms.id for ms in sc.milestones} | {
             ini.id for ini in sc.initiatives}:

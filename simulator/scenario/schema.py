@@ -7,7 +7,8 @@ import copy
 from .models import Scenario
 
 #: Elements an overlay merges by id: it may give only the keys it changes, plus the id.
-_MERGED = ("Header", "Initiative", "Phase", "Milestone", "Risk", "Blackout", "Correlation")
+_MERGED = ("Header", "Initiative", "Phase", "Milestone", "Risk", "Blackout", "Correlation",
+           "ReferenceClass")
 
 
 def scenario_schema() -> dict:

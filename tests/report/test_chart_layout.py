@@ -18,7 +18,7 @@ def test_scurves_are_small_multiples_labelled_directly(roadmap_data):
     fig = Figure(figsize=(11, 12), layout="constrained")
     axes = plot_scurves_grid(roadmap_data, fig=fig, lang="en")
     names = _initiatives(roadmap_data)
-    assert len(axes) == len(names) == 24
+    assert len(axes) == len(names)  # one panel per initiative (the report caps them, not this)
     for ax in axes:
         assert len([ln for ln in ax.get_lines() if ln.get_gid() == "ecdf"]) == 1
         assert ax.get_legend() is None and ax.get_title(loc="left")

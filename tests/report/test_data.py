@@ -115,8 +115,8 @@ def test_drivers_as_run_with_mitigation():
     mitigated = ReportData.from_result(simulate(sc, 200, seed=1, mitigated=True),
                                        ranking=pd.DataFrame(), sensitivity=pd.DataFrame())
     p, m = (d.drivers.set_index("id") for d in (plain, mitigated))
-    assert p.at["epj-integrasjon", "probability"] == 0.5 and not p["mitigated"].any()
-    assert m.at["epj-integrasjon", "probability"] == 0.3 and m.at["epj-integrasjon", "mitigated"]
+    assert p.at["epj-integrasjon", "probability"] == 0.6 and not p["mitigated"].any()
+    assert m.at["epj-integrasjon", "probability"] == 0.35 and m.at["epj-integrasjon", "mitigated"]
     assert json.loads(m.at["steg2-finansiering", "distribution"])["grant_probability"] == 0.9
     assert np.isnan(m.at["steg2-finansiering", "probability"])
     assert not m.at["lokal-infrastruktur", "mitigated"]  # it has no mitigated values

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import csv
 import tempfile
 from pathlib import Path
 
@@ -14,8 +15,22 @@ from texts import TINY
 from simulator import ScenarioError, compile_scenario, load_scenario, plan
 
 BASE = yaml.safe_load(TINY)
-DEFAULT = yaml.safe_load((Path(__file__).resolve().parents[2] / "scenarios" / "veikart-22.1.yaml")
-                         .read_text(encoding="utf-8"))
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+DEFAULT = yaml.safe_load((SCENARIOS / "veikart-22.1.yaml").read_text(encoding="utf-8"))
+
+
+def _inline_units(tree: dict) -> dict:
+    """The unit tables given inline, so that a mutant written elsewhere still has them."""
+    for name, table in tree.get("units", {}).items():
+        if isinstance(table, dict) and "file" in table:
+            with open(SCENARIOS / table["file"], encoding="utf-8", newline="") as fh:
+                rows = list(csv.DictReader(fh))
+            tree["units"][name] = [{**r, "weight": float(r["weight"])} if "weight" in r else r
+                                   for r in rows]
+    return tree
+
+
+DEFAULT = _inline_units(DEFAULT)
 
 
 def _paths(node, prefix=()):
