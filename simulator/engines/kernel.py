@@ -185,42 +185,9 @@ SUMMARY, SHARE = 1, 2
 
 
 @njit(cache=True, inline="always")
-def _push(key, val, size, k, v):
-    """Push (k, v) on the min-heap in key[:size], val[:size]; return the new size."""
-    j = size
-    key[j], val[j] = k, v
-    while j > 0:
-        p = (j - 1) >> 1
-        if key[p] < key[j] or (key[p] == key[j] and val[p] <= val[j]):
-            break
-        key[p], key[j] = key[j], key[p]
-        val[p], val[j] = val[j], val[p]
-        j = p
-    return size + 1
-
-
-@njit(cache=True, inline="always")
-def _pop(key, val, size):
-    """Remove the top of the min-heap; return the new size."""
-    size -= 1
-    key[0], val[0] = key[size], val[size]
-    j = 0
-    while True:
-        a, b, best = 2 * j + 1, 2 * j + 2, j
-        if a < size and (key[a] < key[best] or (key[a] == key[best] and val[a] < val[best])):
-            best = a
-        if b < size and (key[b] < key[best] or (key[b] == key[best] and val[b] < val[best])):
-            best = b
-        if best == j:
-            return size
-        key[best], key[j] = key[j], key[best]
-        val[best], val[j] = val[j], val[best]
-        j = best
-
-
-@njit(cache=True, inline="always")
-def _push_row(key, val, row, size, k, v):
-    """:func:`_push` on row ``row`` of 2-D heaps (no row views in the hot loop)."""
+def _push(key, val, row, size, k, v):
+    """Push (k, v) on the min-heap in row ``row`` of the 2-D ``key``/``val``; return the new
+    size. Ties between equal keys may come out in any order: no caller depends on it."""
     j = size
     key[row, j], val[row, j] = k, v
     while j > 0:
@@ -234,11 +201,7 @@ def _push_row(key, val, row, size, k, v):
 
 
 @njit(cache=True, inline="always")
-def _pop_row(key, val, row, size):
-    """:func:`_pop` on row ``row`` of 2-D heaps; keys there are distinct priorities."""
-    size -= 1
-    key[row, 0], val[row, 0] = key[row, size], val[row, size]
-    j = 0
+def _sift_down(key, val, row, size, j):
     while True:
         a, b, best = 2 * j + 1, 2 * j + 2, j
         if a < size and key[row, a] < key[row, best]:
@@ -246,30 +209,28 @@ def _pop_row(key, val, row, size):
         if b < size and key[row, b] < key[row, best]:
             best = b
         if best == j:
-            return size
+            return
         key[row, best], key[row, j] = key[row, j], key[row, best]
         val[row, best], val[row, j] = val[row, j], val[row, best]
         j = best
 
 
 @njit(cache=True, inline="always")
-def _remove_at(key, val, size, j):
-    """Remove entry ``j`` of a min-heap (rebuilding it; used only on the rare path)."""
+def _pop(key, val, row, size):
+    """Remove the top of a row's min-heap; return the new size."""
     size -= 1
-    key[j], val[j] = key[size], val[size]
-    for k in range(size - 1, -1, -1):  # sift every node down: a plain heapify
-        x = k
-        while True:
-            a, b, best = 2 * x + 1, 2 * x + 2, x
-            if a < size and (key[a] < key[best] or (key[a] == key[best] and val[a] < val[best])):
-                best = a
-            if b < size and (key[b] < key[best] or (key[b] == key[best] and val[b] < val[best])):
-                best = b
-            if best == x:
-                break
-            key[best], key[x] = key[x], key[best]
-            val[best], val[x] = val[x], val[best]
-            x = best
+    key[row, 0], val[row, 0] = key[row, size], val[row, size]
+    _sift_down(key, val, row, size, 0)
+    return size
+
+
+@njit(cache=True)
+def _remove_at(key, val, row, size, j):
+    """Remove entry ``j`` of a row's min-heap by rebuilding it (only on the rare path)."""
+    size -= 1
+    key[row, j], val[row, j] = key[row, size], val[row, size]
+    for k in range(size - 1, -1, -1):
+        _sift_down(key, val, row, size, k)
     return size
 
 
@@ -314,7 +275,7 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
                 if claim_ptr[i + 1] > claim_ptr[i]:
                     finish[i] = f  # kept in case it starts when ready
                     floor[i] = _floor(st, i, start, finish)
-                    nw = _push(wk, wv, nw, s, i)
+                    nw = _push(wk, wv, 0, nw, s, i)
                     continue
                 start[i], finish[i], taken[i] = s, f, s
             for q in range(succ_ptr[i], succ_ptr[i + 1]):
@@ -324,21 +285,21 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
                     stack[top] = j
                     top += 1
         # finishes at t free their units before the round at t
-        while nr > 0 and rk[0] <= t:
-            i = rv[0]
-            nr = _pop(rk, rv, nr)
+        while nr > 0 and rk[0, 0] <= t:
+            i = rv[0, 0]
+            nr = _pop(rk, rv, 0, nr)
             for q in range(claim_ptr[i], claim_ptr[i + 1]):
                 r = claim_res[q]
                 held[r] -= claim_units[q]
                 if rel_t[r] != t or i < rel_by[r]:
                     rel_t[r], rel_by[r] = t, i
         # tasks ready by t join the queues
-        while nw > 0 and wk[0] <= t:
-            i = wv[0]
-            nw = _pop(wk, wv, nw)
+        while nw > 0 and wk[0, 0] <= t:
+            i = wv[0, 0]
+            nw = _pop(wk, wv, 0, nw)
             if claim_ptr[i + 1] - claim_ptr[i] == 1:
                 r = claim_res[claim_ptr[i]]
-                qsize[r] = _push_row(qk, qv, r, qsize[r], prio[i], i)
+                qsize[r] = _push(qk, qv, r, qsize[r], prio[i], i)
                 nqueued += 1
             else:
                 k = nmulti
@@ -372,9 +333,9 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
             nqueued -= 1
             if best_r >= 0:
                 if best_j == 0:
-                    qsize[best_r] = _pop_row(qk, qv, best_r, qsize[best_r])
+                    qsize[best_r] = _pop(qk, qv, best_r, qsize[best_r])
                 else:
-                    qsize[best_r] = _remove_at(qk[best_r], qv[best_r], qsize[best_r], best_j)
+                    qsize[best_r] = _remove_at(qk, qv, best_r, qsize[best_r], best_j)
             else:
                 for k in range(best_j, nmulti - 1):
                     multi[k] = multi[k + 1]
@@ -393,23 +354,23 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
                 start[i] = ready[i]
             for q in range(claim_ptr[i], claim_ptr[i + 1]):
                 held[claim_res[q]] += claim_units[q]
-            nr = _push(rk, rv, nr, finish[i], i)
+            nr = _push(rk, rv, 0, nr, finish[i], i)
             for q in range(succ_ptr[i], succ_ptr[i + 1]):
                 j = succ_idx[q]
                 left[j] -= 1
                 if left[j] == 0:
                     stack[top] = j
                     top += 1
-        if granted or top > 0 or (nr > 0 and rk[0] <= t):
+        if granted or top > 0 or (nr > 0 and rk[0, 0] <= t):
             continue
         # advance to the next event time: a ready time, a finish or a capacity step
         if nw == 0 and nqueued == 0:
             break
         nxt = np.inf
         if nw > 0:
-            nxt = wk[0]
+            nxt = wk[0, 0]
         if nr > 0:
-            nxt = min(nxt, rk[0])
+            nxt = min(nxt, rk[0, 0])
         for r in range(nres):
             if step[r] + 1 < res_ptr[r + 1]:
                 nxt = min(nxt, res_t[step[r] + 1])
@@ -445,7 +406,7 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
 def _never(nw, wv, nmulti, multi, qsize, qv, nres, out, at):
     """Copy every waiting task into ``out[at:]``; return the end position."""
     for k in range(nw):
-        out[at] = wv[k]
+        out[at] = wv[0, k]
         at += 1
     for k in range(nmulti):
         out[at] = multi[k]
@@ -498,8 +459,8 @@ def run_all(st, cap, durations, gate_times, start, finish, ready, taken, driver)
     the (activities, n) arrays is gathered and scattered once, and the event loop works on
     contiguous rows."""
     m, nres, n = durations.shape[0], cap[8].size - 1, durations.shape[1]
-    work = (np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m), np.empty(m),
-            np.empty(m, np.int64), np.empty(m), np.empty(m, np.int64),
+    work = (np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m), np.empty((1, m)),
+            np.empty((1, m), np.int64), np.empty((1, m)), np.empty((1, m), np.int64),
             np.empty((nres, m)), np.empty((nres, m), np.int64), np.empty(nres, np.int64),
             np.empty(m, np.int64), np.empty(nres, np.int64), np.empty(nres, np.int64),
             np.empty(nres, np.int64), np.empty(nres), np.empty(nres, np.int64))
