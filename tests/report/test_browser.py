@@ -78,7 +78,9 @@ def test_report_in_chromium(browser, request, tmp_path, which, lang):
 
     images = browser.execute_script(
         "return Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
-    assert len(images) == 6
+    # six figures, and coverage and utilisation when the scenario has rollouts and resources
+    expected = 6 + (len(data.coverage) > 0) + (len(data.utilisation) > 0)
+    assert len(images) == expected == page.read_text(encoding="utf-8").count("data:image/png;base64,")
     assert all(done and width > 0 and height > 0 for done, width, height in images), images
 
     requested = [e["params"]["request"]["url"] for e in network
