@@ -234,6 +234,19 @@ def _remove_at(key, val, row, size, j):
     return size
 
 
+@njit(cache=True, inline="always")
+def _decided(i, succ_ptr, succ_idx, left, stack, top):
+    """``i``'s dates are known: its successors with no other undecided predecessor go on
+    the stack; return the stack's new top."""
+    for q in range(succ_ptr[i], succ_ptr[i + 1]):
+        j = succ_idx[q]
+        left[j] -= 1
+        if left[j] == 0:
+            stack[top] = j
+            top += 1
+    return top
+
+
 @njit(cache=True)
 def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
     """Schedule one iteration into the per-activity arrays; ``work`` is scratch space."""
@@ -278,12 +291,7 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
                     nw = _push(wk, wv, 0, nw, s, i)
                     continue
                 start[i], finish[i], taken[i] = s, f, s
-            for q in range(succ_ptr[i], succ_ptr[i + 1]):
-                j = succ_idx[q]
-                left[j] -= 1
-                if left[j] == 0:
-                    stack[top] = j
-                    top += 1
+            top = _decided(i, succ_ptr, succ_idx, left, stack, top)
         # finishes at t free their units before the round at t
         while nr > 0 and rk[0, 0] <= t:
             i = rv[0, 0]
@@ -355,12 +363,7 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
             for q in range(claim_ptr[i], claim_ptr[i + 1]):
                 held[claim_res[q]] += claim_units[q]
             nr = _push(rk, rv, 0, nr, finish[i], i)
-            for q in range(succ_ptr[i], succ_ptr[i + 1]):
-                j = succ_idx[q]
-                left[j] -= 1
-                if left[j] == 0:
-                    stack[top] = j
-                    top += 1
+            top = _decided(i, succ_ptr, succ_idx, left, stack, top)
         if granted or top > 0 or (nr > 0 and rk[0, 0] <= t):
             continue
         # advance to the next event time: a ready time, a finish or a capacity step
@@ -388,12 +391,7 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
             # their successors are decided next, from the stuck ones' (infinite) dates
             stuck = stack[top:n_stuck].copy()
             for i in stuck:
-                for q in range(succ_ptr[i], succ_ptr[i + 1]):
-                    j = succ_idx[q]
-                    left[j] -= 1
-                    if left[j] == 0:
-                        stack[top] = j
-                        top += 1
+                top = _decided(i, succ_ptr, succ_idx, left, stack, top)
             continue
         t = nxt
         for r in range(nres):
