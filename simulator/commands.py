@@ -261,8 +261,10 @@ def top_risks_text(ranking: pd.DataFrame, target: str, n: int = 3, *,
     -------
     str
     """
+    ranked = ranking.attrs.get("iterations")
+    over = f"; first {ranked:,} iterations" if ranked is not None else ""
     lines = [heading.format(n=n, target=target)
-             + " (P80 earlier without the risk; same random numbers):"]
+             + f" (P80 earlier without the risk; same random numbers{over}):"]
     if ranking.empty:
         return "\n".join([*lines, "  (the scenario has no risks)"])
     rows = ranking.head(n)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -66,6 +66,21 @@ class Result:
     def start(self, element: str) -> np.ndarray:
         """Start times of an activity or initiative, one per iteration."""
         return critical.target_start(self.network, self.schedule, element)
+
+    def head(self, n: int) -> "Result":
+        """The first ``n`` iterations as a Result of their own (views of these arrays, no copy).
+
+        Streams are keyed by seed, element and iteration, so for plain Monte
+        Carlo (and for Latin Hypercube with ``n`` a whole number of chunks of
+        8,192) this equals a run of ``n`` iterations with the same seed.
+        ``n`` larger than the run gives the whole run.
+        """
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
+            raise ValueError(f"n must be an integer >= 2, got {n!r}")
+        if n >= self.iterations:
+            return self
+        return replace(self, draws=self.draws.columns(0, n), schedule=self.schedule.columns(0, n),
+                       iterations=int(n))
 
     def criticality(self, target: str | None = None) -> pd.Series:
         """Criticality index of every activity with respect to ``target``.

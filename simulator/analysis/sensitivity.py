@@ -12,7 +12,18 @@ from . import critical, stats
 from .merge_bias import merge_bias
 from .result import Result
 
+#: Iterations (the first ones of a run) that the analyses needing paired per-iteration values
+#: use: the exclusion ranking, which reschedules them once per risk, and the Spearman
+#: cruciality. Bounding them keeps their cost and memory independent of the run's length;
+#: with common random numbers the gains they measure are paired, so a chunk of iterations
+#: ranks the risks well. ``sample=None`` uses the whole run.
+SAMPLE = CHUNK
+
 # --- helpers ---------------------------------------------------------------------------
+
+def _head(result: Result, sample: int | None) -> Result:
+    return result if sample is None else result.head(sample)
+
 
 def _target(result: Result, target: str | None) -> str:
     target = result.target if target is None else target
@@ -84,7 +95,8 @@ def _risks(result: Result) -> pd.DataFrame:
 
 # --- activities ------------------------------------------------------------------------
 
-def activity_sensitivity(result: Result, target: str | None = None) -> pd.DataFrame:
+def activity_sensitivity(result: Result, target: str | None = None, *,
+                         sample: int | None = SAMPLE) -> pd.DataFrame:
     """Criticality, schedule sensitivity index and cruciality of every activity.
 
     Parameters
@@ -92,6 +104,9 @@ def activity_sensitivity(result: Result, target: str | None = None) -> pd.DataFr
     result : Result
     target : str, optional
         A milestone, phase or initiative id; default ``result.target``.
+    sample : int or None
+        The cruciality uses the run's first ``sample`` iterations (default
+        :data:`SAMPLE`); None uses them all. The other columns use the whole run.
 
     Returns
     -------
@@ -124,10 +139,11 @@ def activity_sensitivity(result: Result, target: str | None = None) -> pd.DataFr
     finish = critical.target_finish(net, sched, target)
     crit = critical.criticality(net, sched, target)
     sd = sched.durations.std(axis=1, ddof=1)
+    head = _head(result, sample)
     return pd.DataFrame({
         "name": net.names, "criticality": crit, "duration_sd": sd,
         "ssi": crit * _ratio(sd, _finite_sd(finish)),
-        "cruciality": _spearman_rows(sched.durations, finish),
+        "cruciality": _spearman_rows(head.schedule.durations, finish[:head.iterations]),
     }, index=pd.Index(net.ids, name="id"))
 
 
@@ -143,7 +159,8 @@ def _realised(draws: Draws, net) -> np.ndarray:
     return np.vstack([*rows, draws.gate_times]) if rows else draws.gate_times
 
 
-def driver_sensitivity(result: Result, target: str | None = None) -> pd.DataFrame:
+def driver_sensitivity(result: Result, target: str | None = None, *,
+                       sample: int | None = SAMPLE) -> pd.DataFrame:
     """Rank correlation between what each risk did and the target's finish.
 
     Parameters
@@ -151,6 +168,10 @@ def driver_sensitivity(result: Result, target: str | None = None) -> pd.DataFram
     result : Result
     target : str, optional
         A milestone, phase or initiative id; default ``result.target``.
+    sample : int or None
+        The Spearman correlation uses the run's first ``sample`` iterations
+        (default :data:`SAMPLE`); None uses them all. ``occurrence`` uses the
+        whole run.
 
     Returns
     -------
@@ -172,7 +193,8 @@ def driver_sensitivity(result: Result, target: str | None = None) -> pd.DataFram
     frame = _risks(result)
     fired = [draws.fired[ks].mean() for _, ks in net.risk_groups()]
     frame["occurrence"] = np.concatenate([fired, late])
-    frame["spearman"] = _spearman_rows(_realised(draws, net), finish)
+    head = _head(result, sample)
+    frame["spearman"] = _spearman_rows(_realised(head.draws, net), finish[:head.iterations])
     return frame.set_index("id")
 
 
@@ -252,7 +274,8 @@ def _mask(net, rows: np.ndarray) -> np.ndarray:
     return mask
 
 
-def risk_ranking(result: Result, target: str | None = None) -> pd.DataFrame:
+def risk_ranking(result: Result, target: str | None = None, *,
+                 sample: int | None = SAMPLE) -> pd.DataFrame:
     """Rank the risks by what the target would gain if each alone were removed.
 
     Each impact/delay driver in turn is switched off (as if it never fired) and
@@ -265,6 +288,10 @@ def risk_ranking(result: Result, target: str | None = None) -> pd.DataFrame:
     result : Result
     target : str, optional
         A milestone, phase or initiative id; default ``result.target``.
+    sample : int or None
+        Rank on the run's first ``sample`` iterations (default :data:`SAMPLE`);
+        None ranks on them all. Each risk reschedules the iterations it fired
+        in, so the cost of a ranking on the whole run grows with the run.
 
     Returns
     -------
@@ -280,16 +307,19 @@ def risk_ranking(result: Result, target: str | None = None) -> pd.DataFrame:
     Notes
     -----
     Percentiles are the inverse empirical CDF of
-    :func:`~simulator.analysis.stats.percentiles`, so ``p50`` and ``p80``
-    equal ``finish_p50`` and ``finish_p80`` of ``result.summary()``. A
+    :func:`~simulator.analysis.stats.percentiles` over the ranked iterations
+    (``frame.attrs["iterations"]``), so ``p50`` and ``p80`` equal
+    ``finish_p50`` and ``finish_p80`` of ``result.head(sample).summary()``,
+    and of ``result.summary()`` when the run is no longer than the sample. A
     percentile that lies after the horizon (``inf``) both with and without
     the risk gives a NaN gain; NaN gains sort last.
     """
     target = _target(result, target)
-    return risk_rankings(result, [target])[target]
+    return risk_rankings(result, [target], sample=sample)[target]
 
 
-def risk_rankings(result: Result, targets: list[str] | None = None) -> dict[str, pd.DataFrame]:
+def risk_rankings(result: Result, targets: list[str] | None = None, *,
+                  sample: int | None = SAMPLE) -> dict[str, pd.DataFrame]:
     """:func:`risk_ranking` for several targets at once, each risk rescheduled only once.
 
     Parameters
@@ -297,6 +327,8 @@ def risk_rankings(result: Result, targets: list[str] | None = None) -> dict[str,
     result : Result
     targets : list of str, optional
         Milestones, phases or initiatives; default every initiative.
+    sample : int or None
+        As for :func:`risk_ranking`.
 
     Returns
     -------
@@ -305,6 +337,7 @@ def risk_rankings(result: Result, targets: list[str] | None = None) -> dict[str,
     """
     net = result.network
     targets = [_target(result, t) for t in (net.initiative_ids if targets is None else targets)]
+    result = _head(result, sample)
     before, after = _excluded_outlooks(result, targets)
     risks = _risks(result)
     return {t: _ranking(result, risks, before[j], after[j]) for j, t in enumerate(targets)}
@@ -321,8 +354,9 @@ def _ranking(result: Result, risks: pd.DataFrame, before: np.ndarray,
     for col, values in _gains(before, after, net.unit_days).items():
         frame[col] = values
     frame = frame.sort_values(["p80_gain", "p50_gain", "prob_gain"], ascending=False,
-                              kind="stable", na_position="last")
-    return frame.set_index("id")
+                              kind="stable", na_position="last").set_index("id")
+    frame.attrs["iterations"] = result.iterations
+    return frame
 
 
 # --- mitigation ------------------------------------------------------------------------

@@ -152,6 +152,7 @@ class ReportData:
             "sampling": result.sampling, "engine": result.engine, "mitigated": bool(result.mitigated),
             "scenario_sha256": result.scenario_hash, "target": target,
             "target_name": _name(summary, target),
+            "ranked_iterations": int(ranking.attrs.get("iterations", result.iterations)),
         }
         from ..analysis.benefits import benefits_dict
         if benefits := benefits_dict(result).get("benefits"):  # the JSON object, for the report

@@ -102,6 +102,9 @@ def _context(data: ReportData, lang: str, period: str, top_risks: int) -> dict:
         "start": fmt_date(data.start, lang),
         "horizon": fmt_date(meta["horizon"], lang),
         "iterations": fmt_number(meta["iterations"], lang, 0),
+        "ranked": (fmt_number(meta["ranked_iterations"], lang, 0)
+                   if meta.get("ranked_iterations") and meta["ranked_iterations"] < meta["iterations"]
+                   else None),
         "unit": meta["unit"],
         "target_name": meta["target_name"],
         "target_headline": None if target_row is None else _headline(data, target, lang, period),

@@ -34,6 +34,8 @@ class ReportMeta(BaseModel):
     scenario_sha256: str
     target: str
     target_name: str
+    #: iterations the risk ranking and the "why" were computed on (absent: all of them)
+    ranked_iterations: int | None = Field(default=None, ge=1)
 
 
 def seal(head: dict) -> str:
