@@ -46,15 +46,27 @@ class Executor:
 
 
 class ProcessExecutor(Executor):
-    """A pool of local processes, started on first use."""
+    """A pool of local processes, started on first use.
 
-    def __init__(self, workers: int):
+    Parameters
+    ----------
+    workers : int
+    context : str, optional
+        The multiprocessing start method (``"fork"``: workers inherit what the
+        parent holds at their start, e.g. memory shared with them); default the
+        platform's.
+    """
+
+    def __init__(self, workers: int, context: str | None = None):
         self.workers = workers
+        self.context = context
         self._pool: ProcessPoolExecutor | None = None
 
     def map(self, fn: Callable, items: Sequence) -> Iterator[Any]:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+            import multiprocessing
+            ctx = None if self.context is None else multiprocessing.get_context(self.context)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
         return self._pool.map(fn, items)
 
     def close(self) -> None:
@@ -123,7 +135,7 @@ def _identity(obj: Any) -> Any:
 
 
 def make_executor(workers: int = 1, *, client=None, scheduler: str | None = None,
-                  dask: bool = False) -> Executor:
+                  dask: bool = False, context: str | None = None) -> Executor:
     """The executor for a run.
 
     Parameters
@@ -137,6 +149,8 @@ def make_executor(workers: int = 1, *, client=None, scheduler: str | None = None
     dask : bool
         With neither, run on a LocalCluster of ``workers`` processes instead of a
         process pool.
+    context : str, optional
+        The start method of a process pool's workers (see :class:`ProcessExecutor`).
 
     Returns
     -------
@@ -147,7 +161,7 @@ def make_executor(workers: int = 1, *, client=None, scheduler: str | None = None
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
     if client is not None or scheduler is not None or dask:
         return DaskExecutor(client, scheduler, workers)
-    return ProcessExecutor(workers) if workers > 1 else Executor()
+    return ProcessExecutor(workers, context) if workers > 1 else Executor()
 
 
 __all__ = ["Executor", "ProcessExecutor", "DaskExecutor", "make_executor"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import mmap
+import multiprocessing
 import os
 from contextlib import nullcontext
 from typing import Callable
@@ -104,6 +107,45 @@ def _run_chunk_args(args) -> tuple[Draws, cpm.Schedule]:
     return run_chunk(*args)
 
 
+#: The whole run's arrays, in memory shared with the worker processes forked while a run
+#: is under way; workers write their chunk's columns there and send back only its size.
+_SHARED: tuple[Draws, cpm.Schedule] | None = None
+
+
+def _run_chunk_shared(args) -> int:
+    net, seed, c, n, method, engine = args
+    draws, sched = _SHARED
+    lo = c * CHUNK
+    run_chunk(net, seed, c, n, method, engine,
+              out=(draws.columns(lo, lo + n), sched.columns(lo, lo + n)))
+    return n
+
+
+def _can_share() -> bool:
+    """Whether workers can be forked: they then inherit memory shared with this process."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _shared(draws: Draws, sched: cpm.Schedule) -> tuple[Draws, cpm.Schedule]:
+    """Arrays shaped as these, in one block of anonymous memory shared with forked children.
+
+    The block is unnamed (``mmap`` of no file), so nothing is left behind, in
+    ``/dev/shm`` or elsewhere, whatever ends the run; it is freed with the last array
+    that views it.
+    """
+    fields = [getattr(draws, f.name) for f in dataclasses.fields(draws)]
+    fields += [getattr(sched, f.name) for f in dataclasses.fields(sched)]
+    sizes = [0 if a is None else -(-a.nbytes // 64) * 64 for a in fields]  # 64-byte aligned
+    block = mmap.mmap(-1, max(sum(sizes), 1))
+    views, offset = [], 0
+    for a, size in zip(fields, sizes):
+        views.append(None if a is None else
+                     np.frombuffer(block, dtype=a.dtype, count=a.size, offset=offset).reshape(a.shape))
+        offset += size
+    k = len(dataclasses.fields(draws))
+    return Draws(*views[:k]), cpm.Schedule(*views[k:])
+
+
 def run_chunks(net: Network, seed: int, iterations: int, method: str, *, engine: str = "cpm",
                workers: int = 1, on_chunk: Callable[[int], None] | None = None,
                executor: Executor | None = None) -> tuple[Draws, cpm.Schedule]:
@@ -139,6 +181,8 @@ def run_chunks(net: Network, seed: int, iterations: int, method: str, *, engine:
                       out=(draws.columns(lo, lo + n), sched.columns(lo, lo + n)),
                       on_progress=on_chunk)
         return draws, sched
+    if executor is None and _can_share():
+        return _run_shared(net, seed, plan, method, engine, workers, on_chunk, draws, sched)
     with make_executor(workers) if executor is None else nullcontext(executor) as pool:
         # map yields in chunk order whatever order the workers finish in
         parts = pool.map(_run_chunk_args, [(net, seed, c, n, method, engine) for c, n in plan])
@@ -148,6 +192,28 @@ def run_chunks(net: Network, seed: int, iterations: int, method: str, *, engine:
             sched.columns(lo, lo + n).fill(part_sched)
             if on_chunk is not None:
                 on_chunk(n)
+    return draws, sched
+
+
+def _run_shared(net: Network, seed: int, plan: list[tuple[int, int]], method: str, engine: str,
+                workers: int, on_chunk: Callable[[int], None] | None, draws: Draws,
+                sched: cpm.Schedule) -> tuple[Draws, cpm.Schedule]:
+    """Run the chunks on forked workers that write into shared memory: nothing is copied back.
+
+    Copying each chunk's arrays back to this process (pickled, then filled into the
+    whole run's arrays) took most of the time of a run on two workers.
+    """
+    global _SHARED
+    draws, sched = _shared(draws, sched)
+    _SHARED = (draws, sched)
+    try:
+        with make_executor(workers, context="fork") as pool:
+            for n in pool.map(_run_chunk_shared, [(net, seed, c, n, method, engine)
+                                                  for c, n in plan]):
+                if on_chunk is not None:
+                    on_chunk(n)
+    finally:
+        _SHARED = None
     return draws, sched
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 import pytest
 
 import simulator.parallel
@@ -64,3 +65,46 @@ def test_available_cpus_follows_the_affinity_mask():
     if not hasattr(os, "sched_getaffinity"):
         pytest.skip("no affinity mask on this platform")
     assert simulator.parallel.available_cpus() == len(os.sched_getaffinity(0))
+
+
+def _bytes(result):
+    import dataclasses
+    out = []
+    for part in (result.draws, result.schedule):
+        for f in dataclasses.fields(part):
+            a = getattr(part, f.name)
+            out.append(None if a is None else a.tobytes())
+    return out
+
+
+def test_forked_workers_write_into_shared_memory(tiny_file, monkeypatch):
+    """Workers write their columns where the parent reads them: nothing is copied back."""
+    import mmap
+
+    if not simulator.parallel._can_share():
+        pytest.skip("processes cannot be forked here")
+    monkeypatch.setattr(simulator.parallel, "available_cpus", lambda: 2)
+    sc = load_scenario(tiny_file)
+    one = simulate(sc, 2 * CHUNK + 11, 4)
+    two = simulate(sc, 2 * CHUNK + 11, 4, workers=2)
+    base = two.schedule.finish
+    while isinstance(base, np.ndarray):
+        base = base.base
+    assert isinstance(base.obj, mmap.mmap)  # the memoryview numpy made of the shared block
+    assert _bytes(one) == _bytes(two)
+    # where fork is not available, the chunks come back by value: the same bytes
+    monkeypatch.setattr(simulator.parallel, "_can_share", lambda: False)
+    assert _bytes(simulate(sc, 2 * CHUNK + 11, 4, workers=2)) == _bytes(one)
+
+
+def test_a_worker_sends_back_only_its_count(tiny_file, monkeypatch):
+    from simulator.scenario.compile import compile_scenario
+
+    net = compile_scenario(load_scenario(tiny_file))
+    draws, sched = simulator.parallel._shared(
+        simulator.sampling.draws.Draws.empty(net, 100),
+        simulator.engines.cpm.Schedule.empty(net.size, 100))
+    monkeypatch.setattr(simulator.parallel, "_SHARED", (draws, sched))
+    assert simulator.parallel._run_chunk_shared((net, 1, 0, 100, "mc", "cpm")) == 100
+    alone = simulator.parallel.run_chunk(net, 1, 0, 100, "mc", "cpm")
+    assert sched.finish.tobytes() == alone[1].finish.tobytes()
