@@ -82,12 +82,22 @@ def _rollout(net, rollout_id: str):
 def _held_on_grid(a: np.ndarray, b: np.ndarray, w: np.ndarray, g: int) -> np.ndarray:
     """Sum of ``w[i]`` over rows with ``a[i, r] <= k < b[i, r]``: shape (g, iterations)."""
     n = a.shape[1]
-    diff = np.zeros((g + 1, n))
-    cols = np.arange(n)
+    # iteration-major, so that both the scatter and the running sum walk contiguous memory
+    diff = np.zeros(n * (g + 1))
+    at = np.arange(n) * (g + 1)
     for i in range(a.shape[0]):
-        diff[a[i], cols] += w[i]
-        diff[b[i], cols] -= w[i]
-    return np.cumsum(diff[:g], axis=0)
+        diff[at + a[i]] += w[i]
+        diff[at + b[i]] -= w[i]
+    return np.cumsum(diff.reshape(n, g + 1)[:, :g], axis=1).T
+
+
+def _mean_held(a: np.ndarray, b: np.ndarray, w: np.ndarray, g: int) -> np.ndarray:
+    """The mean over iterations of :func:`_held_on_grid`, from counts: no (g, iterations)
+    matrix is made."""
+    diff = np.zeros(g + 1)
+    for i in range(a.shape[0]):
+        diff += w[i] * (np.bincount(a[i], minlength=g + 1) - np.bincount(b[i], minlength=g + 1))
+    return np.cumsum(diff[:g]) / a.shape[1]
 
 
 def coverage_curve(result: Result, rollout_id: str, *,
@@ -215,18 +225,28 @@ def utilisation(result: Result, *, step_days: float | None = None) -> pd.DataFra
     if not net.resources or sched.taken is None:
         return pd.DataFrame(columns=cols)
     dates, times = grid(result, step_days=step_days)
-    probe = times + _eps(net)
     frames = []
     for k, res in enumerate(net.resources):
-        acts, units = _claims_of(net, k)
-        a = np.searchsorted(probe, sched.taken[acts], side="left")   # first point with taken <= t
-        b = np.searchsorted(probe, sched.finish[acts], side="left")  # first point with finish <= t
-        held = _held_on_grid(a, np.maximum(a, b), units, len(times))
+        a, b, units = _holding(result, times, k)
+        held = _held_on_grid(a, b, units, len(times))
         frames.append(pd.DataFrame({
-            "resource": res.id, "date": dates, "time": times, "mean": held.mean(axis=1),
+            "resource": res.id, "date": dates, "time": times,
+            "mean": _mean_held(a, b, units, len(times)),
             "p90": stats.percentiles(held, (90.0,))[:, 0, 0] if len(times) else np.zeros(0),
             "capacity": [res.at(t) for t in times]}))
     return pd.concat(frames, ignore_index=True)[cols]
+
+
+def _holding(result: Result, times: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray,
+                                                                 np.ndarray]:
+    """Per claim on resource ``k`` and iteration, the first and the first-not grid point at
+    which its units are held, and the units."""
+    net, sched = result.network, result.schedule
+    probe = times + _eps(net)
+    acts, units = _claims_of(net, k)
+    a = np.searchsorted(probe, sched.taken[acts], side="left")   # first point with taken <= t
+    b = np.searchsorted(probe, sched.finish[acts], side="left")  # first point with finish <= t
+    return a, np.maximum(a, b), units
 
 
 class Waiting(NamedTuple):
@@ -266,12 +286,12 @@ def waiting(result: Result) -> Waiting:
     ready, taken = sched.ready[acts], sched.taken[acts]
     with np.errstate(invalid="ignore"):
         wait = np.where(np.isfinite(ready), taken - ready, 0.0)
-    busy = utilisation(result)
+    _, times = grid(result)
     res_rows = []
     for k, res in enumerate(net.resources):
         mine, _ = _claims_of(net, k)
         total = wait[np.searchsorted(acts, mine)].sum(axis=0).mean() if mine.size else 0.0
-        peak = busy.loc[busy["resource"] == res.id, "mean"]
+        peak = _mean_held(*_holding(result, times, k), len(times))  # utilisation()'s mean
         res_rows.append({"id": res.id, "name": res.name, "claimants": int(mine.size),
                          "mean_wait": total, "mean_wait_days": total * net.unit_days,
                          "peak_mean_busy": float(peak.max()) if peak.size else 0.0})

@@ -198,3 +198,28 @@ def test_after_the_horizon_is_null(build):
     curve = ro.coverage_curve(result, "roll")
     assert len(curve) and (curve["mean"] == 0).all()
     assert curve["time"].max() <= result.network.horizon
+
+
+def test_held_units_on_the_grid_equal_a_plain_count():
+    """Units held at grid point k: the sum of w over claims with a <= k < b, per iteration;
+    its mean over iterations is counted without the (grid x iterations) matrix."""
+    rng = np.random.default_rng(5)
+    g, n, m = 17, 300, 6
+    a = rng.integers(0, g + 1, (m, n))
+    b = np.maximum(a, rng.integers(0, g + 1, (m, n)))
+    w = rng.integers(1, 4, m).astype(float)
+    plain = np.zeros((g, n))
+    for i in range(m):
+        for r in range(n):
+            plain[a[i, r]:b[i, r], r] += w[i]
+    held = ro._held_on_grid(a, b, w, g)
+    assert held.shape == (g, n)
+    assert np.array_equal(held, plain)
+    assert np.allclose(ro._mean_held(a, b, w, g), plain.mean(axis=1), rtol=0, atol=1e-12)
+
+
+def test_peak_mean_busy_is_the_utilisation_peak():
+    run = simulate(load_scenario(SCENARIOS / "examples" / "capacity.yaml"), 3000, seed=2)
+    busy = ro.utilisation(run)
+    for rid, row in ro.waiting(run).resources.iterrows():
+        assert row["peak_mean_busy"] == busy.loc[busy["resource"] == rid, "mean"].max()
