@@ -83,6 +83,23 @@ def to_dates(result: Source, t: np.ndarray) -> np.ndarray:
     return result.network.to_dates(np.asarray(t, dtype=float), finish=True)
 
 
+def day_steps(dates: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The empirical CDF of sorted finish ``dates`` out of ``n`` iterations, as one step per day.
+
+    Several finishes on one day draw the same step as one, so each distinct day is
+    kept with the share finished by its end: the curve is the same, and its points are
+    bounded by the days spanned, not by the iterations (a figure's drawing time grew
+    with them).
+
+    Returns
+    -------
+    (dates, shares)
+        For ``Axes.step(..., where="post")``.
+    """
+    last = np.append(dates[1:] != dates[:-1], True) if dates.size else np.zeros(0, dtype=bool)
+    return dates[last], (np.flatnonzero(last) + 1) / max(n, 1)
+
+
 def deadline(result: Source) -> np.datetime64:
     """The deadline day."""
     d = result.deadline if isinstance(result, ReportData) else result.network.deadline

@@ -63,7 +63,7 @@ def plot_compare(results: Mapping[str, c.Source], *, ids: Sequence[str] | None =
             if finite.size < t.size:
                 text += f" ({label(lang, 'not_reached', share=fmt_percent(1 - finite.size / t.size, lang))})"
             dates = c.to_dates(result, finite)
-            ax.step(dates, np.arange(1, finite.size + 1) / max(t.size, 1), where="post", color=colour,
+            ax.step(*c.day_steps(dates, t.size), where="post", color=colour,
                     linestyle=style, linewidth=1.6, label=text, gid="ecdf")
             if finite.size:
                 starts.append(dates[0])

@@ -62,7 +62,7 @@ def plot_scurves(result: c.Source, *, ids: Sequence[str] | None = None, ax: Axes
             ax.plot([], [], color=colour, label=name, gid="ecdf")
             continue
         dates = c.to_dates(result, finite)
-        ax.step(dates, np.arange(1, finite.size + 1) / n, where="post", color=colour,
+        ax.step(*c.day_steps(dates, n), where="post", color=colour,
                 linewidth=1.4, label=name, gid="ecdf")
         if markers:
             _mark(ax, dates, n, colour)

@@ -102,7 +102,7 @@ def _panel(ax: Axes, result: c.Source, table, element: str, deadline, lang: str)
     colour = LEVEL_COLOURS[level(prob)] if np.isfinite(prob) else "0.3"
     if finite.size:
         dates = c.to_dates(result, finite)
-        ax.step(dates, np.arange(1, finite.size + 1) / t.size, where="post", color=colour,
+        ax.step(*c.day_steps(dates, t.size), where="post", color=colour,
                 linewidth=1.6, gid="ecdf")
         for q, marker in ((0.5, "o"), (0.8, "s")):
             k = int(np.ceil(q * t.size)) - 1
