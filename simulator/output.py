@@ -67,10 +67,19 @@ def manifest(result: Result, scenario_file: str | None = None) -> dict:
     }
 
 
-def iterations_frame(result: Result) -> pd.DataFrame:
-    """One row per iteration: start and finish of every activity, and which drivers fired."""
-    net, sched, draws = result.network, result.schedule, result.draws
-    cols: dict[str, np.ndarray] = {"iteration": np.arange(result.iterations)}
+def iterations_frame(result: Result, lo: int = 0, hi: int | None = None) -> pd.DataFrame:
+    """One row per iteration: start and finish of every activity, and which drivers fired.
+
+    Parameters
+    ----------
+    result : Result
+    lo, hi : int
+        The iterations ``lo:hi`` only (default all).
+    """
+    net = result.network
+    hi = result.iterations if hi is None else hi
+    sched, draws = result.schedule.columns(lo, hi), result.draws.columns(lo, hi)
+    cols: dict[str, np.ndarray] = {"iteration": np.arange(lo, hi)}
     for i, act in enumerate(net.ids):
         cols[f"{act}.start"] = sched.start[i]
         cols[f"{act}.finish"] = sched.finish[i]
@@ -81,6 +90,29 @@ def iterations_frame(result: Result) -> pd.DataFrame:
     for g, gate in enumerate(net.gates):
         cols[f"{gate.id}.granted_at"] = draws.gate_times[g]
     return pd.DataFrame(cols)
+
+
+def write_iterations(result: Result, path: str | Path) -> None:
+    """Write :func:`iterations_frame` to Parquet one row group per chunk of iterations.
+
+    Only one chunk's table is built at a time, so writing a long run costs no more
+    memory than a short one.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from .sampling.streams import CHUNK
+    writer = None
+    try:
+        for lo in range(0, result.iterations, CHUNK):
+            table = pa.Table.from_pandas(iterations_frame(result, lo, min(lo + CHUNK, result.iterations)),
+                                         preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema)
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 #: A text cell starting with one of these is a formula to a spreadsheet (OWASP's list).
@@ -153,6 +185,6 @@ def write_files(result: Result, out: str | Path, *, scenario_file: str | None = 
     if save_iterations:
         target = out / "iterations.parquet"
         with atomic_path(target) as tmp:
-            iterations_frame(result).to_parquet(tmp, index=False)
+            write_iterations(result, tmp)
         written.append(target)
     return written

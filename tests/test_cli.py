@@ -77,11 +77,31 @@ def test_out_writes_files_byte_identically(tiny_file, tmp_path, capsys):
     assert "pll" in out.out and "P50" in out.out
 
 
+def test_iterations_are_written_a_chunk_at_a_time(tiny_file, tmp_path):
+    """The streamed file holds exactly the in-memory table, in row groups of one chunk."""
+    import pyarrow.parquet as pq
+
+    from simulator import load_scenario, simulate
+    from simulator.output import iterations_frame, write_iterations
+    from simulator.sampling.streams import CHUNK
+    run = simulate(load_scenario(tiny_file), 2 * CHUNK + 17, seed=3)
+    write_iterations(run, tmp_path / "it.parquet")
+    meta = pq.ParquetFile(tmp_path / "it.parquet").metadata
+    assert [meta.row_group(k).num_rows for k in range(meta.num_row_groups)] == [CHUNK, CHUNK, 17]
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "it.parquet"), iterations_frame(run))
+
+
 def test_failed_write_leaves_no_half_written_file(tiny_file, tmp_path, monkeypatch, capsys):
-    def broken(self, *args, **kwargs):
-        raise OSError("disk full")
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", broken)
-    code = main(["run", str(tiny_file), "-n", "500", "--seed", "1", "--out", str(tmp_path),
+    import pyarrow.parquet as pq
+    real, calls = pq.ParquetWriter.write_table, []
+
+    def broken(self, *args, **kwargs):  # the disk fills after the first row group
+        calls.append(1)
+        if len(calls) > 1:
+            raise OSError("disk full")
+        return real(self, *args, **kwargs)
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", broken)
+    code = main(["run", str(tiny_file), "-n", "9000", "--seed", "1", "--out", str(tmp_path),
                  "--save-iterations"])
     assert code == 1
     assert "disk full" in capsys.readouterr().err
