@@ -193,7 +193,7 @@ def _run_into(args, sc, folder) -> int:
     ranking = why = None
     if folder is not None:
         with stage("risk ranking and sensitivity"):
-            data = _report_data(result, target)
+            data = _report_data(result, target, args.workers)
         ranking = data.risks
         with stage(f"writing the summary files to {args.out}"):
             write_files(result, folder.stage, scenario_file=args.file,
@@ -210,11 +210,11 @@ def _run_into(args, sc, folder) -> int:
     if ranking is None:
         from .analysis.sensitivity import risk_ranking
         with stage("risk ranking"):
-            ranking = risk_ranking(result, target)
+            ranking = risk_ranking(result, target, workers=args.workers)
     if args.why:
         from .analysis.sensitivity import risk_rankings
         with stage(f"top drivers of {', '.join(args.why)}"):
-            why = risk_rankings(result, list(dict.fromkeys(args.why)))
+            why = risk_rankings(result, list(dict.fromkeys(args.why)), workers=args.workers)
     stage.done()
     print(f"{result.network.name} (version {result.network.version}): {result.iterations:,} "
           f"iterations, seed {result.seed}, sampling {result.sampling}"
@@ -302,9 +302,9 @@ def _unknown_target(sc, target: str | None, file: str, option: str = "--target")
             f"{file}{suggest(target, known)}")
 
 
-def _report_data(result: Result, target: str | None):
+def _report_data(result: Result, target: str | None, workers: int = 1):
     from .report.data import ReportData
-    return ReportData.from_result(result, target)
+    return ReportData.from_result(result, target, workers=workers)
 
 
 def _write_report(data, out: str, lang: str, no_report: bool, stage: Stages | None = None) -> list:

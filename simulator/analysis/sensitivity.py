@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..engines import capacity, cpm
 from ..sampling.draws import Draws
 from ..sampling.streams import CHUNK
 from . import critical, stats
+from .exclusion import excluded_outlooks
 from .merge_bias import merge_bias
 from .result import Result
 
@@ -84,7 +84,7 @@ def _gains(before: np.ndarray, after: np.ndarray, unit_days: float) -> dict[str,
 
 def _risks(result: Result) -> pd.DataFrame:
     """id, name, category and kind of every driver, then every gate (the order of the rows
-    of :func:`_realised` and :func:`_excluded_outlooks`)."""
+    of :func:`_realised` and :func:`~.exclusion.excluded_outlooks`)."""
     net = result.network
     names = {r.id: r.name or r.id for r in result.scenario.risks}
     rows = [(rid, names.get(rid, rid), net.drivers[ks[0]].category, net.drivers[ks[0]].effect)
@@ -198,84 +198,8 @@ def driver_sensitivity(result: Result, target: str | None = None, *,
     return frame.set_index("id")
 
 
-def _excluded_outlooks(result: Result, targets: list[str]) -> np.ndarray:
-    """P50, P80 and P(by deadline) of each target with each driver, then each gate, switched
-    off alone.
-
-    The same draws are rescheduled (common random numbers), chunk by chunk so
-    that only one chunk's schedule is held at a time; one rescheduling serves
-    every target. A driver that never fired leaves the schedule as it is, so
-    its row is the baseline exactly.
-
-    Returns
-    -------
-    before : ndarray, shape (targets, 3)
-        As simulated.
-    after : ndarray, shape (targets, drivers + gates, 3)
-    """
-    net, draws, sched = result.network, result.draws, result.schedule
-    members = [critical.target_members(net, t) for t in targets]
-    base = np.array([critical.target_finish(net, sched, t) for t in targets])
-    before = stats.outlook(base, net.deadline_time)
-    groups = net.risk_groups()
-    out = np.empty((len(targets), len(groups) + len(net.gates), 3))
-    out[:] = before[:, None, :]
-
-    def redo(row: int, cols: np.ndarray, durations: np.ndarray, gates: np.ndarray, mask) -> None:
-        finish = base.copy()
-        for part in (cols[lo:lo + CHUNK] for lo in range(0, cols.size, CHUNK)):
-            d = durations(part)
-            if net.needs_capacity:  # capacity couples every task: redo the iterations whole
-                s = capacity.schedule(net, d, gates(part))
-            else:
-                s = cpm.reschedule(net, _columns(sched, part, d), d, gates(part), mask,
-                                   inplace=True)
-            for j, mem in enumerate(members):
-                finish[j, part] = s.finish[mem].max(axis=0)
-        out[:, row] = stats.outlook(finish, net.deadline_time)
-
-    for k, (_, ks) in enumerate(groups):
-        # only iterations where it fired can change, and only downstream of its targets;
-        # a scoped risk's draws are switched off together
-        fired = np.flatnonzero(draws.fired[ks].any(axis=0))
-        if fired.size:
-            redo(k, fired, lambda c, ks=ks: Draws(draws.base[:, c], draws.fired[:, c],
-                                                  draws.factor[:, c], draws.gate_times[:, c]
-                                                  ).durations(net, off=set(ks)),
-                 lambda c: draws.gate_times[:, c],
-                 _mask(net, np.concatenate([net.drivers[j].targets for j in ks])))
-    for g, gate in enumerate(net.gates):
-        # a gate can move a target only where a date, not a link, set that target's start
-        # (ties go to links), and the gate was later than the target's not-before date
-        held = ((sched.driver[gate.targets] == cpm.NO_DRIVER)
-                & (draws.gate_times[g] > net.not_before[gate.targets, None])).any(axis=0)
-        if net.needs_capacity:  # with capacity a gate also moves who waits for whom
-            held = draws.gate_times[g] > 0
-        bound = np.flatnonzero(held)
-        if bound.size:
-            def opened(c, g=g):
-                gates = draws.gate_times[:, c]
-                gates[g] = 0.0  # the data date: no activity starts earlier anyway
-                return gates
-            redo(len(groups) + g, bound, lambda c: sched.durations[:, c], opened,
-                 _mask(net, gate.targets))
-    return before, out
-
-
-def _columns(sched: cpm.Schedule, cols: np.ndarray, durations: np.ndarray) -> cpm.Schedule:
-    """A copy of the dates of iterations ``cols`` (fancy indexing copies), with new durations."""
-    return cpm.Schedule(sched.start[:, cols], sched.finish[:, cols], sched.driver[:, cols],
-                        durations)
-
-
-def _mask(net, rows: np.ndarray) -> np.ndarray:
-    mask = np.zeros(net.size, dtype=bool)
-    mask[rows] = True
-    return mask
-
-
 def risk_ranking(result: Result, target: str | None = None, *,
-                 sample: int | None = SAMPLE) -> pd.DataFrame:
+                 sample: int | None = SAMPLE, workers: int = 1) -> pd.DataFrame:
     """Rank the risks by what the target would gain if each alone were removed.
 
     Each impact/delay driver in turn is switched off (as if it never fired) and
@@ -292,6 +216,8 @@ def risk_ranking(result: Result, target: str | None = None, *,
         Rank on the run's first ``sample`` iterations (default :data:`SAMPLE`);
         None ranks on them all. Each risk reschedules the iterations it fired
         in, so the cost of a ranking on the whole run grows with the run.
+    workers : int
+        Processes to spread the risks over; the ranking does not depend on it.
 
     Returns
     -------
@@ -315,11 +241,11 @@ def risk_ranking(result: Result, target: str | None = None, *,
     the risk gives a NaN gain; NaN gains sort last.
     """
     target = _target(result, target)
-    return risk_rankings(result, [target], sample=sample)[target]
+    return risk_rankings(result, [target], sample=sample, workers=workers)[target]
 
 
 def risk_rankings(result: Result, targets: list[str] | None = None, *,
-                  sample: int | None = SAMPLE) -> dict[str, pd.DataFrame]:
+                  sample: int | None = SAMPLE, workers: int = 1) -> dict[str, pd.DataFrame]:
     """:func:`risk_ranking` for several targets at once, each risk rescheduled only once.
 
     Parameters
@@ -327,7 +253,7 @@ def risk_rankings(result: Result, targets: list[str] | None = None, *,
     result : Result
     targets : list of str, optional
         Milestones, phases or initiatives; default every initiative.
-    sample : int or None
+    sample, workers
         As for :func:`risk_ranking`.
 
     Returns
@@ -338,7 +264,7 @@ def risk_rankings(result: Result, targets: list[str] | None = None, *,
     net = result.network
     targets = [_target(result, t) for t in (net.initiative_ids if targets is None else targets)]
     result = _head(result, sample)
-    before, after = _excluded_outlooks(result, targets)
+    before, after = excluded_outlooks(result, targets, workers)
     risks = _risks(result)
     return {t: _ranking(result, risks, before[j], after[j]) for j, t in enumerate(targets)}
 

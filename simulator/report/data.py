@@ -114,7 +114,7 @@ class ReportData:
     @classmethod
     def from_result(cls, result: Result, target: str | None = None, *,
                     ranking: pd.DataFrame | None = None,
-                    sensitivity: pd.DataFrame | None = None) -> ReportData:
+                    sensitivity: pd.DataFrame | None = None, workers: int = 1) -> ReportData:
         """Collect a report's tables from a finished run.
 
         Parameters
@@ -126,6 +126,8 @@ class ReportData:
         ranking, sensitivity : DataFrame, optional
             Already computed ``risk_ranking`` and ``activity_sensitivity`` tables
             for ``target``; computed here when not given.
+        workers : int
+            Processes for the risk ranking (the tables do not depend on it).
         """
         from ..analysis import sensitivity as sens
         from ..analysis.rollouts import coverage_table, utilisation
@@ -134,7 +136,7 @@ class ReportData:
         net = result.network
         # one pass ranks the risks for every initiative (the report's "why") and the target
         rankings = sens.risk_rankings(result, list(dict.fromkeys(
-            [*net.initiative_ids, *([target] if ranking is None else [])])))
+            [*net.initiative_ids, *([target] if ranking is None else [])])), workers=workers)
         if ranking is None:
             ranking = rankings[target]
         if sensitivity is None:

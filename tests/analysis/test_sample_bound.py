@@ -118,3 +118,17 @@ def test_report_says_what_the_ranking_used(capacity_runs, tmp_path):
     assert "første 8\u00a0192 iterasjonene" in html or "første 8 192 iterasjonene" in html
     short_html = render_html(ReportData.from_result(short), lang="en")
     assert "The ranking is computed on the first" not in short_html
+
+
+@pytest.mark.parametrize("scenario", ["default", "tiny"])
+def test_rankings_on_two_workers_are_the_same(tiny_file, scenario):
+    """The risks are spread over forked workers; each is ranked by the same code, so the
+    tables are equal to the bit."""
+    path = ROOT / "scenarios" / "veikart-22.1.yaml" if scenario == "default" else tiny_file
+    run = simulator.simulate(simulator.load_scenario(path), 1500, seed=9)
+    one = sens.risk_rankings(run, workers=1)
+    two = sens.risk_rankings(run, workers=2)
+    assert len(one) >= 1
+    for key in one:
+        assert len(one[key]) >= 2
+        assert_frame_equal(one[key], two[key])

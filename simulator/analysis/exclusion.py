@@ -1,0 +1,140 @@
+"""A run's own draws rescheduled with one risk switched off at a time: the exclusion ranking's
+work, in this process or spread over forked worker processes with the same bytes.
+
+Each driver (a scoped risk's draws together) and each funding gate is one unit of work: the
+iterations it can have changed are rescheduled with it removed, and the target finishes give
+P50, P80 and P(by deadline). Units are independent and each is computed by the same code
+wherever it runs, so the outcome does not depend on the number of workers. Workers are forked
+so that they find the run's arrays in the memory they inherit instead of being sent them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import numpy as np
+
+from ..engines import capacity, cpm
+from ..executors import make_executor
+from ..sampling.draws import Draws
+from ..sampling.streams import CHUNK
+from . import critical, stats
+from .result import Result
+
+#: (result, members of each target, target finishes as simulated) for forked workers
+_STATE: tuple | None = None
+
+
+def excluded_outlooks(result: Result, targets: list[str], workers: int = 1
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """P50, P80 and P(by deadline) of each target with each driver, then each gate, switched
+    off alone.
+
+    The same draws are rescheduled (common random numbers), chunk by chunk so
+    that only one chunk's schedule is held at a time; one rescheduling serves
+    every target. A driver that never fired leaves the schedule as it is, so
+    its row is the baseline exactly.
+
+    Parameters
+    ----------
+    result : Result
+    targets : list of str
+    workers : int
+        Processes to spread the risks over (forked, where the platform can);
+        the result does not depend on it.
+
+    Returns
+    -------
+    before : ndarray, shape (targets, 3)
+        As simulated.
+    after : ndarray, shape (targets, drivers + gates, 3)
+    """
+    global _STATE
+    net, sched = result.network, result.schedule
+    members = [critical.target_members(net, t) for t in targets]
+    base = np.array([critical.target_finish(net, sched, t) for t in targets])
+    before = stats.outlook(base, net.deadline_time)
+    out = np.empty((len(targets), len(net.risk_groups()) + len(net.gates), 3))
+    out[:] = before[:, None, :]
+    tasks = _tasks(result)
+    _STATE = (result, members, base)
+    try:
+        if workers > 1 and len(tasks) > 1 and "fork" in multiprocessing.get_all_start_methods():
+            with make_executor(min(workers, len(tasks)), context="fork") as pool:
+                rows = list(pool.map(_redo, tasks))
+        else:
+            rows = [_redo(task) for task in tasks]
+    finally:
+        _STATE = None
+    for (row, *_), outlook in zip(tasks, rows):
+        out[:, row] = outlook
+    return before, out
+
+
+def _tasks(result: Result) -> list[tuple[int, str, int, np.ndarray]]:
+    """``(row, "risk" or "gate", index, iterations it can have changed)`` per unit of work."""
+    net, draws, sched = result.network, result.draws, result.schedule
+    groups = net.risk_groups()
+    tasks = []
+    for k, (_, ks) in enumerate(groups):
+        # only iterations where it fired can change; a scoped risk's draws go off together
+        fired = np.flatnonzero(draws.fired[ks].any(axis=0))
+        if fired.size:
+            tasks.append((k, "risk", k, fired))
+    for g, gate in enumerate(net.gates):
+        # a gate can move a target only where a date, not a link, set that target's start
+        # (ties go to links), and the gate was later than the target's not-before date
+        held = ((sched.driver[gate.targets] == cpm.NO_DRIVER)
+                & (draws.gate_times[g] > net.not_before[gate.targets, None])).any(axis=0)
+        if net.needs_capacity:  # with capacity a gate also moves who waits for whom
+            held = draws.gate_times[g] > 0
+        bound = np.flatnonzero(held)
+        if bound.size:
+            tasks.append((len(groups) + g, "gate", g, bound))
+    return tasks
+
+
+def _redo(task: tuple[int, str, int, np.ndarray]) -> np.ndarray:
+    """The targets' outlook, shape (targets, 3), with one risk or gate removed."""
+    _, kind, k, cols = task
+    result, members, base = _STATE
+    net, draws, sched = result.network, result.draws, result.schedule
+    if kind == "risk":
+        ks = net.risk_groups()[k][1]
+        off = set(ks)
+
+        def durations(c):
+            return Draws(draws.base[:, c], draws.fired[:, c], draws.factor[:, c],
+                         draws.gate_times[:, c]).durations(net, off=off)
+
+        def gates(c):
+            return draws.gate_times[:, c]
+        # only activities downstream of its targets can move
+        rows = np.concatenate([net.drivers[j].targets for j in ks])
+    else:
+        def durations(c):
+            return sched.durations[:, c]
+
+        def gates(c):
+            times = draws.gate_times[:, c]
+            times[k] = 0.0  # the data date: no activity starts earlier anyway
+            return times
+        rows = net.gates[k].targets
+    mask = np.zeros(net.size, dtype=bool)
+    mask[rows] = True
+    finish = base.copy()
+    for part in (cols[lo:lo + CHUNK] for lo in range(0, cols.size, CHUNK)):
+        d = durations(part)
+        if net.needs_capacity:  # capacity couples every task: redo the iterations whole
+            s = capacity.schedule(net, d, gates(part))
+        else:
+            s = cpm.reschedule(net, _columns(sched, part, d), d, gates(part), mask, inplace=True)
+        for j, mem in enumerate(members):
+            finish[j, part] = s.finish[mem].max(axis=0)
+    return stats.outlook(finish, net.deadline_time)
+
+
+def _columns(sched: cpm.Schedule, cols: np.ndarray, durations: np.ndarray) -> cpm.Schedule:
+    """A copy of the dates of iterations ``cols`` (fancy indexing copies), with new durations."""
+    return cpm.Schedule(sched.start[:, cols], sched.finish[:, cols], sched.driver[:, cols],
+                        durations)
