@@ -94,6 +94,7 @@ def _capacity_plan(net: Network):
 def _progress(total: int):
     """A progress bar on stderr that appears only when the run takes more than a second."""
     from tqdm import tqdm
+    tqdm.monitor_interval = 0  # no monitor thread: a process with threads does not fork workers
     bar = tqdm(total=total, unit="it", unit_scale=True, delay=1.0,
                file=getattr(sys.stderr, "raw", sys.stderr),  # its \r is meant
                desc="simulating", leave=False)

@@ -6,6 +6,8 @@ import dataclasses
 import mmap
 import multiprocessing
 import os
+import sys
+import threading
 from contextlib import nullcontext
 from typing import Callable
 
@@ -121,9 +123,19 @@ def _run_chunk_shared(args) -> int:
     return n
 
 
+def can_fork() -> bool:
+    """Whether workers can be forked: they then inherit memory shared with this process.
+
+    Not where the platform has no ``fork``, nor (from Python 3.12, which warns that a
+    fork may then deadlock) while this process runs other threads.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    return sys.version_info < (3, 12) or threading.active_count() == 1
+
+
 def _can_share() -> bool:
-    """Whether workers can be forked: they then inherit memory shared with this process."""
-    return "fork" in multiprocessing.get_all_start_methods()
+    return can_fork()
 
 
 def _shared(draws: Draws, sched: cpm.Schedule) -> tuple[Draws, cpm.Schedule]:

@@ -10,12 +10,11 @@ so that they find the run's arrays in the memory they inherit instead of being s
 
 from __future__ import annotations
 
-import multiprocessing
-
 import numpy as np
 
 from ..engines import capacity, cpm
 from ..executors import make_executor
+from ..parallel import can_fork
 from ..sampling.draws import Draws
 from ..sampling.streams import CHUNK
 from . import critical, stats
@@ -59,7 +58,7 @@ def excluded_outlooks(result: Result, targets: list[str], workers: int = 1
     tasks = _tasks(result)
     _STATE = (result, members, base)
     try:
-        if workers > 1 and len(tasks) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        if workers > 1 and len(tasks) > 1 and can_fork():
             with make_executor(min(workers, len(tasks)), context="fork") as pool:
                 rows = list(pool.map(_redo, tasks))
         else:
