@@ -161,31 +161,33 @@ def run_command(args) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    _say_workers_capped(args.workers, args.iterations)
+    workers = _say_workers_capped(args.workers, args.iterations)
     # the folder is locked and checked before the run, so a run is not wasted on it
     with OutputDir(args.out) if args.out else nullcontext() as folder:
-        return _run_into(args, sc, folder)
+        return _run_into(args, sc, folder, workers)
 
 
-def _say_workers_capped(requested: int, iterations: int) -> None:
-    from .parallel import available_cpus, usable_workers
-    from .sampling.streams import CHUNK
-    used = usable_workers(requested, iterations)
-    if used < requested:
-        chunks, cpus = -(-iterations // CHUNK), available_cpus()
-        print(f"veikart: --workers {requested} capped at {used}: {iterations:,} iterations make "
-              f"{chunks} chunk{'s' if chunks != 1 else ''} of up to {CHUNK:,}, and "
-              f"{cpus} CPU{'s are' if cpus != 1 else ' is'} available", file=sys.stderr)
+def _say_workers_capped(requested: int, iterations: int) -> int:
+    """Say, before the run, when ``--workers`` is capped; return the workers to ask for.
+
+    The capped count is what ``simulate`` is given, so it does not warn a second time.
+    """
+    from .workers import capped
+    cap = capped(requested, iterations)
+    if cap is None:
+        return requested
+    print(f"veikart: --workers {requested} capped at {cap[0]}: {cap[1]}", file=sys.stderr)
+    return cap[0]
 
 
-def _run_into(args, sc, folder) -> int:
+def _run_into(args, sc, folder, workers: int) -> int:
     from .output import dumps, write_files
     target = args.target
     stage = Stages()  # every stage after the bar says what it does and how long it took
     started = time.perf_counter()
     with _progress(args.iterations) as bar:
         result = simulate(sc, args.iterations, args.seed, sampling=args.sampling,
-                          mitigated=args.mitigated, engine=args.engine, workers=args.workers,
+                          mitigated=args.mitigated, engine=args.engine, workers=workers,
                           progress=bar.update, scheduler=getattr(args, "scheduler", None))
     elapsed = time.perf_counter() - started
     with stage(f"simulated in {seconds(elapsed)}; summary statistics"):
