@@ -22,13 +22,13 @@ ROW_KEYS = ["id", "scenario", "unit", "p50", "p80", "p50_date", "p80_date", "pro
             "p50_gain", "p80_gain", "p50_gain_days", "p80_gain_days", "prob_gain", "prob_gain_se"]
 
 
-def _scenario(days: float, extra: bool = True) -> str:
+def _scenario(days: float, extra: bool = True, unit: str = "days") -> str:
     phases = [{"id": "a1", "kind": "utvikling", "duration": {"dist": "fixed", "value": days}}]
     inis = [{"id": "a", "phases": phases}]
     if extra:
         inis.append({"id": "b", "phases": [
             {"id": "b1", "kind": "utvikling", "duration": {"dist": "fixed", "value": 2}}]})
-    return scenario_text({"initiatives": inis}, unit="days", deadline="2022-01-08")
+    return scenario_text({"initiatives": inis}, unit=unit, deadline="2022-01-08")
 
 
 @pytest.fixture
@@ -61,6 +61,20 @@ def test_json_is_one_object_with_the_documented_keys_and_known_values(pair, caps
     assert (rows[("a", pair[0])]["prob_by_deadline"], fast["prob_by_deadline"]) == (0, 1)
     assert (fast["prob_gain"], fast["prob_gain_se"]) == (1, 0)
     assert rows[("b", pair[1])]["p80_gain_days"] == 0
+
+
+def test_gains_are_in_the_baselines_unit_and_times_in_each_scenarios(pair, write, capsys):
+    """A baseline of 10 weeks (day 70, 2022-03-11) against 4 days: 66 days earlier, 66/7 weeks."""
+    weeks = str(write(_scenario(10, unit="weeks"), "weeks.yaml"))
+    code, out, _ = _compare(capsys, weeks, pair[1], "--json", "--target", "a")
+    obj = json.loads(out)
+    assert code == 0 and obj["gain_unit"] == "weeks"
+    base, fast = obj["comparison"]
+    assert (base["unit"], base["p80"], base["p80_date"]) == ("weeks", 10, "2022-03-11")
+    assert (fast["unit"], fast["p80"], fast["p80_date"]) == ("days", 4, "2022-01-04")
+    assert fast["p80_gain_days"] == 66 and fast["p80_gain"] == pytest.approx(66 / 7, abs=1e-12)
+    code, out, _ = _compare(capsys, weeks, pair[1], "--target", "a")
+    assert "gain +2.2 months (+66 days)" in out  # 66 / 30.4375 = 2.17
 
 
 def test_target_compares_on_that_element_even_a_phase(pair, capsys):
