@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import warnings
 from typing import Callable, Mapping
 
 import pandas as pd
@@ -18,6 +19,7 @@ from .scenario import load_scenario
 from .scenario.compile import compile_scenario
 from .scenario.models import Scenario
 from .scenario.network import Network
+from .workers import capped
 
 
 
@@ -73,7 +75,10 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
         dates as the others, much slower). Default: ``capacity`` when phases
         hold resources, else ``cpm``.
     workers : int
-        Processes to spread chunks of iterations over.
+        Processes to spread chunks of iterations over; capped at what the run
+        and the machine can use (its chunks of iterations, the CPUs this
+        process may run on), with a ``UserWarning`` ("workers capped at N: ...")
+        when a request is capped. Unused with ``client`` or ``scheduler``.
     progress : callable, optional
         Called with the number of iterations just finished, after each chunk.
     client : distributed.Client, optional
@@ -93,6 +98,8 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
         raise ValueError(f"sampling must be one of {METHODS}, got {sampling!r}")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    if client is None and scheduler is None and (cap := capped(workers, iterations)):
+        warnings.warn(f"workers capped at {cap[0]}: {cap[1]}", UserWarning, stacklevel=2)
     root = root_seed(seed)
     net = compile_scenario(scenario, mitigated=mitigated)
     engine = pick_engine(net, engine)

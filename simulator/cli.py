@@ -129,7 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["nb", "en"], default="nb",
                    help="language of report.html (default: %(default)s)")
 
-    p = sub.add_parser("compare", help="compare scenarios on common random numbers")
+    p = sub.add_parser("compare", help="compare scenarios on common random numbers",
+                       description="Simulate each scenario with the same seed and print, per "
+                       "initiative and milestone they share, the P80 date and its gain on the "
+                       "calendar (in months and days) and the gain in P(by deadline) with its "
+                       "paired standard error, against the first (the baseline).")
     p.add_argument("files", nargs="+", metavar="FILE", help="the first is the baseline")
     p.add_argument("-n", "--iterations", type=_positive, default=10_000,
                    help="Monte Carlo iterations per scenario, at least 2 (default: %(default)s)")
@@ -137,6 +141,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="root seed shared by every scenario (default: fresh entropy, printed)")
     _sampling_option(p)
     p.add_argument("--mitigated", action="store_true", help="use the risks' mitigated values")
+    p.add_argument("--target", metavar="ID", default=None,
+                   help="compare only this milestone, phase or initiative (present in every "
+                   "scenario); default every initiative and milestone they share")
+    p.add_argument("--json", action="store_true", help="print the JSON comparison to stdout, nothing "
+                   "else (docs/outputs-compare.md)")
+    p.add_argument("--out", help="directory for comparison.json, comparison.csv and manifest.json, "
+                   "written as one unit as `run --out` writes")
+    p.add_argument("--lang", choices=["nb", "en"], default="en",
+                   help="language of the printed comparison (default: %(default)s)")
     _extends_option(p)
 
     p = sub.add_parser("prioritise", help="find the priority order that serves an objective best")
@@ -270,7 +283,7 @@ def _calibrate(args) -> int:
 
 
 def _compare(args) -> int:
-    from .commands import compare_command
+    from .compare_command import compare_command
     if len(args.files) < 2:
         print("usage: veikart compare BASELINE FILE [FILE ...]\n"
               "veikart compare: error: give a baseline and at least one scenario to compare with it",

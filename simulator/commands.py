@@ -162,31 +162,33 @@ def run_command(args) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    _say_workers_capped(args.workers, args.iterations)
+    workers = _say_workers_capped(args.workers, args.iterations)
     # the folder is locked and checked before the run, so a run is not wasted on it
     with OutputDir(args.out) if args.out else nullcontext() as folder:
-        return _run_into(args, sc, folder)
+        return _run_into(args, sc, folder, workers)
 
 
-def _say_workers_capped(requested: int, iterations: int) -> None:
-    from .parallel import available_cpus, usable_workers
-    from .sampling.streams import CHUNK
-    used = usable_workers(requested, iterations)
-    if used < requested:
-        chunks, cpus = -(-iterations // CHUNK), available_cpus()
-        print(f"veikart: --workers {requested} capped at {used}: {iterations:,} iterations make "
-              f"{chunks} chunk{'s' if chunks != 1 else ''} of up to {CHUNK:,}, and "
-              f"{cpus} CPU{'s are' if cpus != 1 else ' is'} available", file=sys.stderr)
+def _say_workers_capped(requested: int, iterations: int) -> int:
+    """Say, before the run, when ``--workers`` is capped; return the workers to ask for.
+
+    The capped count is what ``simulate`` is given, so it does not warn a second time.
+    """
+    from .workers import capped
+    cap = capped(requested, iterations)
+    if cap is None:
+        return requested
+    print(f"veikart: --workers {requested} capped at {cap[0]}: {cap[1]}", file=sys.stderr)
+    return cap[0]
 
 
-def _run_into(args, sc, folder) -> int:
+def _run_into(args, sc, folder, workers: int) -> int:
     from .output import dumps, write_files
     target = args.target
     stage = Stages()  # every stage after the bar says what it does and how long it took
     started = time.perf_counter()
     with _progress(args.iterations) as bar:
         result = simulate(sc, args.iterations, args.seed, sampling=args.sampling,
-                          mitigated=args.mitigated, engine=args.engine, workers=args.workers,
+                          mitigated=args.mitigated, engine=args.engine, workers=workers,
                           progress=bar.update, scheduler=getattr(args, "scheduler", None))
     elapsed = time.perf_counter() - started
     with stage(f"simulated in {seconds(elapsed)}; summary statistics"):
@@ -337,46 +339,3 @@ def report_command(args) -> int:
         folder.commit(keep_previous=True)
     print(f"wrote {Path(args.dir) / REPORT_NAME}", file=sys.stderr)
     return 0
-
-
-def _estimate(p: float, n: int) -> str:
-    """A simulated share as ``run`` and the report print it: with its interval's digits."""
-    from .analysis.stats import proportion
-    return share_text(*proportion(np.array([round(p * n)]), n)[0], "en").estimate
-
-
-def compare_command(args) -> int:
-    """Carry out ``veikart compare``; return the exit code."""
-    from .analysis.compare import compare_results
-    from .sampling.streams import root_seed
-    scenarios = {path: load_scenario(path, allow_extends_outside=args.allow_extends_outside)
-                 for path in args.files}
-    if not _common_elements(scenarios.values()):
-        print(f"veikart: {' and '.join(args.files)} have no initiative or milestone id in common; "
-              "compare pairs elements by id, so there is nothing to compare", file=sys.stderr)
-        return 2
-    seed = root_seed(args.seed)
-    results = {}
-    with _progress(args.iterations * len(scenarios)) as bar:
-        for path, sc in scenarios.items():
-            results[path] = simulate(sc, args.iterations, seed, sampling=args.sampling,
-                                     mitigated=args.mitigated, progress=bar.update)
-    table = compare_results(results)
-    print(f"{args.iterations:,} iterations, seed {seed}, common random numbers; "
-          f"baseline {args.files[0]}")
-    for path in args.files[1:]:
-        print(f"\n{path} against the baseline (P80 gain on the calendar, positive = earlier; "
-              "P(by deadline) gain with its paired standard error):")
-        rows = table[table["scenario"] == path]
-        for _, row in rows.iterrows():
-            print(f"  {row['id'][:30]:<30} P80 {_day(row['p80_date']):>10}  gain "
-                  f"{_gain(float(row['p80_gain_days'])):<22}  "
-                  f"P(deadline) {_estimate(row['prob_by_deadline'], args.iterations):>6}  "
-                  f"{points(row['prob_gain'], 'en')} (standard error {points(row['prob_gain_se'], 'en', sign=False)})")
-    return 0
-
-
-def _common_elements(scenarios) -> set[str]:
-    """Initiative and milestone ids every scenario has: what compare can pair."""
-    sets = [{i.id for i in sc.initiatives} | {m.id for m in sc.milestones} for sc in scenarios]
-    return set.intersection(*sets) if sets else set()

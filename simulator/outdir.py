@@ -22,11 +22,17 @@ STAGE_PREFIX = ".veikart-stage-"
 MANIFEST = "manifest.json"
 
 
-def output_names() -> tuple[str, ...]:
-    """Every name a run or ``veikart report`` may write, relative to the output directory."""
+def run_names() -> tuple[str, ...]:
+    """Every name ``veikart run`` or ``veikart report`` may write, relative to the output directory."""
     from .report.data import DATA_DIR, TABLES  # the report data's own list of tables
     return ("summary.json", "summary.csv", MANIFEST, "iterations.parquet", "report.html",
             f"{DATA_DIR}/meta.json", *(f"{DATA_DIR}/{t}.parquet" for t in TABLES))
+
+
+def output_names() -> tuple[str, ...]:
+    """Every name a veikart command may write (a run's, and ``veikart compare``'s)."""
+    from .compare_command import COMPARE_FILES
+    return (*run_names(), *COMPARE_FILES)
 
 
 class OutputDirError(Exception):
@@ -50,13 +56,14 @@ class OutputDir:
     path : str or Path
         The output directory; created when missing.
     writes : iterable of str, optional
-        The names (of :func:`output_names`, by default all) the command may
-        write: each must be absent or written by an earlier veikart command.
+        The names (of :func:`output_names`; by default a run's, :func:`run_names`)
+        the command may write: each must be absent or written by an earlier
+        veikart command.
     """
 
     def __init__(self, path: str | os.PathLike, writes=None) -> None:
         self.path = Path(path)
-        self.writes = tuple(output_names() if writes is None else writes)
+        self.writes = tuple(run_names() if writes is None else writes)
         self.stage: Path | None = None
         self.committed = False
         self.had_output = False

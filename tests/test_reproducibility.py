@@ -17,6 +17,13 @@ def _bytes(result) -> str:
     return dumps(result.to_dict())
 
 
+@pytest.fixture
+def two_cpus(monkeypatch):
+    """A pool of two even on a one-CPU machine, where simulate would cap it (and warn)."""
+    import simulator.parallel
+    monkeypatch.setattr(simulator.parallel, "available_cpus", lambda: 2)
+
+
 def test_same_seed_same_bytes_different_seed_differs(tiny_file):
     sc = load_scenario(tiny_file)
     a, b, c = simulate(sc, 3000, 7), simulate(sc, 3000, 7), simulate(sc, 3000, 8)
@@ -27,7 +34,7 @@ def test_same_seed_same_bytes_different_seed_differs(tiny_file):
 
 
 @pytest.mark.slow
-def test_workers_do_not_change_the_bytes(tiny_file):
+def test_workers_do_not_change_the_bytes(tiny_file, two_cpus):
     sc = load_scenario(tiny_file)
     n = 2 * CHUNK + 123  # several chunks, the last one partial
     one = simulate(sc, n, 99)
@@ -38,7 +45,7 @@ def test_workers_do_not_change_the_bytes(tiny_file):
 
 
 @pytest.mark.slow
-def test_workers_do_not_change_the_bytes_of_a_capacity_run():
+def test_workers_do_not_change_the_bytes_of_a_capacity_run(two_cpus):
     from pathlib import Path
     sc = load_scenario(Path(__file__).parent.parent / "scenarios" / "examples" / "capacity.yaml")
     n = CHUNK + 77

@@ -42,12 +42,27 @@ def pool(monkeypatch):
 
 def test_a_pool_is_never_larger_than_the_chunks_or_the_cpus(tiny_file, pool):
     sc = load_scenario(tiny_file)
-    simulate(sc, 3 * CHUNK, 1, workers=100_000)
+    with pytest.warns(UserWarning, match="workers capped at 3: 24,576 iterations make 3 chunks"):
+        simulate(sc, 3 * CHUNK, 1, workers=100_000)
     assert pool.sizes == [3]  # three chunks of work
-    simulate(sc, 9 * CHUNK, 1, workers=100_000)
+    with pytest.warns(UserWarning, match="workers capped at 4: .* and 4 CPUs are available"):
+        simulate(sc, 9 * CHUNK, 1, workers=100_000)
     assert pool.sizes == [3, 4]  # four CPUs
-    simulate(sc, 500, 1, workers=100_000)
+    with pytest.warns(UserWarning, match="workers capped at 1: 500 iterations make 1 chunk of"):
+        simulate(sc, 500, 1, workers=100_000)
     assert pool.sizes == [3, 4]  # one chunk: no pool at all
+
+
+def test_the_api_warns_only_when_it_caps(tiny_file, pool):
+    """filterwarnings = error: a warning here would fail the test."""
+    sc = load_scenario(tiny_file)
+    simulate(sc, 3 * CHUNK, 1, workers=3)
+    simulate(sc, 500, 1, workers=1)
+    with pytest.warns(UserWarning) as seen:
+        simulate(sc, 2 * CHUNK, 1, workers=3)
+    assert [str(w.message) for w in seen] == [
+        "workers capped at 2: 16,384 iterations make 2 chunks of up to 8,192, and 4 CPUs are available"]
+    assert seen[0].filename == __file__  # points at the caller's line
 
 
 def test_the_cli_says_when_it_caps_workers(tiny_file, pool, capsys):
@@ -56,6 +71,7 @@ def test_the_cli_says_when_it_caps_workers(tiny_file, pool, capsys):
     err = capsys.readouterr().err
     assert "--workers 100000 capped at 1: 500 iterations make 1 chunk of up to 8,192, " \
            "and 4 CPUs are available" in err
+    assert err.count("capped") == 1 and "Warning" not in err  # said once, by the CLI
     assert main(["run", str(tiny_file), "-n", "500", "--seed", "1", "--workers", "1",
                  "--json"]) == 0
     assert "capped" not in capsys.readouterr().err

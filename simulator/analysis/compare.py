@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,7 @@ def _elements(results: Mapping[str, Result]) -> list[str]:
     return wanted
 
 
-def compare_results(results: Mapping[str, Result]) -> pd.DataFrame:
+def compare_results(results: Mapping[str, Result], elements: Sequence[str] | None = None) -> pd.DataFrame:
     """P50, P80 and P(by deadline) of each scenario, and paired differences to the first.
 
     The results must come from the same seed and iteration count. Streams are
@@ -33,6 +33,9 @@ def compare_results(results: Mapping[str, Result]) -> pd.DataFrame:
     ----------
     results : mapping of str to Result
         The first entry is the baseline.
+    elements : sequence of str, optional
+        Milestones, phases or initiatives to compare, each present in every
+        result; default the initiatives and milestones present in all.
 
     Returns
     -------
@@ -53,9 +56,15 @@ def compare_results(results: Mapping[str, Result]) -> pd.DataFrame:
         if (res.seed, res.iterations, res.sampling) != (first.seed, first.iterations, first.sampling):
             raise ValueError(f"result `{name}` was not run with the baseline's seed, iterations and "
                              "sampling; differences would not be paired")
+    if elements is not None:
+        for name, res in results.items():
+            known = {*res.network.ids, *res.network.initiative_ids}
+            missing = [e for e in elements if e not in known]
+            if missing:
+                raise ValueError(f"result `{name}` has no element {', '.join(map(repr, missing))}")
     rows = []
     n = first.iterations
-    for element in _elements(results):
+    for element in _elements(results) if elements is None else elements:
         base_finish = first.finish(element)
         base_hit = base_finish <= first.network.deadline_time
         base = stats.outlook(base_finish, first.network.deadline_time)[0]

@@ -203,7 +203,7 @@ def distribution(kind: str, spec: dict, unit: str, lang: str) -> str:
 
 def _funding(spec: dict, lang: str) -> str:
     grant = spec.get("grant_probability")
-    grants = grant if isinstance(grant, list) else [grant]
+    grants = grant if isinstance(grant, (list, tuple)) else [grant]
     chance = " / ".join(fmt_percent(float(g), lang, shares.exact_digits(float(g)))
                         for g in grants if g is not None)
     if spec.get("yearly"):

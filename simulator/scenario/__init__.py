@@ -65,14 +65,15 @@ def derive(scenario: Scenario, changes: dict) -> Scenario:
     """
     import copy
 
+    from .frozen import thaw
     from .overlay import OVERLAY_KEYS, merge_into
     from .yamlio import SourceMap
     unknown = [k for k in changes if k not in OVERLAY_KEYS or k == "extends"]
     if unknown:
         raise ValueError(f"unknown keys in changes: {unknown}; use {list(OVERLAY_KEYS[1:])}")
-    raw = scenario.model_dump(mode="python", by_alias=True, exclude_none=True)
+    raw = thaw(scenario.model_dump(mode="python", by_alias=True, exclude_none=True))
     smap = SourceMap()
-    merge_into(raw, copy.deepcopy(changes), smap, "<derive>")
+    merge_into(raw, thaw(copy.deepcopy(changes)), smap, "<derive>")  # a model's dump holds tuples
     return build_scenario(raw, smap, "<derive>")[0]
 
 

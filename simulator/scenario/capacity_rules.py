@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from ..errors import suggest
@@ -23,7 +25,7 @@ def capacity_problems(sc: m.Scenario, acts: list[Activity], kinds: dict,
         if r.applies_to is not None:
             out += selector(r.applies_to, (*path, "applies_to"))
             used.add(r.id)
-        if isinstance(r.capacity, list):
+        if isinstance(r.capacity, tuple):
             days = [s.start for s in r.capacity]
             if not days or days != sorted(set(days)):
                 out.append(((*path, "capacity"), "steps must have increasing, distinct `from` dates"))
@@ -86,12 +88,12 @@ def _rollout(sc, a: Activity, ro: m.Rollout, kinds: dict) -> Problems:
         if key not in attrs:
             out.append(((*path, "where", key), f"no unit of `{ro.over}` has attribute `{key}`"
                         f"{suggest(key, attrs)}"))
-    if isinstance(ro.order, dict) and "by" not in ro.order:
+    if isinstance(ro.order, Mapping) and "by" not in ro.order:
         out.append(((*path, "order"), "an empty mapping; give `{by: attribute}`"))
-    elif isinstance(ro.order, dict) and ro.order["by"] not in attrs:
+    elif isinstance(ro.order, Mapping) and ro.order["by"] not in attrs:
         out.append(((*path, "order", "by"), f"no unit of `{ro.over}` has attribute "
                     f"`{ro.order['by']}`{suggest(ro.order['by'], attrs)}"))
-    if isinstance(ro.order, list):
+    if isinstance(ro.order, tuple):
         ids = [u.id for u in table]
         out += [((*path, "order", n), f"`{x}` is not a unit of `{ro.over}`{suggest(x, ids)}")
                 for n, x in enumerate(ro.order) if x not in ids]

@@ -48,8 +48,12 @@ def _message(err: dict) -> str:
         return "needs `dist:` (fixed, uniform, triangular, pert, normal or lognormal)"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return f"expected a mapping, got {shown}"
-    if kind == "list_type":
+    if kind in ("list_type", "tuple_type"):  # the models hold YAML lists as tuples
         return f"expected a list, got {shown}"
+    if kind == "too_short":
+        need, got = err["ctx"]["min_length"], len(value)
+        return (f"{'an empty list' if not got else f'{got} items'}; at least {need} "
+                f"item{'s are' if need > 1 else ' is'} needed")
     if kind in ("float_type", "float_parsing", "finite_number"):
         return f"expected a finite number, got {shown}"
     if kind in ("less_than_equal", "greater_than_equal"):
@@ -98,12 +102,19 @@ def _literal_options(expected: str) -> list[str]:
     return [part.strip(" '") for part in expected.replace(" or ", ",").split(",") if part.strip()]
 
 
+#: Fields that take one of several shapes; pydantic names the shape tried after them.
+_UNION_FIELDS = ("grant_probability", "capacity", "order")
+
+
 def _clean_loc(loc: tuple) -> tuple:
     """Drop pydantic's union tags, which are not keys of the file."""
     dist_tags = {"fixed", "uniform", "triangular", "pert", "normal", "lognormal"}
     out: list = []
     for i, part in enumerate(loc):
         prev, prev2 = (loc[i - 1] if i >= 1 else None), (loc[i - 2] if i >= 2 else None)
+        # a shape such as `constrained-int` or `tuple[CapacityStep, ...]`, not a key
+        if prev in _UNION_FIELDS and isinstance(part, str) and part != "by":
+            continue
         after_item = prev2 == "after" and isinstance(prev, int)
         # an `after` item is a plain id (tag "id") or a Link mapping (tag "link")
         if after_item and (part == "link" or (part == "id" and i == len(loc) - 1)):
@@ -121,10 +132,19 @@ def _locate(raw: Any, smap: SourceMap, path: tuple, file: str, message: str,
                    mark.col if mark else None, format_path(path), message)
 
 
+def _short_by_bad_items(err: dict) -> bool:
+    """A tuple counts only its valid items against ``min_length``: the bad ones are reported."""
+    value = err.get("input")
+    return err["type"] == "too_short" and isinstance(value, (list, tuple)) \
+        and len(value) >= err["ctx"]["min_length"]
+
+
 def _pydantic_problems(exc: ValidationError, raw: Any, smap: SourceMap,
                        file: str) -> Iterator[Problem]:
     seen = set()
     for err in exc.errors(include_url=False):
+        if _short_by_bad_items(err):
+            continue
         path = _clean_loc(tuple(err["loc"]))
         message = _message(err)
         if err["type"] == "parameter":  # a model's own rule: point at the field it names

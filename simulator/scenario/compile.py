@@ -7,6 +7,7 @@ from graphlib import TopologicalSorter
 
 import numpy as np
 
+from ..errors import Problem, ScenarioError, format_path
 from ..sampling.distributions import DistTable
 from . import models as m
 from .models import check_month_day
@@ -15,9 +16,21 @@ from .benefit_rules import benefit_rates
 from .expand import Expanded
 from .resolve import activities
 from .rollouts import Resource, capacity_steps, claims
-from .rules import horizon
+from .rules import horizon, id_problems
 
 _ZERO = m.Fixed(dist="fixed", value=0)
+
+
+def _unique_ids(sc: m.Scenario, acts) -> None:
+    """Refuse duplicate ids, which would merge elements silently (ids key streams and links).
+
+    A validated Scenario cannot have them; one made with ``model_construct``
+    (which skips validation) can, and this check costs little.
+    """
+    found, _ = id_problems(sc, acts)
+    if found:
+        raise ScenarioError(Problem("<scenario>", None, None, format_path(path), msg)
+                            for path, msg in found)
 
 
 def compile_scenario(sc: m.Scenario, *, mitigated: bool = False) -> Network:
@@ -36,6 +49,7 @@ def compile_scenario(sc: m.Scenario, *, mitigated: bool = False) -> Network:
     """
     h = sc.scenario
     acts = activities(sc)
+    _unique_ids(sc, acts)
     x = Expanded.build(sc, acts)
     unit_days = UNIT_DAYS[h.unit]
     to_time = lambda d: (d - h.start).days / unit_days  # noqa: E731
@@ -132,7 +146,7 @@ def _decisions(f: m.Funding, start: dt.date, end: dt.date, to_time):
         keep = [i for i, date in enumerate(d.dates) if date <= end]
         dates = [d.dates[i] for i in keep]
         probs = f.grant_probability
-        grant = np.array([probs[i] for i in keep] if isinstance(probs, list)
+        grant = np.array([probs[i] for i in keep] if isinstance(probs, tuple)
                          else [float(probs)] * len(keep), dtype=float)
     times = np.array([max(0.0, to_time(x)) for x in dates], dtype=float)
     return times, grant

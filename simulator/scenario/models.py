@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal, Union
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import (BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator,
                       model_validator)
 from pydantic_core import PydanticCustomError
+
+from .frozen import FrozenMap, ReadOnlyDict
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=80,
                           description="Unique id, letters, digits, '-', '_' and '.'")]
@@ -20,10 +23,24 @@ _MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 
 
 class Model(BaseModel):
-    """Base of every scenario model: frozen, and no unknown keys."""
+    """Base of every scenario model: frozen, and no unknown keys.
+
+    Frozen all the way down: sequences are tuples and mappings are read-only
+    (:mod:`.frozen`), so a validated scenario stays valid.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False,
                               populate_by_name=True)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False):
+        """A copy; with ``update``, validated again (pydantic's own would store the values as given).
+
+        So a copy holds tuples and read-only mappings too, and a bad value raises
+        pydantic's ValidationError instead of being kept.
+        """
+        if not update:
+            return super().model_copy(deep=deep)
+        return type(self).model_validate(_fields(self) | dict(update))
 
 
 # --- distributions ---------------------------------------------------------
@@ -144,19 +161,19 @@ Count = Annotated[int, Field(strict=True, ge=0, le=100_000)]
 class Readiness(Model):
     """Extra predecessors for the rollout units whose attributes match ``when``."""
 
-    when: dict[str, list[str]] = Field(description="attribute -> values; all must match")
-    after: list[AfterItem] = Field(min_length=1)
+    when: ReadOnlyDict[str, tuple[str, ...]] = Field(description="attribute -> values; all must match")
+    after: tuple[AfterItem, ...] = Field(min_length=1)
 
 
 class Rollout(Model):
     """An innforing phase taken into use unit by unit; ``duration`` is each unit's."""
 
     over: Id = Field(description="the `units:` table to roll out over")
-    where: dict[str, list[str]] = Field(default_factory=dict,
-                                        description="attribute -> values; default every unit")
-    order: Literal["listed", "weight"] | list[Id] | dict[Literal["by"], str] = Field(
+    where: ReadOnlyDict[str, tuple[str, ...]] = Field(default_factory=FrozenMap,
+                                                      description="attribute -> values; default every unit")
+    order: Literal["listed", "weight"] | tuple[Id, ...] | ReadOnlyDict[Literal["by"], str] = Field(
         "listed", description="listed, weight (heaviest first), {by: attribute}, or unit ids first")
-    ready: list[Readiness] = Field(default_factory=list)
+    ready: tuple[Readiness, ...] = Field(default_factory=tuple)
 
 
 class Phase(Model):
@@ -164,19 +181,19 @@ class Phase(Model):
     name: str | None = None
     kind: Kind
     duration: Distribution
-    after: list[AfterItem] = Field(default_factory=list)
+    after: tuple[AfterItem, ...] = Field(default_factory=tuple)
     not_before: dt.date | None = None
-    tags: list[str] = Field(default_factory=list)
-    uses: dict[Id, Count] = Field(default_factory=dict,
-                                  description="resource id -> units held while it runs")
+    tags: tuple[str, ...] = Field(default_factory=tuple)
+    uses: ReadOnlyDict[Id, Count] = Field(default_factory=FrozenMap,
+                                          description="resource id -> units held while it runs")
     rollout: Rollout | None = None
 
 
 class Initiative(Model):
     id: Id
     name: str | None = None
-    tags: list[str] = Field(default_factory=list)
-    phases: list[Phase] = Field(min_length=1)
+    tags: tuple[str, ...] = Field(default_factory=tuple)
+    phases: tuple[Phase, ...] = Field(min_length=1)
     planned: dt.date | None = Field(None, description="the plan's own finish date (the roadmap's); "
                                     "default the deterministic plan")
 
@@ -184,9 +201,9 @@ class Initiative(Model):
 class Milestone(Model):
     id: Id
     name: str | None = None
-    after: list[AfterItem] = Field(min_length=1)
+    after: tuple[AfterItem, ...] = Field(min_length=1)
     not_before: dt.date | None = None
-    tags: list[str] = Field(default_factory=list)
+    tags: tuple[str, ...] = Field(default_factory=tuple)
     planned: dt.date | None = Field(None, description="the plan's own date; default the "
                                     "deterministic plan")
 
@@ -194,10 +211,10 @@ class Milestone(Model):
 class Selector(Model):
     """Picks phases (and milestones) by id, kind, initiative or tag; the union of all given."""
 
-    ids: list[Id] = Field(default_factory=list)
-    kinds: list[Kind] = Field(default_factory=list)
-    initiatives: list[Id] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list)
+    ids: tuple[Id, ...] = Field(default_factory=tuple)
+    kinds: tuple[Kind, ...] = Field(default_factory=tuple)
+    initiatives: tuple[Id, ...] = Field(default_factory=tuple)
+    tags: tuple[str, ...] = Field(default_factory=tuple)
 
 
 # --- risks -----------------------------------------------------------------
@@ -207,7 +224,7 @@ class Decisions(Model):
 
     yearly: str | None = Field(None, description="MM-DD, e.g. '12-15' for the adopted state budget")
     first: int | None = Field(None, description="year of the first yearly decision")
-    dates: list[dt.date] = Field(default_factory=list)
+    dates: tuple[dt.date, ...] = Field(default_factory=tuple)
 
     @field_validator("yearly")
     @classmethod
@@ -221,7 +238,7 @@ class Funding(Model):
     """A funding gate: the phases wait for the first budget decision that grants."""
 
     decisions: Decisions
-    grant_probability: Number | list[Number] = Field(
+    grant_probability: Number | tuple[Number, ...] = Field(
         description="chance each decision grants (one number, or one per decision)")
 
 
@@ -287,7 +304,7 @@ class Resource(Model):
 
     id: Id
     name: str | None = None
-    capacity: Count | list[CapacityStep] = Field(
+    capacity: Count | tuple[CapacityStep, ...] = Field(
         description="units at once, or steps [{from: date, units: n}] in date order")
     applies_to: Selector | None = Field(None, description="phases that use it, `claim` units each")
     claim: Count = Field(1, description="units each phase picked by `applies_to` holds")
@@ -296,8 +313,8 @@ class Resource(Model):
 class Priorities(Model):
     """Who goes first when phases wait for the same resource."""
 
-    order: list[str] = Field(default_factory=list,
-                             description="initiative or phase ids, or tags; first goes first")
+    order: tuple[str, ...] = Field(default_factory=tuple,
+                                   description="initiative or phase ids, or tags; first goes first")
     rule: str = Field("plan-order", description="then: plan-order, shortest-first, ...")
 
 
@@ -307,7 +324,7 @@ class Unit(Model):
     id: Id
     name: str | None = None
     weight: Number = Field(1, description="population, users or 1; coverage is weighted by it")
-    attributes: dict[str, str] = Field(default_factory=dict)
+    attributes: ReadOnlyDict[str, str] = Field(default_factory=FrozenMap)
 
     @model_validator(mode="before")
     @classmethod
@@ -340,8 +357,8 @@ class UnitFile(Model):
 # A table is a list of units, or a file not read yet; the tag keeps the errors of a bad unit
 # to the list branch instead of also saying that a list is no mapping.
 UnitTable = Annotated[
-    Union[Annotated[list[Unit], Tag("list")], Annotated[UnitFile, Tag("file")]],
-    Discriminator(lambda v: "file" if isinstance(v, dict) else "list"),
+    Union[Annotated[tuple[Unit, ...], Tag("list")], Annotated[UnitFile, Tag("file")]],
+    Discriminator(lambda v: "file" if isinstance(v, (Mapping, UnitFile)) else "list"),
 ]
 
 # --- benefits ----------------------------------------------------------------
@@ -371,7 +388,7 @@ class Benefits(Model):
                                   "rate of Norwegian social-economic analysis)")
     horizon: dt.date | None = Field(None, description="last day valued; default the scenario's horizon")
     note: str | None = Field(None, description="where the rates come from, e.g. illustrative assumptions")
-    rates: list[BenefitRate] = Field(default_factory=list)
+    rates: tuple[BenefitRate, ...] = Field(default_factory=tuple)
 
     @model_validator(mode="after")
     def _rules(self) -> "Benefits":
@@ -387,8 +404,8 @@ class ReferenceClass(Model):
     name: str
     source: str = Field(description="where the figures come from")
     ratio: Distribution = Field(description="distribution of actual / planned duration")
-    applies_to: list[Id] = Field(default_factory=list, description="initiative or milestone "
-                                 "ids it is held against; default every initiative")
+    applies_to: tuple[Id, ...] = Field(default_factory=tuple, description="initiative or "
+                                       "milestone ids it is held against; default every initiative")
 
 
 # --- the scenario ----------------------------------------------------------
@@ -400,7 +417,7 @@ class Header(Model):
     deadline: dt.date
     unit: Literal["days", "weeks", "months"]
     horizon: dt.date | None = Field(None, description="last date simulated; default start + 30 years")
-    percentiles: list[Number] = Field(default_factory=lambda: [10, 50, 80, 90])
+    percentiles: tuple[Number, ...] = Field(default_factory=lambda: (10, 50, 80, 90))
     target: Id | None = Field(None, description="default target of sensitivity analysis")
 
     @field_validator("version", mode="before")
@@ -413,18 +430,42 @@ class Scenario(Model):
     """A whole scenario, after overlays are merged."""
 
     scenario: Header
-    initiatives: list[Initiative] = Field(min_length=1)
-    milestones: list[Milestone] = Field(default_factory=list)
-    risks: list[Risk] = Field(default_factory=list)
-    blackouts: list[Blackout] = Field(default_factory=list)
-    correlations: list[Correlation] = Field(default_factory=list)
-    resources: list[Resource] = Field(default_factory=list)
+    initiatives: tuple[Initiative, ...] = Field(min_length=1)
+    milestones: tuple[Milestone, ...] = Field(default_factory=tuple)
+    risks: tuple[Risk, ...] = Field(default_factory=tuple)
+    blackouts: tuple[Blackout, ...] = Field(default_factory=tuple)
+    correlations: tuple[Correlation, ...] = Field(default_factory=tuple)
+    resources: tuple[Resource, ...] = Field(default_factory=tuple)
     priorities: Priorities = Field(default_factory=Priorities)
-    units: dict[Id, UnitTable] = Field(
-        default_factory=dict, description="unit tables: name -> units, inline or {file: x.csv}")
+    units: ReadOnlyDict[Id, UnitTable] = Field(
+        default_factory=FrozenMap, description="unit tables: name -> units, inline or {file: x.csv}")
     benefits: Benefits | None = None
 
     reference_class: ReferenceClass | None = None
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False):
+        """A copy; with ``update``, a variant validated like a loaded file.
+
+        Shape and rules (unique ids, known references, ...) are checked again, so
+        ``sc.model_copy(update={"risks": [...]})`` cannot make a scenario that
+        :func:`~simulator.simulate` would run wrongly. :func:`~simulator.scenario.derive`
+        changes elements by id, in the shape of an overlay.
+
+        Raises
+        ------
+        ScenarioError
+            Naming ``<model_copy>`` and the field of every problem.
+        """
+        if not update:
+            return super().model_copy(deep=deep)
+        from .check import build_scenario  # check validates with these models
+        from .yamlio import SourceMap
+        return build_scenario(_fields(self) | dict(update), SourceMap(), "<model_copy>")[0]
+
+
+def _fields(model: BaseModel) -> dict[str, Any]:
+    """A model's fields by name, holding the validated values as they are."""
+    return {name: getattr(model, name) for name in type(model).model_fields}
 
 
 def check_month_day(text: str) -> tuple[int, int]:

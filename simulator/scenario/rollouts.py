@@ -10,6 +10,7 @@ house; only the date rule treats them differently.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,13 +63,13 @@ def rollout_units(sc: m.Scenario, phase: m.Phase) -> list[m.Unit]:
     units = [u for u in sc.units.get(r.over, []) if matches(u, r.where)]
     if r.order == "weight":
         return sorted(units, key=lambda u: -u.weight)  # stable: listed order breaks ties
-    if isinstance(r.order, dict):
+    if isinstance(r.order, Mapping):
         attr = r.order["by"]
         values = [u.attributes.get(attr, "") for u in units]
         if all(_number(v) is not None for v in values):  # "9" before "10"
             return sorted(units, key=lambda u: _number(u.attributes.get(attr, "")))
         return sorted(units, key=lambda u: u.attributes.get(attr, ""))
-    if isinstance(r.order, list):
+    if isinstance(r.order, tuple):
         first = {x: i for i, x in enumerate(r.order)}
         return sorted(units, key=lambda u: first.get(u.id, len(first)))
     return units

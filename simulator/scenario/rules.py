@@ -98,7 +98,8 @@ def _before_start(f: m.Funding, h: m.Header) -> int:
                                               and (month, day) < (h.start.month, h.start.day))
 
 
-def _ids(sc: m.Scenario, acts) -> tuple[Problems, dict[str, str]]:
+def id_problems(sc: m.Scenario, acts) -> tuple[Problems, dict[str, str]]:
+    """Ids used more than once, and the kind of each activity and initiative id."""
     places = [(a.id, (*a.path, "id")) for a in acts]
     places += [(ini.id, ("initiatives", i, "id")) for i, ini in enumerate(sc.initiatives)]
     for section in ("risks", "blackouts", "correlations", "resources"):
@@ -167,12 +168,12 @@ def _funding(f: m.Funding, path) -> Problems:
         out.append(((*path, "decisions"), "needs exactly one of `yearly` or `dates`"))
     if d.first is not None and d.yearly is None:
         out.append(((*path, "decisions", "first"), "`first` goes with `yearly`"))
-    if d.dates and d.dates != sorted(set(d.dates)):
+    if d.dates and list(d.dates) != sorted(set(d.dates)):
         out.append(((*path, "decisions", "dates"), "dates must be increasing and distinct"))
-    probs = f.grant_probability if isinstance(f.grant_probability, list) else [f.grant_probability]
+    probs = f.grant_probability if isinstance(f.grant_probability, tuple) else [f.grant_probability]
     out += [((*path, "grant_probability"), f"{p:g} is not within [0, 1]")
             for p in probs if not 0 <= p <= 1]
-    if isinstance(f.grant_probability, list) and len(probs) != len(d.dates):
+    if isinstance(f.grant_probability, tuple) and len(probs) != len(d.dates):
         out.append(((*path, "grant_probability"),
                     f"has {len(probs)} values for {len(d.dates)} decision dates; give one per date"))
     return out
@@ -214,7 +215,7 @@ def semantic_problems(sc: m.Scenario) -> tuple[Problems, list[str]]:
     dated = date_range_problems(sc, acts)
     if dated:  # the other rules compute dates from these, which would overflow
         return dated, []
-    out, kinds = _ids(sc, acts)
+    out, kinds = id_problems(sc, acts)
     out += _header(sc.scenario)
     warnings: list[str] = []
     for a in acts:

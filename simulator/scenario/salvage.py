@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ValidationError
 
 from . import models as m
+from .frozen import FrozenMap
 
 _SECTIONS = {"milestones": m.Milestone, "risks": m.Risk, "blackouts": m.Blackout,
              "correlations": m.Correlation, "resources": m.Resource}
@@ -85,8 +86,10 @@ def salvage(raw: dict) -> Salvage | None:
         return None
     dropped.discard(None)
     sections["priorities"] = _valid(m.Priorities, raw.get("priorities", {})) or m.Priorities()
-    sections["units"] = _units(raw.get("units"))
-    return Salvage(m.Scenario.model_construct(scenario=header, initiatives=initiatives, **sections),
+    sections["units"] = FrozenMap(_units(raw.get("units")))
+    sections = {k: tuple(v) if isinstance(v, list) else v for k, v in sections.items()}
+    return Salvage(m.Scenario.model_construct(scenario=header, initiatives=tuple(initiatives),
+                                              **sections),
                    kept, kept_phases, dropped)  # type: ignore[arg-type]
 
 
@@ -97,7 +100,7 @@ def _units(tables: object) -> dict:
     out = {}
     for name, table in tables.items():
         if isinstance(table, list):
-            out[name] = [u for u in (_valid(m.Unit, x) for x in table) if u is not None]
+            out[name] = tuple(u for u in (_valid(m.Unit, x) for x in table) if u is not None)
         elif (unit_file := _valid(m.UnitFile, table)) is not None:
             out[name] = unit_file
     return out

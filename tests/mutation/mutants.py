@@ -334,8 +334,8 @@ MUTANTS: list[Mutant] = [
       'if acts[j].kind != "milestone"], dtype=np.int64),', "], dtype=np.int64),",
       "milestones join correlation groups",
       equivalent="a milestone's duration is a fixed 0 whatever its uniform: nothing changes"),
-    M("compile-grant-list", "compile", COMPILE, "[probs[i] for i in keep] if isinstance(probs, list)",
-      "[probs[0] for i in keep] if isinstance(probs, list)", "per-decision grant probabilities ignored"),
+    M("compile-grant-list", "compile", COMPILE, "[probs[i] for i in keep] if isinstance(probs, tuple)",
+      "[probs[0] for i in keep] if isinstance(probs, tuple)", "per-decision grant probabilities ignored"),
     M("compile-feb29", "compile", COMPILE, "min(day, 28) if month == 2 and day == 29 and year % 4 else day",
       "day", "29 February in a common year"),
 ]

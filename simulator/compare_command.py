@@ -1,0 +1,181 @@
+"""``veikart compare``: scenarios on common random numbers, as text, as JSON or into a folder."""
+
+from __future__ import annotations
+
+import math
+import platform
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .analysis.result import Result
+from .contract import AFTER_HORIZON
+from .shares import number, points, share_text
+
+#: The files ``compare --out`` writes (with ``manifest.json``), as one unit.
+COMPARE_FILES = ("comparison.json", "comparison.csv")
+
+_MONTH_DAYS = 365.25 / 12
+
+_TEXT = {
+    "en": {
+        "head": "{n} iterations, seed {seed}, common random numbers; baseline {base}",
+        "against": "{path} against the baseline (P80 gain on the calendar, positive = earlier; "
+                   "P(by deadline) gain with its paired standard error):",
+        "row": "  {id:<30} P80 {date:>10}  gain {gain:<22}  P(deadline) {prob:>6}  {pgain} "
+               "(standard error {se})",
+        "months": "months", "days": "days", "after": "after hor.",
+        "nan": "n/a (after the horizon either way)",
+        "in": "from after the horizon to within it", "out": "from within the horizon to after it",
+    },
+    "nb": {
+        "head": "{n} iterasjoner, frø {seed}, felles tilfeldige tall; basis {base}",
+        "against": "{path} mot basis (gevinst i P80 på kalenderen, positiv = tidligere; "
+                   "gevinst i P(innen fristen) med parvis standardfeil):",
+        "row": "  {id:<30} P80 {date:>10}  gevinst {gain:<25}  P(frist) {prob:>7}  {pgain} "
+               "(standardfeil {se})",
+        "months": "måneder", "days": "dager", "after": "etter hor.",
+        "nan": "ingen (etter horisonten i begge)",
+        "in": "fra etter horisonten til innenfor", "out": "fra innenfor horisonten til etter",
+    },
+}
+
+
+def compare_command(args) -> int:
+    """Carry out ``veikart compare``; return the exit code."""
+    from .commands import _bad_out, _progress
+    from .outdir import MANIFEST, OutputDir
+    from .scenario import load_scenario
+    from .sampling.streams import root_seed
+    scenarios = {path: load_scenario(path, allow_extends_outside=args.allow_extends_outside)
+                 for path in args.files}
+    problem = _bad_target(scenarios, args.target) or _bad_out(args.out)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    # the folder is locked and checked before the runs, so they are not wasted on it
+    with OutputDir(args.out, writes=(*COMPARE_FILES, MANIFEST)) if args.out else nullcontext() as folder:
+        seed = root_seed(args.seed)
+        results = {}
+        with _progress(args.iterations * len(scenarios)) as bar:
+            for path, sc in scenarios.items():
+                results[path] = simulate_one(sc, args, seed, bar.update)
+        from .analysis.compare import compare_results
+        table = compare_results(results, None if args.target is None else [args.target])
+        obj = comparison_dict(results, table, args.target)
+        if folder is not None:
+            written = _write(folder, obj, table)
+            print(f"wrote {', '.join(str(p) for p in written)}", file=sys.stderr)
+    from .output import dumps
+    if args.json:
+        print(dumps(obj))
+    else:
+        print(comparison_text(results, table, args.lang))
+    return 0
+
+
+def simulate_one(sc, args, seed: int, progress) -> Result:
+    from .api import simulate
+    return simulate(sc, args.iterations, seed, sampling=args.sampling, mitigated=args.mitigated,
+                    progress=progress)
+
+
+def _bad_target(scenarios: dict, target: str | None) -> str | None:
+    """Why the scenarios cannot be compared (on ``target``), or None."""
+    from .commands import _unknown_target
+    if target is not None:
+        return next(filter(None, (_unknown_target(sc, target, path)
+                                  for path, sc in scenarios.items())), None)
+    sets = [{i.id for i in sc.initiatives} | {m.id for m in sc.milestones} for sc in scenarios.values()]
+    if not set.intersection(*sets):
+        return (f"veikart: {' and '.join(scenarios)} have no initiative or milestone id in common; "
+                "compare pairs elements by id, so there is nothing to compare")
+    return None
+
+
+def _number(x: float) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _date(d) -> str:
+    return AFTER_HORIZON if pd.isna(d) else pd.Timestamp(d).date().isoformat()
+
+
+def comparison_dict(results: dict[str, Result], table: pd.DataFrame, target: str | None) -> dict:
+    """The ``compare --json`` object (docs/outputs-compare.md); plain JSON values only."""
+    from .api import scenario_hash
+    first = next(iter(results.values()))
+    scenarios = [{"file": path, "name": r.network.name, "version": r.network.version,
+                  "start": r.network.start.isoformat(), "deadline": r.network.deadline.isoformat(),
+                  "unit": r.network.unit, "scenario_sha256": scenario_hash(r.scenario)}
+                 for path, r in results.items()]
+    rows = [{"id": row["id"], "scenario": row["scenario"], "unit": row["unit"],
+             "p50": _number(row["p50"]), "p80": _number(row["p80"]),
+             "p50_date": _date(row["p50_date"]), "p80_date": _date(row["p80_date"]),
+             "prob_by_deadline": float(row["prob_by_deadline"]),
+             **{k: _number(row[k]) for k in ("p50_gain", "p80_gain", "p50_gain_days", "p80_gain_days",
+                                             "prob_gain", "prob_gain_se")}}
+            for _, row in table.iterrows()]
+    return {"baseline": next(iter(results)), "scenarios": scenarios,
+            "iterations": first.iterations, "seed": first.seed, "sampling": first.sampling,
+            "mitigated": first.mitigated, "target": target, "gain_unit": first.network.unit,
+            "comparison": rows}
+
+
+def _write(folder, obj: dict, table: pd.DataFrame) -> list[Path]:
+    """comparison.json, comparison.csv and manifest.json into the stage, then committed whole."""
+    from . import __version__
+    from .output import csv_safe, dumps, write_text
+    stage = folder.stage
+    csv = csv_safe(table).to_csv(index=False, date_format="%Y-%m-%d", float_format="%.10g")
+    head = {"command": "compare", **{k: obj[k] for k in ("baseline", "iterations", "seed", "sampling",
+                                                          "mitigated", "target")},
+            "scenarios": [{"file": s["file"], "scenario_sha256": s["scenario_sha256"]}
+                          for s in obj["scenarios"]],
+            "versions": {"veikart": __version__, "numpy": np.__version__,
+                         "pandas": pd.__version__, "python": platform.python_version()}}
+    write_text(stage / "comparison.json", dumps(obj))
+    write_text(stage / "comparison.csv", csv)
+    write_text(stage / "manifest.json", dumps(head))
+    return folder.commit()
+
+
+def _gain(days: float, lang: str) -> str:
+    t = _TEXT[lang]
+    if math.isnan(days):
+        return t["nan"]
+    if math.isinf(days):
+        return t["in"] if days > 0 else t["out"]
+    text = f"{days / _MONTH_DAYS:+.1f} {t['months']} ({days:+.0f} {t['days']})"
+    return text.replace(".", ",") if lang == "nb" else text
+
+
+def _estimate(p: float, n: int, lang: str) -> str:
+    """A simulated share as ``run`` and the report print it: with its interval's digits."""
+    from .analysis.stats import proportion
+    return share_text(*proportion(np.array([round(p * n)]), n)[0], lang).estimate
+
+
+def comparison_text(results: dict[str, Result], table: pd.DataFrame, lang: str = "en") -> str:
+    """The comparison as the terminal shows it, in ``lang`` (``nb`` or ``en``)."""
+    t = _TEXT[lang]
+    first = next(iter(results.values()))
+    files = list(results)
+    lines = [t["head"].format(n=number(first.iterations, lang, 0), seed=first.seed, base=files[0])]
+    for path in files[1:]:
+        lines += ["", t["against"].format(path=path)]
+        for _, row in table[table["scenario"] == path].iterrows():
+            date = t["after"] if pd.isna(row["p80_date"]) else pd.Timestamp(row["p80_date"]).date().isoformat()
+            lines.append(t["row"].format(
+                id=str(row["id"])[:30], date=date, gain=_gain(float(row["p80_gain_days"]), lang),
+                prob=_estimate(row["prob_by_deadline"], first.iterations, lang),
+                pgain=points(row["prob_gain"], lang),
+                se=points(row["prob_gain_se"], lang, sign=False)))
+    return "\n".join(lines)
+
+
+__all__ = ["COMPARE_FILES", "comparison_dict", "comparison_text", "compare_command"]
