@@ -95,8 +95,10 @@ class DaskExecutor(Executor):
             client = Client(scheduler)
             self._own.append(client)
         elif client is None:
+            # a free port for the dashboard: the default 8787 clashes with any other
+            # cluster on the machine, and the clash is a warning that stops the start
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+                                   dashboard_address=":0")
             client = Client(cluster)
             self._own += [client, cluster]
         self.client = client

@@ -33,8 +33,9 @@ def scenario():
 @pytest.fixture(scope="module")
 def cluster():
     """A LocalCluster of two worker processes, one thread each, closed after the module."""
+    # a free port for the dashboard: 8787 may be held by another cluster on the machine
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as c, distributed.Client(c) as client:
+                                  dashboard_address=":0") as c, distributed.Client(c) as client:
         yield c, client
 
 

@@ -17,6 +17,7 @@ closed forms (:func:`flow_value`).
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -116,6 +117,7 @@ class BenefitSamples:
     present_value: np.ndarray     # (rates, iterations), discounted to the start date, to the horizon
     horizon: dt.date
     discount_rate: float
+    note: str | None = None       # where the rates come from (``benefits.note``), shown with them
 
     @property
     def total_by_deadline(self) -> np.ndarray:
@@ -165,7 +167,7 @@ def benefit_samples(scenario: "Scenario", net: "Network", sched: "Schedule") -> 
             by_deadline[row] += w * flow_value(t, deadline, rate.per_month, 0.0, rate.ramp_up)
             pv[row] += w * flow_value(t, end, rate.per_month, k, rate.ramp_up)
     return BenefitSamples(tuple(r.of for r in b.rates), tuple(r.name or r.of for r in b.rates),
-                          b.unit, by_deadline, pv, horizon, float(b.discount_rate))
+                          b.unit, by_deadline, pv, horizon, float(b.discount_rate), b.note)
 
 
 def result_benefits(result: "Result") -> BenefitSamples | None:
@@ -220,6 +222,7 @@ def benefits_dict(result: "Result") -> dict:
     return {"benefits": {
         "unit": samples.unit, "discount_rate": samples.discount_rate,
         "horizon": samples.horizon.isoformat(), "deadline": result.network.deadline.isoformat(),
+        "note": samples.note,
         "rates": [{"of": i, "name": nm, "by_deadline": stat(i, "by_deadline"),
                    "present_value": stat(i, "present_value")}
                   for i, nm in zip(samples.ids, samples.names)],
@@ -242,6 +245,8 @@ def benefits_text(result: "Result") -> str:
     u = samples.unit
     lines = [f"Benefits ({u}; present value at {samples.discount_rate:.1%} a year to "
              f"{samples.horizon}, by the deadline undiscounted):"]
+    if samples.note:  # e.g. "illustrative assumptions": it must travel with the figures
+        lines += textwrap.wrap(f"Note: {samples.note}", 96, initial_indent="  ", subsequent_indent="    ")
     width = max(len(i) for i in (*samples.ids, "total"))
     for i in (*samples.ids, "total"):
         d, p = t.loc[(i, "by_deadline")], t.loc[(i, "present_value")]

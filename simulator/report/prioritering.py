@@ -89,4 +89,4 @@ def benefits_section(benefits: dict | None, lang: str) -> dict | None:
     rows.append({"name": "Sum" if lang == "nb" else "Total", "deadline": cells(benefits["total"]["by_deadline"]),
                  "pv": cells(benefits["total"]["present_value"]), "total": True})
     return {"unit": benefits["unit"], "rate": fmt_percent(benefits["discount_rate"], lang, 1),
-            "horizon": benefits["horizon"], "rows": rows}
+            "horizon": benefits["horizon"], "rows": rows, "note": benefits.get("note")}
