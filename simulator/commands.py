@@ -230,10 +230,11 @@ def _run_into(args, sc, folder, workers: int) -> int:
         print()
         print(text)
     print()
-    print(top_risks_text(ranking, target or result.target))
+    print(top_risks_text(ranking, target or result.target, iterations=result.iterations))
     for element, table in (why or {}).items():
         print()
-        print(top_risks_text(table, element, heading="Why {target}: its own top {n} risk drivers"))
+        print(top_risks_text(table, element, heading="Why {target}: its own top {n} risk drivers",
+                             iterations=result.iterations))
     return 0
 
 
@@ -249,7 +250,8 @@ def _gain(days: float) -> str:
 
 
 def top_risks_text(ranking: pd.DataFrame, target: str, n: int = 3, *,
-                   heading: str = "Top {n} risks for {target}") -> str:
+                   heading: str = "Top {n} risks for {target}",
+                   iterations: int | None = None) -> str:
     """The ``n`` risks with the largest exclusion gain in the target's P80, as text lines.
 
     Parameters
@@ -259,13 +261,17 @@ def top_risks_text(ranking: pd.DataFrame, target: str, n: int = 3, *,
     target : str
         The element the ranking refers to, for the heading.
     n : int
+    iterations : int, optional
+        The run's iterations: when the ranking used fewer (its ``attrs``), the
+        heading says how many.
 
     Returns
     -------
     str
     """
     ranked = ranking.attrs.get("iterations")
-    over = f"; first {ranked:,} iterations" if ranked is not None else ""
+    over = (f"; first {ranked:,} of {iterations:,} iterations"
+            if ranked is not None and iterations is not None and ranked < iterations else "")
     lines = [heading.format(n=n, target=target)
              + f" (P80 earlier without the risk; same random numbers{over}):"]
     if ranking.empty:

@@ -160,7 +160,8 @@ def cut_tail(ax: Axes, start: np.datetime64 | None, end: np.datetime64 | None) -
         return
     lo = mdates.date2num(start) if start is not None else ax.get_xlim()[0]
     hi = mdates.date2num(end)
-    ax.set_xlim(lo - 0.02 * (hi - lo), hi + 0.03 * (hi - lo))
+    span = max(hi - lo, 30.0)  # every iteration on one day: still a month of axis around it
+    ax.set_xlim(min(lo, hi) - 0.02 * span, hi + 0.03 * span)
 
 
 def saved_or_computed(result: Source, target: str | None, table: str, compute) -> pd.DataFrame:

@@ -132,3 +132,27 @@ def test_rankings_on_two_workers_are_the_same(tiny_file, scenario):
     for key in one:
         assert len(one[key]) >= 2
         assert_frame_equal(one[key], two[key])
+
+
+def test_terminal_says_when_the_ranking_used_fewer_iterations(capacity_runs):
+    from simulator.commands import top_risks_text
+    long, short = capacity_runs
+    text = top_risks_text(sens.risk_ranking(long), "x", iterations=long.iterations)
+    assert f"first 8,192 of {long.iterations:,} iterations" in text
+    assert "first" not in top_risks_text(sens.risk_ranking(short), "x", iterations=short.iterations)
+
+
+def test_a_plan_of_fixed_durations_gets_its_report(write, tmp_path):
+    """Every iteration finishes on the same day: the date axes still have a width (no
+    warning, which the test run turns into an error, and the command line would print)."""
+    from simulator.cli import main
+    path = write("""\
+scenario: {name: fixed, version: "1", start: 2025-01-01, deadline: 2026-12-31, unit: months}
+initiatives:
+  - id: a
+    phases:
+      - {id: a1, kind: utvikling, duration: {dist: fixed, value: 3}}
+      - {id: a2, kind: innforing, duration: {dist: fixed, value: 2}, after: [a1]}
+""")
+    assert main(["run", str(path), "-n", "300", "--seed", "1", "--out", str(tmp_path / "o")]) == 0
+    assert (tmp_path / "o" / "report.html").stat().st_size > 10_000
