@@ -80,3 +80,22 @@ def test_a_file_that_cannot_be_opened_has_the_veikart_prefix(tmp_path, capsys, m
         path.mkdir()
     assert main(["validate", str(path)]) == 2
     assert capsys.readouterr().err.startswith(f"veikart: {path}: ")
+
+
+def test_a_header_key_at_the_top_level_is_said_to_belong_under_scenario(write, capsys):
+    path = write("""\
+name: Fast
+version: "1"
+start: 2025-01-01
+initiatives:
+  - id: a
+    deadline: 2026-12-31
+    phases:
+      - {id: a1, kind: utvikling, duration: {dist: fixed, value: 3}}
+""")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "1:1 name: unknown key `name` at the top level: it belongs under `scenario:`" in err
+    assert "3:1 start: unknown key `start` at the top level: it belongs under `scenario:`" in err
+    assert "initiatives[0].deadline: `deadline` is a key of the format, but not of this element" in err
+    assert "did you mean `name`" not in err and "did you mean `deadline`" not in err

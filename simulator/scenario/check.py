@@ -33,6 +33,8 @@ def _message(err: dict) -> str:
     shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
     if kind == "extra_forbidden":
         key = err["loc"][-1]
+        if str(key) in _KNOWN_KEYS:
+            return f"`{key}` is a key of the format, but not of this element"
         return f"unknown key `{key}`{suggest(str(key), _KNOWN_KEYS)}"
     if kind == "missing":
         return "required key is missing"
@@ -85,8 +87,19 @@ def _sibling_keys(raw: Any, path: tuple) -> set[str]:
     return {k for k in node if isinstance(k, str) and k != path[-1]} if isinstance(node, dict) else set()
 
 
-def _unknown_key(key: object, siblings: set[str]) -> str:
-    """'unknown key' with a suggestion from the models whose fields best match the siblings."""
+_HEADER_KEYS = {info.alias or name for name, info in m.Header.model_fields.items()}
+
+
+def _unknown_key(key: object, siblings: set[str], top: bool = False) -> str:
+    """'unknown key' with a suggestion from the models whose fields best match the siblings.
+
+    A key the format knows, written where it does not belong, is said to be misplaced
+    rather than given itself as a suggestion.
+    """
+    if top and str(key) in _HEADER_KEYS:
+        return f"unknown key `{key}` at the top level: it belongs under `scenario:`"
+    if str(key) in _KNOWN_KEYS:
+        return f"`{key}` is a key of the format, but not of this element"
     fields = [{info.alias or name for name, info in model.model_fields.items()} for model in _MODELS]
     best = max((len(f & siblings) for f in fields), default=0)
     local = set().union(*[f for f in fields if len(f & siblings) == best]) if best else set()
@@ -150,7 +163,7 @@ def _pydantic_problems(exc: ValidationError, raw: Any, smap: SourceMap,
         if err["type"] == "parameter":  # a model's own rule: point at the field it names
             path, message = (*path, err["ctx"]["field"]), err["ctx"]["message"]
         elif err["type"] == "extra_forbidden":  # suggest from the keys of this element's kind
-            message = _unknown_key(path[-1], _sibling_keys(raw, path))
+            message = _unknown_key(path[-1], _sibling_keys(raw, path), top=len(path) == 1)
         elif _is_bare_number_distribution(path, err.get("input")):
             message += f"; a fixed value is written {{dist: fixed, value: {err['input']}}}"
         if (path, message) in seen:
