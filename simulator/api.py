@@ -12,14 +12,13 @@ from .analysis.compare import compare_results
 from .analysis.result import Result
 from .engines import cpm
 from .executors import make_executor
-from .parallel import pick_engine, run_chunks
+from .parallel import capped, pick_engine, run_chunks
 from .sampling.draws import METHODS, planned_draws
 from .sampling.streams import SeedLike, root_seed
 from .scenario import load_scenario
 from .scenario.compile import compile_scenario
 from .scenario.models import Scenario
 from .scenario.network import Network
-from .workers import capped
 
 
 

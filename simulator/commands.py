@@ -173,7 +173,7 @@ def _say_workers_capped(requested: int, iterations: int) -> int:
 
     The capped count is what ``simulate`` is given, so it does not warn a second time.
     """
-    from .workers import capped
+    from .parallel import capped
     cap = capped(requested, iterations)
     if cap is None:
         return requested

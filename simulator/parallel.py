@@ -41,6 +41,26 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
+def capped(requested: int, iterations: int) -> tuple[int, str] | None:
+    """The workers a run of ``iterations`` can use and why, when fewer than ``requested``.
+
+    One sentence for the API's warning and the command line's message.
+
+    Returns
+    -------
+    (int, str) or None
+        The usable count (:func:`usable_workers`) and the reason, e.g. ``"500
+        iterations make 1 chunk of up to 8,192, and 4 CPUs are available"``; None
+        when the request is not capped.
+    """
+    used = usable_workers(requested, iterations)
+    if used >= requested:
+        return None
+    chunks, cpus = -(-iterations // CHUNK), available_cpus()
+    return used, (f"{iterations:,} iterations make {chunks} chunk{'s' if chunks != 1 else ''} of "
+                  f"up to {CHUNK:,}, and {cpus} CPU{'s are' if cpus != 1 else ' is'} available")
+
+
 #: The engines, by the name the CLI and the API use.
 ENGINES = {"cpm": cpm.schedule, "capacity": capacity.schedule, "des": des.schedule}
 
@@ -229,5 +249,5 @@ def _run_shared(net: Network, seed: int, plan: list[tuple[int, int]], method: st
     return draws, sched
 
 
-__all__ = ["chunks", "pick_engine", "run_chunk", "run_chunks", "run_range", "usable_workers",
+__all__ = ["capped", "can_fork", "chunks", "pick_engine", "run_chunk", "run_chunks", "run_range", "usable_workers",
            "available_cpus"]
