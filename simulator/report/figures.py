@@ -7,8 +7,6 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from matplotlib.figure import Figure
-
 from .data import ReportData
 from .plot_coverage import plot_coverage
 from .plot_criticality import plot_criticality
@@ -103,6 +101,7 @@ def png_data_url(draw: Callable, figsize: tuple[float, float]) -> str:
     The PNG carries no software or date metadata, so the same tables give
     the same bytes.
     """
+    from matplotlib.figure import Figure  # here, not at the top: see simulator/report/__init__.py
     fig = Figure(figsize=figsize, layout="constrained")
     draw(fig) if getattr(draw, "whole_figure", False) else draw(fig.add_subplot())
     buf = io.BytesIO()
