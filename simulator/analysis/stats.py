@@ -133,3 +133,37 @@ def mean_std(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             mean[row] = v.mean()
             std[row] = v.std(ddof=1) if v.size > 1 else 0.0
     return mean, std
+
+
+def average_ranks(x: np.ndarray) -> np.ndarray:
+    """Rank every row of ``x`` (k, n) from 1 to n; tied values share their average rank.
+
+    The ranks equal ``scipy.stats.rankdata(x, axis=1)`` ("average" ties) exactly,
+    at about half its cost: one argsort per row, and the tie groups found only in
+    rows that have ties. ``inf`` ranks above every finite value, and equal
+    infinities tie. A row holding NaN ranks as NaN throughout, as scipy's does.
+
+    Parameters
+    ----------
+    x : ndarray, shape (k, n)
+
+    Returns
+    -------
+    ndarray of float, shape (k, n)
+    """
+    x = np.asarray(x, dtype=float)
+    k, n = x.shape
+    order = np.argsort(x, axis=1)
+    ranks = np.empty((k, n))
+    rows = np.arange(k)[:, None]
+    ranks[rows, order] = np.arange(1.0, n + 1)
+    xs = np.take_along_axis(x, order, axis=1)
+    tied = np.flatnonzero((xs[:, 1:] == xs[:, :-1]).any(axis=1))
+    for i in tied:  # rare with continuous durations, so a row at a time
+        s = xs[i]
+        first = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])  # 0-based start of each group
+        ends = np.r_[first[1:], n]                           # and one past its end
+        # ranks first+1 .. end, whose mean is exact in binary: an integer or a half
+        ranks[i, order[i]] = np.repeat((first + 1 + ends) / 2, ends - first)
+    ranks[np.isnan(x).any(axis=1)] = np.nan
+    return ranks

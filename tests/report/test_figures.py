@@ -1,4 +1,4 @@
-"""The report's PNGs: each figure is drawn once, and drawn as matplotlib's own constrained layout draws it."""
+"""The report's PNGs: each figure is drawn once, and looks as matplotlib's own savefig draws it."""
 
 from __future__ import annotations
 
