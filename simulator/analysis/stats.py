@@ -153,17 +153,19 @@ def average_ranks(x: np.ndarray) -> np.ndarray:
     """
     x = np.asarray(x, dtype=float)
     k, n = x.shape
-    order = np.argsort(x, axis=1)
     ranks = np.empty((k, n))
-    rows = np.arange(k)[:, None]
-    ranks[rows, order] = np.arange(1.0, n + 1)
-    xs = np.take_along_axis(x, order, axis=1)
-    tied = np.flatnonzero((xs[:, 1:] == xs[:, :-1]).any(axis=1))
-    for i in tied:  # rare with continuous durations, so a row at a time
-        s = xs[i]
-        first = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])  # 0-based start of each group
-        ends = np.r_[first[1:], n]                           # and one past its end
-        # ranks first+1 .. end, whose mean is exact in binary: an integer or a half
-        ranks[i, order[i]] = np.repeat((first + 1 + ends) / 2, ends - first)
-    ranks[np.isnan(x).any(axis=1)] = np.nan
+    plain = np.arange(1.0, n + 1)
+    # a row at a time, so that its sort order and sorted values stay in the cache
+    for row, out in zip(x, ranks):
+        order = np.argsort(row)
+        s = row[order]
+        if n and np.isnan(s[-1]):  # NaN sorts last
+            out[:] = np.nan
+        elif np.any(s[1:] == s[:-1]):
+            first = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])  # 0-based start of each group
+            ends = np.r_[first[1:], n]                           # and one past its end
+            # ranks first+1 .. end, whose mean is exact in binary: an integer or a half
+            out[order] = np.repeat((first + 1 + ends) / 2, ends - first)
+        else:
+            out[order] = plain
     return ranks
