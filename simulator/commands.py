@@ -321,10 +321,11 @@ def _write_report(data, out: str, lang: str, no_report: bool, stage: Stages | No
     from contextlib import nullcontext
     from pathlib import Path
 
-    from .report.html import REPORT_NAME, write_report
     with stage("writing the report data") if stage else nullcontext():
         written = data.save(out)
     if not no_report:
+        # imported only here: drawing needs matplotlib, which costs a second to import
+        from .report.html import REPORT_NAME, write_report
         with stage("drawing the report") if stage else nullcontext():
             written.append(write_report(data, Path(out) / REPORT_NAME, lang=lang))
     return written

@@ -38,20 +38,17 @@ def _spearman_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     iteration that never finishes counts as the latest. A constant row (or a
     constant ``y``) has no rank correlation and gives NaN.
     """
-    # imported here: scipy.stats costs a third of a second, and `veikart run` needs
-    # only the risk ranking
-    from scipy.stats import rankdata
     x = np.atleast_2d(x)
     out = np.full(x.shape[0], np.nan)
     if y.size < 2 or np.all(y == y[0]):
         return out
-    ry = rankdata(y)
+    ry = stats.average_ranks(y[None])[0]
     ry -= ry.mean()
     # Constancy is judged on the raw values: centred ranks of a constant row can
     # be a rounding error away from zero and would give a spurious +-1.
     varies = ~np.all(x == x[:, :1], axis=1)
     if varies.any():
-        rx = rankdata(x[varies], axis=1)
+        rx = stats.average_ranks(x if varies.all() else x[varies])
         rx -= rx.mean(axis=1, keepdims=True)
         out[varies] = rx @ ry / np.sqrt((rx * rx).sum(axis=1) * (ry @ ry))
     return out

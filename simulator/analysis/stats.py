@@ -133,3 +133,39 @@ def mean_std(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             mean[row] = v.mean()
             std[row] = v.std(ddof=1) if v.size > 1 else 0.0
     return mean, std
+
+
+def average_ranks(x: np.ndarray) -> np.ndarray:
+    """Rank every row of ``x`` (k, n) from 1 to n; tied values share their average rank.
+
+    The ranks equal ``scipy.stats.rankdata(x, axis=1)`` ("average" ties) exactly,
+    at about half its cost: one argsort per row, and the tie groups found only in
+    rows that have ties. ``inf`` ranks above every finite value, and equal
+    infinities tie. A row holding NaN ranks as NaN throughout, as scipy's does.
+
+    Parameters
+    ----------
+    x : ndarray, shape (k, n)
+
+    Returns
+    -------
+    ndarray of float, shape (k, n)
+    """
+    x = np.asarray(x, dtype=float)
+    k, n = x.shape
+    ranks = np.empty((k, n))
+    plain = np.arange(1.0, n + 1)
+    # a row at a time, so that its sort order and sorted values stay in the cache
+    for row, out in zip(x, ranks):
+        order = np.argsort(row)
+        s = row[order]
+        if n and np.isnan(s[-1]):  # NaN sorts last
+            out[:] = np.nan
+        elif np.any(s[1:] == s[:-1]):
+            first = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])  # 0-based start of each group
+            ends = np.r_[first[1:], n]                           # and one past its end
+            # ranks first+1 .. end, whose mean is exact in binary: an integer or a half
+            out[order] = np.repeat((first + 1 + ends) / 2, ends - first)
+        else:
+            out[order] = plain
+    return ranks

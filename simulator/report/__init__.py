@@ -1,8 +1,10 @@
 """The report layer: plots (one ``plot_*`` per file), ReportData, and the self-contained HTML report.
 
 Plots take a finished :class:`~simulator.analysis.result.Result` or a
-:class:`ReportData` and never run the simulation again. Seaborn is imported
-only when a plot is drawn.
+:class:`ReportData` and never run the simulation again. Matplotlib and
+seaborn are imported only when a plot is drawn (inside the functions that
+draw), so a run that draws nothing (``--json``, ``--no-report``) does not pay
+the second their import costs.
 """
 
 from .data import DATA_DIR, ReportData, ReportDataError

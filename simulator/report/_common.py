@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Union
 
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 
@@ -40,6 +39,7 @@ def axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
 
 def date_axis(axis, lang: str) -> None:
     """Make ``axis`` (``ax.xaxis`` or ``ax.yaxis``) a date axis with concise, localised ticks."""
+    import matplotlib.dates as mdates  # here, not at the top: see simulator/report/__init__.py
     locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
     axis.set_major_locator(locator)
     axis.set_major_formatter(mdates.ConciseDateFormatter(locator, **_DATE_FORMATS[lang]))
@@ -158,6 +158,7 @@ def cut_tail(ax: Axes, start: np.datetime64 | None, end: np.datetime64 | None) -
     """Limit a date x-axis to ``[start, end]`` plus a small margin."""
     if end is None:
         return
+    import matplotlib.dates as mdates  # here, not at the top: see simulator/report/__init__.py
     lo = mdates.date2num(start) if start is not None else ax.get_xlim()[0]
     hi = mdates.date2num(end)
     span = max(hi - lo, 30.0)  # every iteration on one day: still a month of axis around it

@@ -7,8 +7,6 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from matplotlib.figure import Figure
-
 from .data import ReportData
 from .plot_coverage import plot_coverage
 from .plot_criticality import plot_criticality
@@ -103,8 +101,19 @@ def png_data_url(draw: Callable, figsize: tuple[float, float]) -> str:
     The PNG carries no software or date metadata, so the same tables give
     the same bytes.
     """
-    fig = Figure(figsize=figsize, layout="constrained")
+    # here, not at the top: see simulator/report/__init__.py
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=figsize, dpi=DPI, layout="constrained")
     draw(fig) if getattr(draw, "whole_figure", False) else draw(fig.add_subplot())
+    # Lay the figure out once and then switch the layout engine off: with it on, savefig
+    # draws the whole figure twice (once with drawing disabled, only to run the layout).
+    FigureCanvasAgg(fig)
+    try:
+        fig.get_layout_engine().execute(fig)
+    except ValueError:  # as Figure.draw does: a layout that cannot be met leaves the axes
+        pass
+    fig.set_layout_engine(None)  # None, not "none", which keeps a placeholder engine
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 
@@ -180,6 +179,7 @@ def _windows(ax: Axes, num: dict, y: np.ndarray, colours: list, deadline: float,
 
 def _num(dates: pd.Series) -> np.ndarray:
     """Dates to Matplotlib day numbers; NaT (after the horizon) to NaN."""
+    import matplotlib.dates as mdates  # here, not at the top: see simulator/report/__init__.py
     values = pd.to_datetime(dates).to_numpy(dtype="datetime64[D]")
     out = np.full(values.shape, np.nan)
     ok = ~np.isnat(values)
@@ -188,6 +188,7 @@ def _num(dates: pd.Series) -> np.ndarray:
 
 
 def _num1(day: np.datetime64) -> float:
+    import matplotlib.dates as mdates  # here, not at the top: see simulator/report/__init__.py
     return float(mdates.date2num(day))
 
 

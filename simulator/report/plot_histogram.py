@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import matplotlib.dates as mdates
 import numpy as np
 
 from . import _common as c
@@ -44,6 +43,7 @@ def plot_finish_histogram(result: c.Source, *, target: str | None = None, ax: Ax
         The bars (one patch per bin), a deadline line (``gid="deadline"``) and
         one line per drawn percentile (``gid="p50"``, ...).
     """
+    import matplotlib.dates as mdates  # here, not at the top: see simulator/report/__init__.py
     target = c.target_of(result, target)
     t = c.finish_times(result, target)
     ax = c.axes(ax, (8, 4))

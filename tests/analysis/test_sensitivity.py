@@ -13,8 +13,9 @@ from scipy import integrate, stats
 from texts import TINY, chain, phase
 
 from simulator import load_scenario, simulate
-from simulator.analysis.sensitivity import (activity_sensitivity, driver_sensitivity, merge_bias,
-                                            mitigated_risks, mitigation_effect, risk_ranking)
+from simulator.analysis.sensitivity import (_spearman_rows, activity_sensitivity,
+                                            driver_sensitivity, merge_bias, mitigated_risks,
+                                            mitigation_effect, risk_ranking)
 
 DEFAULT = Path(__file__).resolve().parents[2] / "scenarios" / "veikart-22.1.yaml"
 
@@ -91,6 +92,27 @@ def test_only_uncertain_activity_of_a_chain_explains_the_finish(build, seed):
     # sd of a sample sd for a uniform: sd * sqrt((kurtosis - 1) / (4 n)), kurtosis 1.8
     sd = 10 / np.sqrt(12)
     assert table.loc["b", "duration_sd"] == pytest.approx(sd, abs=5 * sd * np.sqrt(0.8 / (4 * N)))
+
+
+def test_spearman_rows_equal_scipy_spearmanr_row_by_row(seed):
+    rng = np.random.default_rng(seed)
+    n = 3000
+    x = rng.standard_normal((12, n))
+    y = rng.gamma(2.0, size=n) + 0.3 * x[0]
+    x[1] = np.round(x[1])                          # heavy ties
+    x[2] = np.where(rng.random(n) < 0.3, x[2], 1)  # a driver's factor: 1 unless it fired
+    x[3, rng.random(n) < 0.1] = np.inf             # never finished
+    x[4] = 7.0                                     # constant: no rank correlation
+    x[5] = x[0] * 2 + 1                            # monotone in another row
+    x[6] = -x[0] ** 3                              # monotone decreasing
+    y[rng.random(n) < 0.05] = np.inf               # a target that sometimes never finishes
+    y[:50] = y[50]                                 # and ties in the target
+    got = _spearman_rows(x, y)
+    assert np.isnan(got[4])
+    for i in np.delete(np.arange(len(x)), 4):
+        assert got[i] == pytest.approx(stats.spearmanr(x[i], y).statistic, abs=1e-12), i
+    assert got[5] == pytest.approx(got[0], abs=1e-12) and got[6] == pytest.approx(-got[0], abs=1e-12)
+    assert np.isnan(_spearman_rows(x, np.full(n, 3.0))).all()  # a constant target
 
 
 def test_sensitivity_measures_stay_in_range(tiny_with_gate, seed):

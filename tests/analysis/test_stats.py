@@ -73,3 +73,37 @@ def test_percentiles_are_ordered_and_bracketed(data, ps):
     assert np.all(lo <= est) and np.all(est <= hi)
     assert np.all(est[1:] >= est[:-1])
     assert set(est) <= set(data)
+
+
+# --- ranks -----------------------------------------------------------------------------
+
+def test_average_ranks_by_hand():
+    x = np.array([[3.0, 1.0, 3.0, np.inf, 1.0, -np.inf],
+                  [np.inf, 2.0, np.inf, 0.5, 7.0, 2.0],
+                  [5.0, 4.0, 3.0, 2.0, 1.0, 0.0],
+                  [9.0, 1.0, 2.0, 3.0, 4.0, 9.0],    # the only tie is the largest pair
+                  [0.0, 1.0, 2.0, 3.0, 4.0, 0.0]])   # and the smallest
+    assert stats.average_ranks(x).tolist() == [[4.5, 2.5, 4.5, 6, 2.5, 1],
+                                               [5.5, 2.5, 5.5, 1, 4, 2.5],
+                                               [6, 5, 4, 3, 2, 1],
+                                               [5.5, 1, 2, 3, 4, 5.5],
+                                               [1.5, 3, 4, 5, 6, 1.5]]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("shape", [(1, 1), (3, 2), (40, 300), (7, 5000), (0, 10)])
+def test_average_ranks_equal_scipy_rankdata(seed, shape):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape)
+    k, n = shape
+    if k and n > 1:
+        # rows with many ties, infinities both ways, a constant row and a row with NaN
+        x[::2] = rng.integers(0, 5, size=x[::2].shape)
+        x[rng.random(shape) < 0.05] = np.inf
+        x[rng.random(shape) < 0.05] = -np.inf
+        x[k // 2] = 2.5
+        if k > 2:
+            x[1, rng.integers(n)] = np.nan
+    got = stats.average_ranks(x)
+    want = sps.rankdata(x, axis=1) if k else np.empty(shape)
+    np.testing.assert_array_equal(got, want)  # exactly: ranks are integers and halves

@@ -33,7 +33,7 @@ def test_scurves_are_small_multiples_labelled_directly(roadmap_data):
 
 
 def test_report_scurves_have_no_legend_larger_than_the_plot(roadmap_data, monkeypatch):
-    import simulator.report.figures as figures
+    import matplotlib.figure
     made = []
 
     class Recorded(Figure):
@@ -41,7 +41,7 @@ def test_report_scurves_have_no_legend_larger_than_the_plot(roadmap_data, monkey
             super().__init__(*args, **kwargs)
             made.append(self)
 
-    monkeypatch.setattr(figures, "Figure", Recorded)
+    monkeypatch.setattr(matplotlib.figure, "Figure", Recorded)  # figures.py imports it per figure
     keys = [p.key for p in pictures(roadmap_data, "nb")]
     fig = made[keys.index("scurves")]
     axes = [ax for ax in fig.axes if ax.get_visible()]

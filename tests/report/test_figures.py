@@ -1,0 +1,47 @@
+"""The report's PNGs: each figure is drawn once, and looks as matplotlib's own savefig draws it."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import matplotlib.figure
+import pytest
+from matplotlib.figure import Figure
+
+from simulator.report import plot_finish_histogram, plot_scurves_grid, plot_tornado
+from simulator.report.figures import DPI, _whole_figure, png_data_url
+
+
+def _plain_savefig(draw, figsize, whole: bool) -> bytes:
+    """The PNG as a constrained-layout Figure saves itself (which draws it twice)."""
+    fig = Figure(figsize=figsize, layout="constrained")
+    draw(fig) if whole else draw(fig.add_subplot())
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _draws(monkeypatch) -> list:
+    calls = []
+    real = matplotlib.figure.Figure.draw
+
+    def counted(self, renderer):
+        calls.append(self)
+        return real(self, renderer)
+    monkeypatch.setattr(matplotlib.figure.Figure, "draw", counted)
+    return calls
+
+
+@pytest.mark.parametrize("name", ["scurves", "histogram", "tornado"])
+def test_a_figure_is_drawn_once_and_looks_as_savefig_draws_it(name, late_data, monkeypatch):
+    draw, size, whole = {
+        "scurves": (lambda fig: plot_scurves_grid(late_data, fig=fig), (11, 2.5), True),
+        "histogram": (lambda ax: plot_finish_histogram(late_data, ax=ax), (9, 4), False),
+        "tornado": (lambda ax: plot_tornado(late_data, ax=ax, lang="en"), (9, 3), False),
+    }[name]
+    expected = _plain_savefig(draw, size, whole)
+    calls = _draws(monkeypatch)
+    url = png_data_url(_whole_figure(draw) if whole else draw, size)
+    assert len(calls) == 1                                  # laid out once, then drawn once
+    assert base64.b64decode(url.split(",", 1)[1]) == expected   # the same pixels and bytes

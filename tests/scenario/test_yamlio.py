@@ -1,0 +1,54 @@
+"""YAML loading: values typed as YAML types them, positions kept, the garbage collector left as found."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+
+import pytest
+
+from simulator import ScenarioError
+from simulator.scenario.yamlio import Mark, load_yaml
+
+# every value twice, plain and quoted, in both orders: a quoted scalar is always a string
+TYPED = """\
+a: [12, "12", '12', 12]
+b: ["true", true, 'true', true]
+c: [2022-01-01, "2022-01-01", 2022-01-01]
+d: [1.5, '1.5', ~, "~", null, 'null', .inf, ".inf"]
+e: [!!str 3, 3, !!float 3, 3, !!int "3"]
+"""
+
+
+def test_a_value_is_typed_by_how_it_is_written_each_time(write):
+    data, _ = load_yaml(write(TYPED))
+    assert data == {"a": [12, "12", "12", 12],
+                    "b": ["true", True, "true", True],
+                    "c": [dt.date(2022, 1, 1), "2022-01-01", dt.date(2022, 1, 1)],
+                    "d": [1.5, "1.5", None, "~", None, "null", float("inf"), ".inf"],
+                    "e": ["3", 3, 3.0, 3, 3]}
+    assert [type(v) for v in data["e"]] == [str, int, float, int, int]
+
+
+def test_positions_of_repeated_values_are_their_own(write):
+    path = write(TYPED)
+    data, smap = load_yaml(path)
+    row = data["a"]
+    assert [smap.items[(id(row), i)] for i in range(4)] == [
+        Mark(str(path), 1, c) for c in (5, 9, 15, 21)]
+    assert smap.keys[(id(data), "e")] == Mark(str(path), 5, 1)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+@pytest.mark.parametrize("text", ["a: [1, 2]\n", "a: 2022-13-01\n", "a: [1,\n"])
+def test_the_garbage_collector_is_left_as_it_was(enabled, text, write):
+    path = write(text)
+    (gc.enable if enabled else gc.disable)()
+    try:
+        try:
+            load_yaml(path)
+        except ScenarioError:
+            pass
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
