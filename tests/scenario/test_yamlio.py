@@ -52,3 +52,19 @@ def test_the_garbage_collector_is_left_as_it_was(enabled, text, write):
         assert gc.isenabled() is enabled
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("text, where, message", [
+    ("scenario: !!bool maybe\n", (1, 11), "'maybe' is not a valid !!bool value"),
+    ("scenario:\n  start: !!timestamp yesterday\n", (2, 10),
+     "'yesterday' is not a valid !!timestamp value"),
+    ("scenario:\n  start: !!int x1\n", (2, 10), "'x1' is not a valid value"),
+])
+def test_an_explicit_tag_on_text_it_cannot_read_is_a_positioned_error(write, capsys, text,
+                                                                      where, message):
+    from simulator.cli import main
+    path = write(text)
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path.name}:{where[0]}:{where[1]} {message}" in err
+    assert "internal error" not in err
