@@ -1,7 +1,11 @@
 """The whole command on the default scenario: wall time and peak memory, and the analyses
 against the simulation.
 
-Run: ``python benchmarks/pipeline.py [--iterations 100000] [--repeat 3] [--skip-api]``
+Run: ``python benchmarks/pipeline.py [--iterations 100000] [--repeat 3] [--skip-api]
+[--synthetic WIDTH]``
+
+``--synthetic 500`` runs the layered network of ``throughput.py`` with 500 initiatives of 10
+phases (5,001 activities) instead of the default scenario.
 
 Each command runs in a fresh process under ``/usr/bin/time -v`` (Linux), so its figures
 include Python's start-up, the imports and numba's cache load, as a user of the command
@@ -23,6 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 SCENARIO = ROOT / "scenarios" / "veikart-22.1.yaml"
 
 
@@ -37,8 +42,8 @@ def timed(cmd: list[str]) -> tuple[float, float]:
     return wall, rss / 1024
 
 
-def commands(n: int, out: str) -> list[tuple[str, list[str]]]:
-    run = [sys.executable, "-m", "simulator", "run", str(SCENARIO), "-n", str(n), "--seed", "1"]
+def commands(scenario: Path, n: int, out: str) -> list[tuple[str, list[str]]]:
+    run = [sys.executable, "-m", "simulator", "run", str(scenario), "-n", str(n), "--seed", "1"]
     return [
         ("--json, 1 worker", [*run, "--json"]),
         ("--json, 2 workers", [*run, "--json", "--workers", "2"]),
@@ -48,11 +53,11 @@ def commands(n: int, out: str) -> list[tuple[str, list[str]]]:
     ]
 
 
-def api(n: int) -> None:
+def api(path: Path, n: int) -> None:
     import simulator
     from simulator.analysis.sensitivity import activity_sensitivity, risk_ranking
 
-    scenario = simulator.load_scenario(SCENARIO)
+    scenario = simulator.load_scenario(path)
     simulator.simulate(scenario, 2_000, 1)  # the compiled engine loaded from numba's cache
     t = time.perf_counter()
     result = simulator.simulate(scenario, n, 1)
@@ -71,15 +76,22 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-api", action="store_true")
+    parser.add_argument("--synthetic", type=int, metavar="WIDTH")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        for name, cmd in commands(args.iterations, str(Path(tmp) / "out")):
+        scenario = SCENARIO
+        if args.synthetic:
+            import yaml
+            from throughput import synthetic
+            scenario = Path(tmp) / "synthetic.yaml"
+            scenario.write_text(yaml.safe_dump(synthetic(width=args.synthetic), sort_keys=False))
+        print(f"{scenario.name}, {args.iterations:,} iterations")
+        for name, cmd in commands(scenario, args.iterations, str(Path(tmp) / "out")):
             runs = [timed(cmd) for _ in range(args.repeat)]
-            print(f"{name}, {args.iterations:,} iterations: "
-                  f"{statistics.median(w for w, _ in runs):.2f} s wall (median of {args.repeat}), "
-                  f"peak RSS {max(r for _, r in runs):,.0f} MiB")
-    if not args.skip_api:
-        api(args.iterations)
+            print(f"{name}: {statistics.median(w for w, _ in runs):.2f} s wall "
+                  f"(median of {args.repeat}), peak RSS {max(r for _, r in runs):,.0f} MiB")
+        if not args.skip_api:
+            api(scenario, args.iterations)
 
 
 if __name__ == "__main__":

@@ -134,8 +134,10 @@ def summary_table(result: Result) -> str:
 
 def _bad_engine(sc, engine: str | None) -> str | None:
     """Why ``engine`` cannot run ``sc`` (cpm has no capacity), or None."""
-    from .parallel import pick_engine
+    from .parallel import ENGINES, pick_engine
     from .scenario.compile import compile_scenario
+    if engine is None or (engine in ENGINES and engine != "cpm"):
+        return None  # chosen to fit, or able to run anything: no need to compile twice
     try:
         pick_engine(compile_scenario(sc), engine)
     except ValueError as exc:
