@@ -151,3 +151,18 @@ def test_out_that_is_a_file_is_refused_before_the_run(tiny_file, tmp_path, capsy
     blocker.write_text("")
     assert main(["run", str(tiny_file), "-n", "100", "--out", str(blocker / "sub")]) == 2
     assert "is a file, not a directory" in capsys.readouterr().err
+
+
+def test_run_compiles_the_scenario_once(tiny_file, monkeypatch, capsys):
+    import simulator.api
+    import simulator.scenario.compile as comp
+    calls = []
+    real = comp.compile_scenario
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(comp, "compile_scenario", counting)
+    monkeypatch.setattr(simulator.api, "compile_scenario", counting)
+    assert main(["run", str(tiny_file), "-n", "200", "--seed", "1", "--json"]) == 0
+    assert len(calls) == 1
