@@ -186,7 +186,7 @@ def _build(node: yaml.Node, loader: _Loader, smap: SourceMap, name: str) -> Any:
     except ValueError as exc:  # e.g. 2022-13-01 looks like a date but is none
         raise ScenarioError.single(name, f"'{node.value}' is not a valid value: {exc}",
                                    *_pos(node)) from None
-    except (KeyError, AttributeError, TypeError, yaml.YAMLError):
+    except (KeyError, AttributeError, TypeError):
         # an explicit tag on text it cannot read: `!!bool maybe`, `!!timestamp yesterday`
         tag = node.tag.rsplit(":", 1)[-1]
         raise ScenarioError.single(name, f"'{node.value}' is not a valid !!{tag} value",
