@@ -91,13 +91,14 @@ def _capacity_plan(net: Network):
     return planned_schedule(net)
 
 
-def _progress(total: int):
-    """A progress bar on stderr that appears only when the run takes more than a second."""
+def _progress(total: int | None, desc: str = "simulating"):
+    """A progress bar on stderr that appears only when the run takes more than a second
+    (a counter with a rate when ``total`` is None)."""
     from tqdm import tqdm
     tqdm.monitor_interval = 0  # no monitor thread: a process with threads does not fork workers
     bar = tqdm(total=total, unit="it", unit_scale=True, delay=1.0,
                file=getattr(sys.stderr, "raw", sys.stderr),  # its \r is meant
-               desc="simulating", leave=False)
+               desc=desc, leave=False)
     return bar
 
 

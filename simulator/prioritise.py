@@ -29,7 +29,7 @@ an executor (:mod:`simulator.executors`): in process, a process pool or Dask.
 from __future__ import annotations
 
 import itertools
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -91,8 +91,10 @@ def _pieces(lo: int, hi: int, size: int) -> list[tuple[int, int]]:
 class _Runner:
     """Evaluates arms up to a number of iterations, keeping what was run already."""
 
-    def __init__(self, scenario: Scenario, seed: int, engine: str | None, pool, piece: int):
+    def __init__(self, scenario: Scenario, seed: int, engine: str | None, pool, piece: int,
+                 progress: Callable[[int], None] | None = None):
         self.scenario, self.seed, self.engine, self.pool, self.piece = scenario, seed, engine, pool, piece
+        self.progress = progress
         self.arms: dict[tuple, Arm] = {}
         self.shared: dict[int, object] = {}
 
@@ -118,6 +120,8 @@ class _Runner:
         parts: dict[int, list[np.ndarray]] = {}
         for a, part in zip(owners, self.pool.map(measure, tasks)):
             parts.setdefault(id(a), []).append(part)
+            if self.progress is not None:
+                self.progress(part.shape[1])
         for a in arms:
             if id(a) in parts:
                 a.metrics = np.concatenate([a.metrics, *parts[id(a)]], axis=1)
@@ -186,7 +190,7 @@ def prioritise(scenario: Scenario, candidates: Sequence | Permutations | None = 
                objective: str | None = None, iterations: int = 2000, seed: SeedLike = None, *,
                budget: int = 200, rounds: int = 3, engine: str | None = None, workers: int = 1,
                client=None, scheduler: str | None = None, dask: bool = False,
-               piece: int = PIECE) -> Prioritisation:
+               piece: int = PIECE, progress: Callable[[int], None] | None = None) -> Prioritisation:
     """Find the priority order that serves ``objective`` best, with statistical confidence.
 
     Parameters
@@ -216,6 +220,9 @@ def prioritise(scenario: Scenario, candidates: Sequence | Permutations | None = 
         Run on Dask (see :func:`simulator.executors.make_executor`).
     piece : int
         Iterations per work unit; the result does not depend on it.
+    progress : callable, optional
+        Called with the number of iterations just scheduled (of any order) as each
+        work unit finishes; how many there will be depends on the racing.
 
     Returns
     -------
@@ -244,7 +251,7 @@ def prioritise(scenario: Scenario, candidates: Sequence | Permutations | None = 
     plan_order = Candidate((), "plan-order", "plan-order")
     space = _space(scenario, candidates)
     with make_executor(workers, client=client, scheduler=scheduler, dask=dask) as pool:
-        run = _Runner(scenario, root, engine, pool, piece)
+        run = _Runner(scenario, root, engine, pool, piece, progress)
         refs = [run.arm(own, "baseline"), run.arm(plan_order, "baseline")]
         if isinstance(space, Permutations) and len(space.items) > EXHAUSTIVE_UP_TO:
             start = tuple(sorted(space.items, key=_place_in(scenario.priorities.order)))

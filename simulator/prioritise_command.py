@@ -101,7 +101,7 @@ def _refresh_report(out: str, lang: str) -> list[Path]:
 
 def prioritise_command(args) -> int:
     """Carry out ``veikart prioritise``; return the exit code."""
-    from .commands import _bad_out
+    from .commands import _bad_out, _progress
     from .output import dumps
     from .prioritise import prioritise
     from .scenario import load_scenario
@@ -118,11 +118,16 @@ def prioritise_command(args) -> int:
         return 2
     started = time.perf_counter()
     print("evaluating priority orders ...", file=sys.stderr)
-    p = prioritise(sc, candidates, args.objective, args.iterations, args.seed, budget=args.budget,
-                   rounds=args.rounds, scheduler=args.scheduler,
-                   workers=args.workers or ((os.cpu_count() or 1) if args.dask else 1),
-                   dask=args.dask)
+    bar = _progress(None, "scheduling")  # the racing decides how many iterations there will be
+    try:
+        p = prioritise(sc, candidates, args.objective, args.iterations, args.seed,
+                       budget=args.budget, rounds=args.rounds, scheduler=args.scheduler,
+                       workers=args.workers or ((os.cpu_count() or 1) if args.dask else 1),
+                       dask=args.dask, progress=bar.update)
+    finally:
+        bar.close()
     elapsed = time.perf_counter() - started
+    print(f"{len(p.table):,} orders evaluated in {elapsed:.1f} s", file=sys.stderr)
     if args.out:
         written = write_prioritisation(p, args.out)
         written += _refresh_report(args.out, args.lang)

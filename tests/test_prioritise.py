@@ -166,3 +166,24 @@ def test_candidates_file(write, build):
         load_candidates(write("candidates:\n  - [a]\n  - [x, b]\n", "bad.yaml"), sc)
     with pytest.raises(ScenarioError, match=r"rule: `fast` is not a priority rule"):
         load_candidates(write("permute: [a, b]\nrule: fast\n", "bad2.yaml"), sc)
+
+
+def test_progress_counts_every_iteration_scheduled(build):
+    """The callback hears of every iteration any order was scheduled for, racing included."""
+    sc = shared_team(build)
+    heard = []
+    p = prioritise(sc, Permutations(("a", "b", "c"), "plan-order"), "benefit-by-deadline",
+                   iterations=600, seed=2, progress=heard.append)
+    assert heard and all(n > 0 for n in heard)
+    assert sum(heard) == int(p.table["iterations"].sum())
+    quiet = prioritise(sc, Permutations(("a", "b", "c"), "plan-order"), "benefit-by-deadline",
+                       iterations=600, seed=2)
+    assert quiet.table.equals(p.table)  # listening changes nothing
+
+
+def test_the_command_says_how_many_orders_it_evaluated(build, tmp_path, capsys):
+    from simulator.cli import main
+    shared_team(build)  # written to tmp_path / "built.yaml", as the CLI reads it
+    assert main(["prioritise", str(tmp_path / "built.yaml"), "-n", "300", "--seed", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "evaluating priority orders ..." in err and " orders evaluated in " in err
