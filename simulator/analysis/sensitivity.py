@@ -22,7 +22,11 @@ SAMPLE = CHUNK
 # --- helpers ---------------------------------------------------------------------------
 
 def _head(result: Result, sample: int | None) -> Result:
-    return result if sample is None else result.head(sample)
+    if sample is None:
+        return result
+    if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or sample < 2:
+        raise ValueError(f"sample must be an integer >= 2 or None, got {sample!r}")
+    return result.head(sample)
 
 
 def _target(result: Result, target: str | None) -> str:

@@ -115,7 +115,8 @@ def test_report_says_what_the_ranking_used(capacity_runs, tmp_path):
     again = ReportData.load(tmp_path)
     assert again.meta["ranked_iterations"] == CHUNK
     html = render_html(again, lang="nb")
-    assert "første 8\u00a0192 iterasjonene" in html or "første 8 192 iterasjonene" in html
+    assert "ellers. Rangeringen er beregnet på de første 8\u00a0192 iterasjonene" in html \
+        or "ellers. Rangeringen er beregnet på de første 8 192 iterasjonene" in html
     short_html = render_html(ReportData.from_result(short), lang="en")
     assert "The ranking is computed on the first" not in short_html
 
@@ -156,3 +157,9 @@ initiatives:
 """)
     assert main(["run", str(path), "-n", "300", "--seed", "1", "--out", str(tmp_path / "o")]) == 0
     assert (tmp_path / "o" / "report.html").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("sample", [0, 1, -5, 2.5, True])
+def test_a_bad_sample_is_named(capacity_runs, sample):
+    with pytest.raises(ValueError, match="sample must be an integer >= 2 or None"):
+        sens.risk_ranking(capacity_runs[0], sample=sample)
