@@ -22,7 +22,9 @@ _MONTH_DAYS = 365.25 / 12
 
 _TEXT = {
     "en": {
-        "head": "{n} iterations, seed {seed}, common random numbers; baseline {base}",
+        "head": "{n} iterations, seed {seed}, sampling {sampling}{mitigated}, common random numbers; "
+                "baseline {base}",
+        "mitigated": ", risks mitigated",
         "against": "{path} against the baseline (P80 gain on the calendar, positive = earlier; "
                    "P(by deadline) gain with its paired standard error):",
         "row": "  {id:<30} P80 {date:>10}  gain {gain:<22}  P(deadline) {prob:>6}  {pgain} "
@@ -32,7 +34,9 @@ _TEXT = {
         "in": "from after the horizon to within it", "out": "from within the horizon to after it",
     },
     "nb": {
-        "head": "{n} iterasjoner, frø {seed}, felles tilfeldige tall; basis {base}",
+        "head": "{n} iterasjoner, frø {seed}, trekning {sampling}{mitigated}, felles tilfeldige tall; "
+                "basis {base}",
+        "mitigated": ", risikoer med tiltak",
         "against": "{path} mot basis (gevinst i P80 på kalenderen, positiv = tidligere; "
                    "gevinst i P(innen fristen) med parvis standardfeil):",
         "row": "  {id:<30} P80 {date:>10}  gevinst {gain:<25}  P(frist) {prob:>7}  {pgain} "
@@ -50,6 +54,15 @@ def compare_command(args) -> int:
     from .outdir import MANIFEST, OutputDir
     from .scenario import load_scenario
     from .sampling.streams import root_seed
+    from pathlib import Path
+    seen: dict[Path, str] = {}
+    for path in args.files:  # a file given twice would be one scenario, silently
+        key = Path(path).resolve()
+        if key in seen:
+            print(f"veikart: compare: {path} is given twice (as {seen[key]} too); give each "
+                  "scenario once", file=sys.stderr)
+            return 2
+        seen[key] = path
     scenarios = {path: load_scenario(path, allow_extends_outside=args.allow_extends_outside)
                  for path in args.files}
     problem = _bad_target(scenarios, args.target) or _bad_out(args.out)
@@ -165,7 +178,9 @@ def comparison_text(results: dict[str, Result], table: pd.DataFrame, lang: str =
     t = _TEXT[lang]
     first = next(iter(results.values()))
     files = list(results)
-    lines = [t["head"].format(n=number(first.iterations, lang, 0), seed=first.seed, base=files[0])]
+    lines = [t["head"].format(n=number(first.iterations, lang, 0), seed=first.seed, base=files[0],
+                              sampling=first.sampling,
+                              mitigated=t["mitigated"] if first.mitigated else "")]
     for path in files[1:]:
         lines += ["", t["against"].format(path=path)]
         for _, row in table[table["scenario"] == path].iterrows():

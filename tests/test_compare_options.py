@@ -166,3 +166,23 @@ def test_compare_results_refuses_an_element_missing_from_a_result(pair):
     assert list(compare_results(results, ["a1"])["id"]) == ["a1", "a1"]
     with pytest.raises(ValueError, match="has no element 'zz'"):
         compare_results(results, ["zz"])
+
+
+def test_a_file_given_twice_is_refused(pair, capsys):
+    from pathlib import Path
+    base, _ = pair
+    same = Path(base).parent / "." / Path(base).name  # the same file, spelled differently
+    assert main(["compare", base, str(same), "-n", "50"]) == 2
+    err = capsys.readouterr().err
+    assert "is given twice" in err and "Traceback" not in err
+
+
+def test_the_header_says_the_sampling_and_mitigation(pair, capsys):
+    base, other = pair
+    assert main(["compare", str(base), str(other), "-n", "60", "--seed", "1",
+                 "--sampling", "lhs", "--mitigated"]) == 0
+    assert "60 iterations, seed 1, sampling lhs, risks mitigated, common random numbers" \
+        in capsys.readouterr().out
+    assert main(["compare", str(base), str(other), "-n", "60", "--seed", "1"]) == 0
+    head = capsys.readouterr().out.splitlines()[0]
+    assert "sampling mc," in head and "mitigated" not in head
