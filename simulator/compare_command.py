@@ -13,7 +13,7 @@ import pandas as pd
 
 from .analysis.result import Result
 from .contract import AFTER_HORIZON
-from .shares import number, points, share_text
+from .shares import number, points, share_digits, share_text
 
 #: The files ``compare --out`` writes (with ``manifest.json``), as one unit.
 COMPARE_FILES = ("comparison.json", "comparison.csv")
@@ -167,10 +167,14 @@ def _gain(days: float, lang: str) -> str:
     return text.replace(".", ",") if lang == "nb" else text
 
 
-def _estimate(p: float, n: int, lang: str) -> str:
+def _estimate(p: float, n: int, lang: str):
     """A simulated share as ``run`` and the report print it: with its interval's digits."""
     from .analysis.stats import proportion
-    return share_text(*proportion(np.array([round(p * n)]), n)[0], lang).estimate
+    return share_text(*proportion(np.array([round(p * n)]), n)[0], lang)
+
+
+def _digits(x: float, at_least: int) -> int:
+    return max(at_least, share_digits(differences=(x,)) if math.isfinite(x) else at_least)
 
 
 def comparison_text(results: dict[str, Result], table: pd.DataFrame, lang: str = "en") -> str:
@@ -187,9 +191,11 @@ def comparison_text(results: dict[str, Result], table: pd.DataFrame, lang: str =
             date = t["after"] if pd.isna(row["p80_date"]) else pd.Timestamp(row["p80_date"]).date().isoformat()
             lines.append(t["row"].format(
                 id=str(row["id"])[:30], date=date, gain=_gain(float(row["p80_gain_days"]), lang),
-                prob=_estimate(row["prob_by_deadline"], first.iterations, lang),
-                pgain=points(row["prob_gain"], lang),
-                se=points(row["prob_gain_se"], lang, sign=False)))
+                prob=(est := _estimate(row["prob_by_deadline"], first.iterations, lang)).estimate,
+                # a gain and its error never with fewer decimals than the share they change
+                pgain=points(row["prob_gain"], lang, digits=_digits(row["prob_gain"], est.digits)),
+                se=points(row["prob_gain_se"], lang, sign=False,
+                          digits=_digits(row["prob_gain_se"], est.digits))))
     return "\n".join(lines)
 
 

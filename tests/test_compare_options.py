@@ -186,3 +186,22 @@ def test_the_header_says_the_sampling_and_mitigation(pair, capsys):
     assert main(["compare", str(base), str(other), "-n", "60", "--seed", "1"]) == 0
     head = capsys.readouterr().out.splitlines()[0]
     assert "sampling mc," in head and "mitigated" not in head
+
+
+def test_a_gain_has_at_least_the_decimals_of_the_share_it_changes(capsys):
+    """A P(deadline) of 0.05 % changed by +0.05 percentage points must not read "+0.1"."""
+    import re
+    from pathlib import Path
+    scen = Path(__file__).resolve().parents[1] / "scenarios"
+    assert main(["compare", str(scen / "veikart-22.1.yaml"), str(scen / "veikart-22.1-steg2-funded.yaml"),
+                 "-n", "2000", "--seed", "1"]) == 0
+    rows = [l for l in capsys.readouterr().out.splitlines() if "P(deadline)" in l and "gain" in l]
+    checked = 0
+    for row in rows:
+        m = re.search(r"P\(deadline\)\s+([\d.]+)%\s+[+−]?([\d.]+) percentage points "
+                      r"\(standard error ([\d.]+)", row)
+        assert m, row
+        decimals = [len(x.split(".")[1]) if "." in x else 0 for x in m.groups()]
+        assert decimals[1] >= decimals[0] and decimals[2] >= decimals[0], row
+        checked += decimals[0] >= 2
+    assert checked >= 1  # the run has a share printed with two decimals, as planned
