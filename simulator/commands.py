@@ -205,8 +205,7 @@ def _run_into(args, sc, folder, workers: int) -> int:
             write_files(result, folder.stage, scenario_file=args.file,
                         save_iterations=args.save_iterations)
         _write_report(data, folder.stage, args.lang, args.no_report, stage)
-        written = folder.commit()
-        print(f"wrote {', '.join(str(p) for p in written)}", file=sys.stderr)
+        print(folder.said(folder.commit()), file=sys.stderr)
     if args.json:
         with stage("JSON"):
             text = dumps(result.to_dict())

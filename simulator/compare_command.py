@@ -80,8 +80,7 @@ def compare_command(args) -> int:
         table = compare_results(results, None if args.target is None else [args.target])
         obj = comparison_dict(results, table, args.target)
         if folder is not None:
-            written = _write(folder, obj, table)
-            print(f"wrote {', '.join(str(p) for p in written)}", file=sys.stderr)
+            print(folder.said(_write(folder, obj, table)), file=sys.stderr)
     from .output import dumps
     if args.json:
         print(dumps(obj))

@@ -66,6 +66,8 @@ class OutputDir:
         self.writes = tuple(run_names() if writes is None else writes)
         self.stage: Path | None = None
         self.committed = False
+        #: files of an earlier command that the commit removed (they are not this one's)
+        self.removed: list[str] = []
         self.had_output = False
         self._lock_fd: int | None = None
 
@@ -167,7 +169,17 @@ class OutputDir:
             _write_json(self.path / JOURNAL_NAME, journal)
             self.committed = True
             _apply(self.path, journal)
+        self.removed = remove
         return [self.path / n for n in journal["install"]]
+
+    def said(self, written: list[Path]) -> str:
+        """The line a command prints after :meth:`commit`: what it wrote, and what of an
+        earlier command's output it removed (a folder holds one command's output)."""
+        text = f"wrote {', '.join(str(p) for p in written)}"
+        if self.removed:
+            text += (f"; removed {', '.join(self.removed)}, which an earlier command wrote "
+                     f"in {self.path} (a folder holds one command's output)")
+        return text
 
     def _write_manifest(self, record: dict[str, str]) -> None:
         path = self.stage / MANIFEST

@@ -73,11 +73,15 @@ def _foreign_intact(folder: Path) -> None:
     assert (folder / "report-data" / "notes.txt").read_text() == "mine too"
 
 
-def test_a_run_records_its_files_and_a_later_run_removes_what_it_does_not_write(previous, tiny_file):
+def test_a_run_records_its_files_and_a_later_run_removes_what_it_does_not_write(previous, tiny_file,
+                                                                               capsys):
     first = assert_one_run(previous, 1)
     assert {"report.html", "iterations.parquet", "report-data/meta.json"} <= set(first["files"])
+    capsys.readouterr()
     assert main(["run", str(tiny_file), "-n", N, "--seed", "2", "--out", str(previous),
                  "--no-report"]) == 0
+    err = capsys.readouterr().err  # what it removes is said, never done silently
+    assert "; removed iterations.parquet, report.html, which an earlier command wrote in" in err
     second = assert_one_run(previous, 2)
     assert not (previous / "report.html").exists() and not (previous / "iterations.parquet").exists()
     assert "report.html" not in second["files"]
