@@ -106,19 +106,34 @@ def _day(d) -> str:
     return "after hor." if pd.isna(d) else pd.Timestamp(d).date().isoformat()
 
 
+def _rows(rows: pd.DataFrame, mark: str | None = None) -> list[str]:
+    """P50, P80 and P(by deadline) with its interval, a line per element; ``mark`` starred."""
+    lines = []
+    for element_id, row in rows.iterrows():
+        p50, p80 = row["finish_date_p50"], row["finish_date_p80"]
+        share = share_text(row["prob_by_deadline"], row["prob_by_deadline_lo"],
+                           row["prob_by_deadline_hi"], "en")  # the report's rule
+        name = str(element_id) if mark is None else ("* " if element_id == mark else "  ") + str(element_id)
+        lines.append(f"{name[:28]:<28} {_day(p50):>10} {_day(p80):>10}  "
+                     f"{share.estimate:>17}  {share.interval}")
+    return lines
+
+
 def summary_table(result: Result) -> str:
-    """One row per initiative: P50, P80 and P(by deadline) with its 95% interval."""
+    """One row per initiative, then per milestone (the target starred): P50, P80 and
+    P(by deadline) with its 95% interval; then the rollouts."""
     wide = result.summary("wide")
     rows = wide[wide["element"] == "initiative"]
     net = result.network
     head = f"{'initiative':<28} {'P50':>10} {'P80':>10}  {f'P(by {net.deadline})':>17}  95% interval"
     lines = [head, "-" * len(head)]
-    for element_id, row in rows.iterrows():
-        p50, p80 = row["finish_date_p50"], row["finish_date_p80"]
-        share = share_text(row["prob_by_deadline"], row["prob_by_deadline_lo"],
-                           row["prob_by_deadline_hi"], "en")  # the report's rule
-        lines.append(f"{str(element_id)[:28]:<28} {_day(p50):>10} {_day(p80):>10}  "
-                     f"{share.estimate:>17}  {share.interval}")
+    lines += _rows(rows)
+    milestones = wide[wide["element"] == "milestone"]
+    if len(milestones):  # the target is usually one: its own dates, next to its risks
+        head = (f"{'milestone (* the target)':<28} {'P50':>10} {'P80':>10}  "
+                f"{f'P(by {net.deadline})':>17}  95% interval")
+        lines += ["", head, "-" * len(head)]
+        lines += _rows(milestones, mark=result.target)
     if net.rollouts:
         cov = result.coverage()
         head = (f"{'rollout (weighted share live)':<28} {'50% P50':>10} {'100% P50':>10}  "

@@ -166,3 +166,17 @@ def test_run_compiles_the_scenario_once(tiny_file, monkeypatch, capsys):
     monkeypatch.setattr(simulator.api, "compile_scenario", counting)
     assert main(["run", str(tiny_file), "-n", "200", "--seed", "1", "--json"]) == 0
     assert len(calls) == 1
+
+
+def test_the_summary_shows_the_targets_own_dates(capsys):
+    """The top risks name a target: its P50, P80 and P(by deadline) are printed too."""
+    from simulator import load_scenario, simulate
+    path = SCENARIOS / "examples" / "capacity.yaml"
+    assert main(["run", str(path), "-n", "400", "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    wide = simulate(load_scenario(path), 400, 3).summary()
+    target = "alt-i-bruk"
+    row = next(l for l in out.splitlines() if l.startswith(f"* {target}"))
+    assert str(wide.loc[target, "finish_date_p50"].date()) in row
+    assert str(wide.loc[target, "finish_date_p80"].date()) in row
+    assert f"Top 3 risks for {target}" in out
