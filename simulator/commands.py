@@ -293,7 +293,10 @@ def top_risks_text(ranking: pd.DataFrame, target: str, n: int = 3, *,
              + f" (P80 earlier without the risk; same random numbers{over}):"]
     if ranking.empty:
         return "\n".join([*lines, "  (the scenario has no risks)"])
-    rows = ranking.head(n)
+    moves = ranking[["p80_gain_days", "p50_gain_days", "prob_gain"]].fillna(0).ne(0).any(axis=1)
+    rows = ranking[moves].head(n)  # a risk whose removal changes nothing is no driver
+    if rows.empty:
+        return "\n".join([*lines, "  (removing any one risk changes none of these figures)"])
     width = min(max(len(str(i)) for i in rows.index), 36)
     for k, (rid, row) in enumerate(rows.iterrows(), start=1):
         prob = row.get("prob_gain", math.nan)

@@ -243,13 +243,17 @@ def benefits_text(result: "Result") -> str:
         return ""
     t = benefit_summary(samples)
     u = samples.unit
-    lines = [f"Benefits ({u}; present value at {samples.discount_rate:.1%} a year to "
-             f"{samples.horizon}, by the deadline undiscounted):"]
+    lines = textwrap.wrap(f"Benefits ({u}; present value at {samples.discount_rate:.1%} a year to "
+                          f"{samples.horizon}, by the deadline undiscounted): means, the 95 % "
+                          "interval of the mean in [ ], and the spread over iterations as P10 and "
+                          "P90:", 96, subsequent_indent="  ")
     if samples.note:  # e.g. "illustrative assumptions": it must travel with the figures
         lines += textwrap.wrap(f"Note: {samples.note}", 96, initial_indent="  ", subsequent_indent="    ")
     width = max(len(i) for i in (*samples.ids, "total"))
     for i in (*samples.ids, "total"):
         d, p = t.loc[(i, "by_deadline")], t.loc[(i, "present_value")]
         lines.append(f"  {i:<{width}}  by deadline {d['mean']:9.1f} [{d['mean_lo']:.1f}, {d['mean_hi']:.1f}]"
-                     f"  present value {p['mean']:9.1f} (P10 {p['p10']:.1f}, P90 {p['p90']:.1f})")
+                     f" (P10 {d['p10']:.1f}, P90 {d['p90']:.1f})"
+                     f"  present value {p['mean']:9.1f} [{p['mean_lo']:.1f}, {p['mean_hi']:.1f}]"
+                     f" (P10 {p['p10']:.1f}, P90 {p['p90']:.1f})")
     return "\n".join(lines)

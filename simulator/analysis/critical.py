@@ -20,7 +20,7 @@ def target_members(net: Network, target: str) -> np.ndarray:
     if target in net.ids:
         return np.array([net.index(target)])
     known = [*net.ids, *net.initiative_ids]
-    raise KeyError(f"`{target}` is not an activity or initiative{suggest(target, known)}")
+    raise KeyError(f"`{target}` is not a milestone, phase or initiative{suggest(target, known)}")
 
 
 def target_finish(net: Network, sched: Schedule, target: str) -> np.ndarray:

@@ -162,6 +162,10 @@ def test_terminal_summary_shows_the_benefits(build, capsys, tmp_path):
     out = capsys.readouterr().out
     by_deadline = 2 * (months_to(dt.date(2026, 12, 31)) - 12)
     assert "Benefits (MNOK" in out and f"{by_deadline:9.1f}" in out
+    # a fixed date: every iteration the same, so the interval and the spread close on the mean
+    v = f"{by_deadline:.1f}"
+    assert f"{by_deadline:9.1f} [{v}, {v}] (P10 {v}, P90 {v})" in out
+    assert "means, the 95 % interval of the mean in [ ], and the spread over iterations" in out
 
 
 from hypothesis import given, settings  # noqa: E402

@@ -163,3 +163,15 @@ initiatives:
 def test_a_bad_sample_is_named(capacity_runs, sample):
     with pytest.raises(ValueError, match="sample must be an integer >= 2 or None"):
         sens.risk_ranking(capacity_runs[0], sample=sample)
+
+
+def test_a_risk_that_changes_nothing_is_not_listed_as_a_driver():
+    from simulator.commands import top_risks_text
+    ranking = pd.DataFrame({
+        "name": ["A", "B", "C"], "p80_gain_days": [30.0, 0.0, np.nan],
+        "p50_gain_days": [10.0, 0.0, np.nan], "prob_gain": [0.1, 0.0, np.nan],
+        "p80_gain": [1.0, 0.0, np.nan]}, index=pd.Index(["a", "b", "c"], name="id"))
+    text = top_risks_text(ranking, "x")
+    assert "1. a" in text and "b " not in text.split("\n", 1)[1] and "2." not in text
+    none = top_risks_text(ranking.loc[["b", "c"]], "x")
+    assert "(removing any one risk changes none of these figures)" in none
