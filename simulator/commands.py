@@ -17,7 +17,7 @@ from .api import plan, simulate
 from .scenario import load_scenario
 from .scenario.compile import compile_scenario
 from .scenario.network import Network
-from .shares import points, share_text
+from .shares import points, share_text, signed
 from .stages import Stages, seconds
 
 
@@ -263,7 +263,7 @@ def _gain(days: float) -> str:
         return "n/a (after the horizon either way)"
     if math.isinf(days):
         return "from after the horizon to within it" if days > 0 else "from within the horizon to after it"
-    return f"{days / _MONTH_DAYS:+.1f} months ({days:+.0f} days)"
+    return f"{signed(days / _MONTH_DAYS, 'en', 1)} months ({signed(days, 'en', 0)} days)"
 
 
 def top_risks_text(ranking: pd.DataFrame, target: str, n: int = 3, *,

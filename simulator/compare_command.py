@@ -13,7 +13,7 @@ import pandas as pd
 
 from .analysis.result import Result
 from .contract import AFTER_HORIZON
-from .shares import number, points, share_digits, share_text
+from .shares import number, points, share_digits, share_text, signed
 
 #: The files ``compare --out`` writes (with ``manifest.json``), as one unit.
 COMPARE_FILES = ("comparison.json", "comparison.csv")
@@ -162,8 +162,8 @@ def _gain(days: float, lang: str) -> str:
         return t["nan"]
     if math.isinf(days):
         return t["in"] if days > 0 else t["out"]
-    text = f"{days / _MONTH_DAYS:+.1f} {t['months']} ({days:+.0f} {t['days']})"
-    return text.replace(".", ",") if lang == "nb" else text
+    return (f"{signed(days / _MONTH_DAYS, lang, 1)} {t['months']} "
+            f"({signed(days, lang, 0)} {t['days']})")
 
 
 def _estimate(p: float, n: int, lang: str):

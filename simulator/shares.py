@@ -80,6 +80,15 @@ def number(x: float, lang: str, digits: int) -> str:
     return text
 
 
+def signed(x: float, lang: str, digits: int) -> str:
+    """A gain with its sign as :func:`points` writes one: ``+1.2``, ``−1.2`` (a minus sign),
+    and ``0.0`` with no sign when it rounds to zero."""
+    text = number(abs(x), lang, digits)
+    if float(text.replace(",", ".").replace("\u00a0", "")) == 0:
+        return text
+    return ("+" if x > 0 else "\u2212") + text
+
+
 def percent(p: float, lang: str, digits: int | None = None) -> str:
     """A share as a percentage: ``23,4 %`` (nb) or ``23.4%`` (en); ``–`` when not a number."""
     if not math.isfinite(p):

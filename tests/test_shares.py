@@ -89,3 +89,13 @@ def test_terminal_headline_and_table_agree(build, tmp_path):
     en = share_text(row["prob_by_deadline"], row["prob_by_deadline_lo"], row["prob_by_deadline_hi"], "en")
     coin = next(x for x in terminal.splitlines() if x.startswith("coin"))
     assert en.estimate in coin and en.interval in coin
+
+
+def test_a_signed_gain_uses_the_minus_sign_of_points_and_no_sign_at_zero():
+    from simulator.shares import points, signed
+    assert signed(1.25, "en", 1) == "+1.2" or signed(1.25, "en", 1) == "+1.3"
+    assert signed(-5.7, "en", 1) == "\u22125.7"
+    assert signed(-0.04, "en", 1) == "0.0" and signed(0.0, "en", 0) == "0"
+    assert signed(-1234.5, "nb", 1) == "\u22121\u00a0234,5"
+    # the same mark as a gain in percentage points on the same line
+    assert points(-0.026, "en").startswith("\u2212") and signed(-2.6, "en", 1).startswith("\u2212")
