@@ -25,6 +25,8 @@ _TEXT = {
         "head": "{n} iterations, seed {seed}, sampling {sampling}{mitigated}, common random numbers; "
                 "baseline {base}",
         "mitigated": ", risks mitigated",
+        "baseline": "{path}, the baseline:",
+        "base_row": "  {id:<30} P80 {date:>10}  P(deadline) {prob:>6}",
         "against": "{path} against the baseline (P80 gain on the calendar, positive = earlier; "
                    "P(by deadline) gain with its paired standard error):",
         "row": "  {id:<30} P80 {date:>10}  gain {gain:<22}  P(deadline) {prob:>6}  {pgain} "
@@ -37,6 +39,8 @@ _TEXT = {
         "head": "{n} iterasjoner, frø {seed}, trekning {sampling}{mitigated}, felles tilfeldige tall; "
                 "basis {base}",
         "mitigated": ", risikoer med tiltak",
+        "baseline": "{path}, basis:",
+        "base_row": "  {id:<30} P80 {date:>10}  P(frist) {prob:>7}",
         "against": "{path} mot basis (gevinst i P80 på kalenderen, positiv = tidligere; "
                    "gevinst i P(innen fristen) med parvis standardfeil):",
         "row": "  {id:<30} P80 {date:>10}  gevinst {gain:<25}  P(frist) {prob:>7}  {pgain} "
@@ -176,6 +180,10 @@ def _digits(x: float, at_least: int) -> int:
     return max(at_least, share_digits(differences=(x,)) if math.isfinite(x) else at_least)
 
 
+def _p80_date(row, t: dict) -> str:
+    return t["after"] if pd.isna(row["p80_date"]) else pd.Timestamp(row["p80_date"]).date().isoformat()
+
+
 def comparison_text(results: dict[str, Result], table: pd.DataFrame, lang: str = "en") -> str:
     """The comparison as the terminal shows it, in ``lang`` (``nb`` or ``en``)."""
     t = _TEXT[lang]
@@ -184,12 +192,16 @@ def comparison_text(results: dict[str, Result], table: pd.DataFrame, lang: str =
     lines = [t["head"].format(n=number(first.iterations, lang, 0), seed=first.seed, base=files[0],
                               sampling=first.sampling,
                               mitigated=t["mitigated"] if first.mitigated else "")]
+    lines += ["", t["baseline"].format(path=files[0])]  # what the gains are measured from
+    for _, row in table[table["scenario"] == files[0]].iterrows():
+        lines.append(t["base_row"].format(
+            id=str(row["id"])[:30], date=_p80_date(row, t),
+            prob=_estimate(row["prob_by_deadline"], first.iterations, lang).estimate))
     for path in files[1:]:
         lines += ["", t["against"].format(path=path)]
         for _, row in table[table["scenario"] == path].iterrows():
-            date = t["after"] if pd.isna(row["p80_date"]) else pd.Timestamp(row["p80_date"]).date().isoformat()
             lines.append(t["row"].format(
-                id=str(row["id"])[:30], date=date, gain=_gain(float(row["p80_gain_days"]), lang),
+                id=str(row["id"])[:30], date=_p80_date(row, t), gain=_gain(float(row["p80_gain_days"]), lang),
                 prob=(est := _estimate(row["prob_by_deadline"], first.iterations, lang)).estimate,
                 # a gain and its error never with fewer decimals than the share they change
                 pgain=points(row["prob_gain"], lang, digits=_digits(row["prob_gain"], est.digits)),

@@ -205,3 +205,12 @@ def test_a_gain_has_at_least_the_decimals_of_the_share_it_changes(capsys):
         assert decimals[1] >= decimals[0] and decimals[2] >= decimals[0], row
         checked += decimals[0] >= 2
     assert checked >= 1  # the run has a share printed with two decimals, as planned
+
+
+def test_the_baselines_own_values_are_printed(pair, capsys):
+    """10 fixed days from 2022-01-01 finish on 2022-01-10, after the 2022-01-08 deadline."""
+    code, out, _ = _compare(capsys, *pair, "--target", "a")
+    assert code == 0
+    lines = out.splitlines()
+    at = lines.index(f"{pair[0]}, the baseline:")
+    assert lines[at + 1].split() == ["a", "P80", "2022-01-10", "P(deadline)", "0.0%"]
