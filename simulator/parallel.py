@@ -154,10 +154,6 @@ def can_fork() -> bool:
     return sys.version_info < (3, 12) or threading.active_count() == 1
 
 
-def _can_share() -> bool:
-    return can_fork()
-
-
 def _shared(draws: Draws, sched: cpm.Schedule) -> tuple[Draws, cpm.Schedule]:
     """Arrays shaped as these, in one block of anonymous memory shared with forked children.
 
@@ -213,7 +209,7 @@ def run_chunks(net: Network, seed: int, iterations: int, method: str, *, engine:
                       out=(draws.columns(lo, lo + n), sched.columns(lo, lo + n)),
                       on_progress=on_chunk)
         return draws, sched
-    if executor is None and _can_share():
+    if executor is None and can_fork():
         return _run_shared(net, seed, plan, method, engine, workers, on_chunk, draws, sched)
     with make_executor(workers) if executor is None else nullcontext(executor) as pool:
         # map yields in chunk order whatever order the workers finish in
@@ -249,5 +245,5 @@ def _run_shared(net: Network, seed: int, plan: list[tuple[int, int]], method: st
     return draws, sched
 
 
-__all__ = ["capped", "can_fork", "chunks", "pick_engine", "run_chunk", "run_chunks", "run_range", "usable_workers",
-           "available_cpus"]
+__all__ = ["capped", "can_fork", "chunks", "pick_engine", "run_chunk", "run_chunks", "run_range",
+           "usable_workers", "available_cpus"]

@@ -97,7 +97,7 @@ def test_forked_workers_write_into_shared_memory(tiny_file, monkeypatch):
     """Workers write their columns where the parent reads them: nothing is copied back."""
     import mmap
 
-    if not simulator.parallel._can_share():
+    if not simulator.parallel.can_fork():
         pytest.skip("processes cannot be forked here")
     monkeypatch.setattr(simulator.parallel, "available_cpus", lambda: 2)
     sc = load_scenario(tiny_file)
@@ -109,7 +109,7 @@ def test_forked_workers_write_into_shared_memory(tiny_file, monkeypatch):
     assert isinstance(base.obj, mmap.mmap)  # the memoryview numpy made of the shared block
     assert _bytes(one) == _bytes(two)
     # where fork is not available, the chunks come back by value: the same bytes
-    monkeypatch.setattr(simulator.parallel, "_can_share", lambda: False)
+    monkeypatch.setattr(simulator.parallel, "can_fork", lambda: False)
     assert _bytes(simulate(sc, 2 * CHUNK + 11, 4, workers=2)) == _bytes(one)
 
 
