@@ -150,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "written as one unit as `run --out` writes")
     p.add_argument("--lang", choices=["nb", "en"], default="en",
                    help="language of the printed comparison (default: %(default)s)")
+    p.add_argument("--workers", type=_count, default=1,
+                   help="processes for each scenario's run, capped at what the run and the CPUs "
+                   "can use; the result does not change (default: %(default)s)")
     _extends_option(p)
 
     p = sub.add_parser("prioritise", help="find the priority order that serves an objective best")

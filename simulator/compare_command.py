@@ -54,7 +54,7 @@ _TEXT = {
 
 def compare_command(args) -> int:
     """Carry out ``veikart compare``; return the exit code."""
-    from .commands import _bad_out, _progress
+    from .commands import _bad_out, _progress, _say_workers_capped
     from .outdir import MANIFEST, OutputDir
     from .scenario import load_scenario
     from .sampling.streams import root_seed
@@ -76,10 +76,11 @@ def compare_command(args) -> int:
     # the folder is locked and checked before the runs, so they are not wasted on it
     with OutputDir(args.out, writes=(*COMPARE_FILES, MANIFEST)) if args.out else nullcontext() as folder:
         seed = root_seed(args.seed)
+        workers = _say_workers_capped(getattr(args, "workers", 1), args.iterations)
         results = {}
         with _progress(args.iterations * len(scenarios)) as bar:
             for path, sc in scenarios.items():
-                results[path] = simulate_one(sc, args, seed, bar.update)
+                results[path] = simulate_one(sc, args, seed, bar.update, workers)
         from .analysis.compare import compare_results
         table = compare_results(results, None if args.target is None else [args.target])
         obj = comparison_dict(results, table, args.target)
@@ -93,10 +94,10 @@ def compare_command(args) -> int:
     return 0
 
 
-def simulate_one(sc, args, seed: int, progress) -> Result:
+def simulate_one(sc, args, seed: int, progress, workers: int = 1) -> Result:
     from .api import simulate
     return simulate(sc, args.iterations, seed, sampling=args.sampling, mitigated=args.mitigated,
-                    progress=progress)
+                    progress=progress, workers=workers)
 
 
 def _bad_target(scenarios: dict, target: str | None) -> str | None:

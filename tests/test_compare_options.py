@@ -214,3 +214,18 @@ def test_the_baselines_own_values_are_printed(pair, capsys):
     lines = out.splitlines()
     at = lines.index(f"{pair[0]}, the baseline:")
     assert lines[at + 1].split() == ["a", "P80", "2022-01-10", "P(deadline)", "0.0%"]
+
+
+def test_workers_give_the_same_comparison(pair, capsys, monkeypatch):
+    import simulator.parallel
+    monkeypatch.setattr(simulator.parallel, "available_cpus", lambda: 2)
+    runs = []
+    for extra in ([], ["--workers", "2"]):
+        assert main(["compare", *pair, "-n", "9000", "--seed", "3", "--json", *extra]) == 0
+        runs.append(capsys.readouterr().out)
+    assert runs[0] == runs[1]
+    assert main(["compare", *pair, "-n", "100", "--workers", "4"]) == 0
+    assert "--workers 4 capped at 1: 100 iterations make 1 chunk" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["compare", *pair, "--workers", "0"])
+    assert exc.value.code == 2
