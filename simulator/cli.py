@@ -22,24 +22,21 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"{value} is too small; use at least 2 iterations")
-    return value
+def _at_least(least: int, what: str = ""):
+    """An argparse type: a whole number of at least ``least`` (``what`` names the unit)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"{value} is too small; use at least {least}{what}")
+        return value
+    return parse
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is too small; use at least 1")
-    return value
+_positive = _at_least(2, " iterations")
+_count = _at_least(1)
 
 
 def _seed(text: str) -> int:

@@ -17,7 +17,7 @@ from .api import plan, simulate
 from .scenario import load_scenario
 from .scenario.compile import compile_scenario
 from .scenario.network import Network
-from .shares import points, share_text, signed
+from .shares import points, share_text
 from .stages import Stages, seconds
 
 
@@ -255,15 +255,9 @@ def _run_into(args, sc, folder, workers: int) -> int:
     return 0
 
 
-_MONTH_DAYS = 365.25 / 12
-
-
 def _gain(days: float) -> str:
-    if math.isnan(days):
-        return "n/a (after the horizon either way)"
-    if math.isinf(days):
-        return "from after the horizon to within it" if days > 0 else "from within the horizon to after it"
-    return f"{signed(days / _MONTH_DAYS, 'en', 1)} months ({signed(days, 'en', 0)} days)"
+    from .compare_command import calendar_gain  # one wording of a gain, as compare prints it
+    return calendar_gain(days, "en")
 
 
 def top_risks_text(ranking: pd.DataFrame, target: str, n: int = 3, *,

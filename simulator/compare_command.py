@@ -161,7 +161,8 @@ def _write(folder, obj: dict, table: pd.DataFrame) -> list[Path]:
     return folder.commit()
 
 
-def _gain(days: float, lang: str) -> str:
+def calendar_gain(days: float, lang: str) -> str:
+    """A P80 gain in days as months and days, in ``lang``; after-the-horizon cases in words."""
     t = _TEXT[lang]
     if math.isnan(days):
         return t["nan"]
@@ -202,7 +203,7 @@ def comparison_text(results: dict[str, Result], table: pd.DataFrame, lang: str =
         lines += ["", t["against"].format(path=path)]
         for _, row in table[table["scenario"] == path].iterrows():
             lines.append(t["row"].format(
-                id=str(row["id"])[:30], date=_p80_date(row, t), gain=_gain(float(row["p80_gain_days"]), lang),
+                id=str(row["id"])[:30], date=_p80_date(row, t), gain=calendar_gain(float(row["p80_gain_days"]), lang),
                 prob=(est := _estimate(row["prob_by_deadline"], first.iterations, lang)).estimate,
                 # a gain and its error never with fewer decimals than the share they change
                 pgain=points(row["prob_gain"], lang, digits=_digits(row["prob_gain"], est.digits)),
