@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
+from contextlib import nullcontext
 from typing import Callable, Mapping
 
 import pandas as pd
@@ -14,12 +15,15 @@ from .engines import cpm
 from .executors import make_executor
 from .parallel import capped, pick_engine, run_chunks
 from .sampling.draws import METHODS, planned_draws
-from .sampling.streams import SeedLike, root_seed
+from .sampling.streams import CHUNK, SeedLike, root_seed
 from .scenario import load_scenario
 from .scenario.compile import compile_scenario
 from .scenario.models import Scenario
 from .scenario.network import Network
 
+
+#: What a run can keep: every iteration, or the first chunk and a tally of the rest.
+KEEP = ("all", "head")
 
 
 def scenario_hash(scenario: Scenario) -> str:
@@ -51,7 +55,7 @@ def plan(network: Network | Scenario) -> cpm.Schedule:
 def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None, *,
              sampling: str = "mc", mitigated: bool = False, engine: str | None = None,
              workers: int = 1, progress: Callable[[int], None] | None = None,
-             client=None, scheduler: str | None = None) -> Result:
+             client=None, scheduler: str | None = None, keep: str = "all") -> Result:
     """Sample and schedule a scenario many times.
 
     Parameters
@@ -84,6 +88,13 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
         Run the chunks on this Dask cluster instead (same bytes).
     scheduler : str, optional
         Or on the Dask scheduler at this address.
+    keep : {"all", "head"}
+        ``all`` keeps every iteration's draws and dates (memory grows with the
+        iterations). ``head`` keeps the first chunk's (8,192) and reduces the
+        others where they are scheduled to what the tables need: the summary,
+        coverage, waiting, benefits and planned-date tables are the same bytes,
+        in memory that barely grows; the tables over time and anything per
+        iteration need ``all`` (they say so).
 
     Returns
     -------
@@ -97,11 +108,16 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
         raise ValueError(f"sampling must be one of {METHODS}, got {sampling!r}")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    if keep not in KEEP:
+        raise ValueError(f"keep must be one of {KEEP}, got {keep!r}")
     if client is None and scheduler is None and (cap := capped(workers, iterations)):
         warnings.warn(f"workers capped at {cap[0]}: {cap[1]}", UserWarning, stacklevel=2)
     root = root_seed(seed)
     net = compile_scenario(scenario, mitigated=mitigated)
     engine = pick_engine(net, engine)
+    if keep == "head" and iterations > CHUNK:
+        return _streamed(scenario, net, root, iterations, sampling, engine, workers, progress,
+                         client, scheduler)
     if client is None and scheduler is None:
         draws, sched = run_chunks(net, root, iterations, sampling, engine=engine, workers=workers,
                                   on_chunk=progress)
@@ -112,6 +128,21 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
     return Result(network=net, draws=draws, schedule=sched, plan=plan(net), seed=root,
                   iterations=iterations, sampling=sampling, engine=engine,
                   scenario_hash=scenario_hash(scenario), scenario=scenario)
+
+
+def _streamed(scenario: Scenario, net: Network, root: int, iterations: int, sampling: str,
+              engine: str, workers: int, progress, client, scheduler) -> Result:
+    from .stream import stream_chunks
+    pool = (make_executor(workers, client=client, scheduler=scheduler)
+            if client is not None or scheduler is not None else nullcontext())
+    with pool as executor:
+        draws, sched, tally = stream_chunks(net, scenario, root, iterations, sampling,
+                                            engine=engine, workers=workers, on_chunk=progress,
+                                            executor=executor)
+    return Result(network=net, draws=draws, schedule=sched, plan=plan(net), seed=root,
+                  iterations=iterations, sampling=sampling, engine=engine,
+                  scenario_hash=scenario_hash(scenario), scenario=scenario, kept=CHUNK,
+                  streamed=tally)
 
 
 def compare(scenarios: Mapping[str, Scenario], iterations: int = 10_000, seed: SeedLike = None,

@@ -204,10 +204,14 @@ def _run_into(args, sc, folder, workers: int) -> int:
     target = args.target
     stage = Stages()  # every stage after the bar says what it does and how long it took
     started = time.perf_counter()
+    # the summary, the JSON and the rankings need no more than a tally and the first chunk;
+    # the files of --out (curves over time, per-iteration tables) need every iteration
+    keep = "all" if folder is not None else "head"
     with _progress(args.iterations) as bar:
         result = simulate(sc, args.iterations, args.seed, sampling=args.sampling,
                           mitigated=args.mitigated, engine=args.engine, workers=workers,
-                          progress=bar.update, scheduler=getattr(args, "scheduler", None))
+                          progress=bar.update, scheduler=getattr(args, "scheduler", None),
+                          keep=keep)
     elapsed = time.perf_counter() - started
     with stage(f"simulated in {seconds(elapsed)}; summary statistics"):
         result.summary()

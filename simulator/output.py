@@ -78,7 +78,8 @@ def iterations_frame(result: Result, lo: int = 0, hi: int | None = None) -> pd.D
     """
     net = result.network
     hi = result.iterations if hi is None else hi
-    sched, draws = result.schedule.columns(lo, hi), result.draws.columns(lo, hi)
+    whole = result.whole("the per-iteration table")
+    sched, draws = whole.schedule.columns(lo, hi), whole.draws.columns(lo, hi)
     cols: dict[str, np.ndarray] = {"iteration": np.arange(lo, hi)}
     for i, act in enumerate(net.ids):
         cols[f"{act}.start"] = sched.start[i]

@@ -171,8 +171,47 @@ def benefit_samples(scenario: "Scenario", net: "Network", sched: "Schedule") -> 
 
 
 def result_benefits(result: "Result") -> BenefitSamples | None:
-    """:func:`benefit_samples` of a finished run."""
-    return benefit_samples(result.scenario, result.network, result.schedule)
+    """:func:`benefit_samples` of a finished run that kept every iteration."""
+    if result.scenario.benefits is None:
+        return None
+    return benefit_samples(result.scenario, result.network,
+                           result.whole("per-iteration benefits").schedule)
+
+
+def _about(result: "Result") -> BenefitSamples | None:
+    """What a run's benefits are (rates, unit, discounting, note), with no samples."""
+    empty = result.schedule.columns(0, 0)
+    return benefit_samples(result.scenario, result.network, empty)
+
+
+def benefit_table(result: "Result") -> pd.DataFrame | None:
+    """:func:`benefit_summary` of a run, from its tally (so for a run that kept only its
+    first iterations too); None without ``benefits:``."""
+    if result.scenario.benefits is None:
+        return None
+    about = _about(result)
+    tally, n = result.tally, result.iterations
+    block = tally.layout.blocks["benefit"]
+    rows = np.arange(block.start, block.stop)
+    mean, std = tally.mean_std(rows)
+    pct = tally.percentiles(rows, PERCENTILES)
+    z = special.ndtri(0.5 + stats.LEVEL / 2)
+    ids = [*about.ids, "total"]
+    names = [*about.names, "Total"]
+    out = []
+    for q, quantity in enumerate(("by_deadline", "present_value")):
+        for k, (i, nm) in enumerate(zip(ids, names)):
+            r = q * len(ids) + k
+            half = float(z * std[r] / np.sqrt(n))
+            row = {"id": i, "quantity": quantity, "name": nm, "mean": float(mean[r]),
+                   "mean_lo": float(mean[r]) - half, "mean_hi": float(mean[r]) + half}
+            for p, (est, lo, hi) in zip(PERCENTILES, pct[r]):
+                row |= {f"p{p:g}": float(est), f"p{p:g}_lo": float(lo), f"p{p:g}_hi": float(hi)}
+            out.append(row)
+    order = {(i, q): j for j, (i, q) in enumerate((i, q) for i in ids
+                                                   for q in ("by_deadline", "present_value"))}
+    out.sort(key=lambda row: order[(row["id"], row["quantity"])])  # benefit_summary's order
+    return pd.DataFrame(out).set_index(["id", "quantity"])
 
 
 def describe(x: np.ndarray) -> dict[str, float]:
@@ -210,10 +249,10 @@ def benefit_summary(samples: BenefitSamples) -> pd.DataFrame:
 
 def benefits_dict(result: "Result") -> dict:
     """The additive ``benefits`` object of the JSON contract, or {} without ``benefits:``."""
-    samples = result_benefits(result)
+    samples = _about(result)
     if samples is None:
         return {}
-    table = benefit_summary(samples)
+    table = benefit_table(result)
     keys = [c for c in table.columns if c != "name"]
 
     def stat(i: str, q: str) -> dict:
@@ -238,10 +277,10 @@ def _num(x) -> float | None:
 
 def benefits_text(result: "Result") -> str:
     """Lines for the terminal: total benefit by the deadline and present value, or ''."""
-    samples = result_benefits(result)
+    samples = _about(result)
     if samples is None:
         return ""
-    t = benefit_summary(samples)
+    t = benefit_table(result)
     u = samples.unit
     lines = textwrap.wrap(f"Benefits ({u}; present value at {samples.discount_rate:.1%} a year to "
                           f"{samples.horizon}, by the deadline undiscounted): means, the 95 % "

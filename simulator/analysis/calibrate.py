@@ -129,16 +129,16 @@ def calibration(result: Result) -> pd.DataFrame:
         ``inside_p50/p80/p90``, ``reference_p50/p80/p90`` and ``optimistic``: the
         inside view's P80 ratio is below the reference class's (the flag).
     """
-    net, sc = result.network, result.scenario
+    net, sc, tally = result.network, result.scenario, result.tally
     planned = planned_elements(net, sc)
-    r = ratios(result, planned)
+    at = {p.id: tally.layout.blocks["ratio"].start + k for k, p in enumerate(tally.layout.planned)}
     ref = reference_quantiles(sc)
     names = {x.id: x.name or x.id for x in (*sc.initiatives, *sc.milestones)}
     rows = []
-    for k, p in enumerate(planned):
+    for p in planned:
         # order statistics, no interpolation: "after the horizon" (inf) stays inf
-        inside = (np.quantile(r[k], QUANTILES, method="inverted_cdf") if np.isfinite(p.finish)
-                  and p.finish > p.start else np.full(len(QUANTILES), np.nan))
+        inside = (tally.quantiles(at[p.id], QUANTILES) if p.id in at
+                  else np.full(len(QUANTILES), np.nan))
         row = {"id": p.id, "element": p.element, "name": names[p.id],
                "planned_start_date": net.to_dates(np.array([p.start]))[0],
                "planned_date": net.to_dates(np.array([p.finish]), finish=True)[0],
@@ -163,19 +163,22 @@ def planned_dates(result: Result) -> pd.DataFrame:
         ``slip_p50/p85/p90``: finish minus planned finish, in the scenario unit
         (negative is early; ``inf`` after the horizon).
     """
-    net, sc = result.network, result.scenario
-    ids = [ini.id for ini in sc.initiatives] + [ms.id for ms in sc.milestones
-                                                 if ms.planned is not None]
+    net, sc, tally = result.network, result.scenario, result.tally
+    lay, n = tally.layout, result.iterations
+    slip_at = {p.id: lay.blocks["slip"].start + k for k, p in enumerate(lay.slips)}
+    hit0 = len(lay.hit_rows) - len(lay.dated)  # the planned-date counts come last
     rows = []
-    for p in planned_elements(net, sc, ids):
-        fin = result.finish(p.id)
-        with np.errstate(invalid="ignore"):  # a plan itself after the horizon: no slip (NaN)
-            slip = np.quantile(fin - p.finish, SLIP_QUANTILES, method="inverted_cdf")
+    for k, p in enumerate(lay.dated):
+        if p.id in slip_at:
+            slip = tally.quantiles(slip_at[p.id], SLIP_QUANTILES)
+        else:  # a plan itself after the horizon: finish - inf is -inf, or NaN where finish is inf
+            never = tally.sketch.finite[lay.hit_rows[hit0 + k]] < n
+            slip = np.full(len(SLIP_QUANTILES), np.nan if never else -np.inf)
         row = {"id": p.id, "element": p.element,
                "planned_date": net.to_dates(np.array([p.finish]), finish=True)[0],
                "planned_from": p.source,
                # as P(by deadline): a planned date counts to the end of its day
-               "prob_by_planned": float(np.mean(fin <= p.finish))}
+               "prob_by_planned": float(tally.hits[hit0 + k] / n)}
         row.update({f"slip_p{round(q * 100)}": v for q, v in zip(SLIP_QUANTILES, slip)})
         rows.append(row)
     return pd.DataFrame(rows).set_index("id")

@@ -94,12 +94,17 @@ def driving_path(net: Network, sched: Schedule, target: str) -> np.ndarray:
 
 def criticality(net: Network, sched: Schedule, target: str) -> np.ndarray:
     """Criticality index: the share of iterations in which each activity drives ``target``."""
+    return criticality_counts(net, sched, target) / sched.finish.shape[1]
+
+
+def criticality_counts(net: Network, sched: Schedule, target: str) -> np.ndarray:
+    """Per activity, the iterations in which it drives ``target`` (int64)."""
     # counted step by step: a path visits an activity at most once per iteration, so the
     # counts are those of the (activities x n) mask of driving_path without building it
     counts = np.zeros(net.size, dtype=np.int64)
     for cur, _, _ in _target_walk(net, sched, target):
         counts += np.bincount(cur, minlength=net.size)
-    return counts / sched.finish.shape[1]
+    return counts
 
 
 #: Initiatives walked together at most this many paths (initiatives x iterations) at a time.
@@ -119,6 +124,21 @@ def _drivers_come_earlier(net: Network, sched: Schedule, pos: np.ndarray) -> boo
 
 def initiative_criticality(net: Network, sched: Schedule) -> np.ndarray:
     """Criticality of each phase with respect to its own initiative's finish (NaN for milestones)."""
+    return initiative_share(net, initiative_counts(net, sched), sched.finish.shape[1])
+
+
+def initiative_share(net: Network, counts: np.ndarray, n: int) -> np.ndarray:
+    """:func:`initiative_counts` as shares of ``n`` iterations, NaN for milestones."""
+    out = np.full(net.size, np.nan)
+    phases = np.zeros(net.size, dtype=bool)
+    for members in net.initiative_members:
+        phases[members] = True
+    out[phases] = counts[phases] / n
+    return out
+
+
+def initiative_counts(net: Network, sched: Schedule) -> np.ndarray:
+    """Per activity, the iterations in which it drives its own initiative's finish (int64)."""
     n = sched.finish.shape[1]
     owner = np.full(net.size, -1)
     for j, members in enumerate(net.initiative_members):
@@ -141,7 +161,4 @@ def initiative_criticality(net: Network, sched: Schedule) -> np.ndarray:
         walk = _walk(sched, start, np.tile(np.arange(n), len(group)), np.repeat(group, n), stays)
         for cur, _, label in walk:
             counts += np.bincount(cur[owner[cur] == label], minlength=net.size)
-    out = np.full(net.size, np.nan)
-    phases = owner >= 0
-    out[phases] = counts[phases] / n
-    return out
+    return counts

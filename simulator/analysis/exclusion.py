@@ -49,7 +49,7 @@ def excluded_outlooks(result: Result, targets: list[str], workers: int = 1
     after : ndarray, shape (targets, drivers + gates, 3)
     """
     global _STATE
-    net, sched = result.network, result.schedule
+    net, sched = result.network, result.whole("the exclusion ranking").schedule
     members = [critical.target_members(net, t) for t in targets]
     base = np.array([critical.target_finish(net, sched, t) for t in targets])
     before = stats.outlook(base, net.deadline_time)

@@ -57,7 +57,7 @@ def merge_bias(result: Result) -> pd.DataFrame:
     Data date, ``not_before`` and funding gates are not links and are left
     out of ``C``; they show in ``mean_start``.
     """
-    net, sched = result.network, result.schedule
+    net, sched = result.network, result.whole("merge bias").schedule
     counts = np.diff(net.pred_ptr)
     rows = []
     for i in np.flatnonzero(counts >= 2):

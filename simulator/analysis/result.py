@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 from functools import cached_property
 
 import numpy as np
@@ -13,6 +14,9 @@ from ..sampling.draws import Draws
 from ..scenario.models import Scenario
 from ..scenario.network import Network
 from . import critical, stats
+
+if TYPE_CHECKING:
+    from .tally import Tally
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,6 +40,11 @@ class Result:
         sha256 of the validated scenario's canonical JSON.
     scenario : Scenario
         The validated scenario that was run, for reruns with other settings.
+    kept : int or None
+        Iterations whose draws and dates ``draws`` and ``schedule`` hold, from the
+        first; None for all of them. A run that keeps only its first chunk (the
+        command line's, for ``--json`` and the terminal) has its tables from a
+        :class:`~simulator.analysis.tally.Tally` made while it ran.
     """
 
     network: Network
@@ -48,6 +57,28 @@ class Result:
     engine: str
     scenario_hash: str
     scenario: Scenario
+    kept: int | None = None
+    streamed: "Tally | None" = None
+
+    @property
+    def is_whole(self) -> bool:
+        """Whether every iteration's draws and dates are held (not only the first ones)."""
+        return self.kept is None or self.kept >= self.iterations
+
+    def whole(self, what: str) -> "Result":
+        """This result, when it holds every iteration; else a ValueError saying ``what`` needs them."""
+        if self.is_whole:
+            return self
+        raise ValueError(f"{what} need every iteration's dates, and this run kept the first "
+                         f"{self.kept:,} of {self.iterations:,}: simulate it with keep='all'")
+
+    @cached_property
+    def tally(self) -> "Tally":
+        """The run reduced to what its tables need (:mod:`simulator.analysis.tally`)."""
+        if self.streamed is not None:
+            return self.streamed
+        from .tally import tally_of
+        return tally_of(self)
 
     @property
     def mitigated(self) -> bool:
@@ -61,11 +92,11 @@ class Result:
 
     def finish(self, element: str) -> np.ndarray:
         """Finish times of an activity or initiative, one per iteration."""
-        return critical.target_finish(self.network, self.schedule, element)
+        return critical.target_finish(self.network, self.whole("finish times").schedule, element)
 
     def start(self, element: str) -> np.ndarray:
         """Start times of an activity or initiative, one per iteration."""
-        return critical.target_start(self.network, self.schedule, element)
+        return critical.target_start(self.network, self.whole("start times").schedule, element)
 
     def head(self, n: int) -> "Result":
         """The first ``n`` iterations as a Result of their own (views of these arrays, no copy).
@@ -77,10 +108,13 @@ class Result:
         """
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
             raise ValueError(f"n must be an integer >= 2, got {n!r}")
-        if n >= self.iterations:
+        if n >= self.iterations and self.is_whole:
             return self
+        if not self.is_whole and n > self.kept:
+            raise ValueError(f"this run kept the first {self.kept:,} iterations, not {n:,}")
+        n = min(int(n), self.iterations)
         return replace(self, draws=self.draws.columns(0, n), schedule=self.schedule.columns(0, n),
-                       iterations=int(n))
+                       iterations=n, kept=None, streamed=None)
 
     def criticality(self, target: str | None = None) -> pd.Series:
         """Criticality index of every activity with respect to ``target``.
@@ -91,7 +125,11 @@ class Result:
             A milestone, phase or initiative; default the scenario's target.
         """
         target = target or self.target
-        ci = critical.criticality(self.network, self.schedule, target)
+        if target == self.target:
+            ci = self.tally.crit / self.iterations
+        else:
+            ci = critical.criticality(self.network, self.whole("criticality to another target")
+                                      .schedule, target)
         return pd.Series(ci, index=pd.Index(self.network.ids, name="id"), name="criticality")
 
     def summary(self, fmt: str = "wide") -> pd.DataFrame:
@@ -120,13 +158,11 @@ class Result:
 
     @cached_property
     def _wide(self) -> pd.DataFrame:
-        net, sched = self.network, self.schedule
-        shown = np.flatnonzero(net.shown)  # rollout units and share nodes have their own tables
+        net, tally = self.network, self.tally
+        shown = tally.layout.shown  # rollout units and share nodes have their own tables
         ids = [net.ids[i] for i in shown]
         kinds = [net.kinds[i] for i in shown]
         elements = [*ids, *net.initiative_ids]
-        ini_start = np.array([sched.start[mem].min(axis=0) for mem in net.initiative_members])
-        ini_finish = np.array([sched.finish[mem].max(axis=0) for mem in net.initiative_members])
         plan = self.plan
         frame = pd.DataFrame({
             "id": elements,
@@ -142,26 +178,24 @@ class Result:
                                               for mem in net.initiative_members]]),
         })
         frame["planned_finish_date"] = net.to_dates(frame["planned_finish"].to_numpy(), finish=True)
-        for quantity, (acts, inis) in {"start": (sched.start[shown], ini_start),
-                                       "finish": (sched.finish[shown], ini_finish)}.items():
-            frame = frame.join(self._stats(quantity, acts, inis))
+        for quantity in ("start", "finish"):
+            frame = frame.join(self._stats(quantity))
         for p in net.percentiles:  # a start is never shown after its finish (a milestone at midnight)
             frame[f"start_date_p{p:g}"] = net.to_dates(frame[f"start_p{p:g}"].to_numpy(),
                                                        until=frame[f"finish_p{p:g}"].to_numpy())
         pad = np.full(len(net.initiative_ids), np.nan)
-        ci = critical.criticality(net, sched, self.target)
-        frame["criticality"] = np.concatenate([ci[shown], pad])
+        frame["criticality"] = np.concatenate([tally.crit[shown] / self.iterations, pad])
         frame["criticality_initiative"] = np.concatenate(
-            [critical.initiative_criticality(net, sched)[shown], pad])
+            [critical.initiative_share(net, tally.icrit, self.iterations)[shown], pad])
         return frame.set_index("id")
 
-    def _stats(self, quantity: str, acts: np.ndarray, inis: np.ndarray) -> pd.DataFrame:
-        net = self.network
+    def _stats(self, quantity: str) -> pd.DataFrame:
+        net, tally = self.network, self.tally
+        block = tally.layout.blocks[quantity]
+        rows = np.arange(block.start, block.stop)
         cols: dict[str, np.ndarray] = {}
-        blocks = [acts, inis] if len(inis) else [acts]
-        mean, std = (np.concatenate(x) for x in zip(*(stats.mean_std(b) for b in blocks)))
-        cols[f"{quantity}_mean"], cols[f"{quantity}_std"] = mean, std
-        pct = np.concatenate([stats.percentiles(b, net.percentiles) for b in blocks])
+        cols[f"{quantity}_mean"], cols[f"{quantity}_std"] = tally.mean_std(rows)
+        pct = tally.percentiles(rows, net.percentiles)
         is_finish = quantity == "finish"
         for j, p in enumerate(net.percentiles):
             name = f"{quantity}_p{p:g}"
@@ -169,11 +203,9 @@ class Result:
             cols[f"{quantity}_date_p{p:g}"] = net.to_dates(pct[:, j, 0], finish=is_finish)
         if is_finish:
             n = self.iterations
-            hits = np.concatenate([(b <= net.deadline_time).sum(axis=1) for b in blocks])
-            prob = stats.proportion(hits, n)
+            prob = stats.proportion(tally.hits[:rows.size], n)
             cols["prob_by_deadline"], cols["prob_by_deadline_lo"], cols["prob_by_deadline_hi"] = prob.T
-            cols["prob_within_horizon"] = np.concatenate(
-                [np.isfinite(b).sum(axis=1) for b in blocks]) / n
+            cols["prob_within_horizon"] = tally.finite_share(rows)
         return pd.DataFrame(cols)
 
     def coverage(self) -> pd.DataFrame:
@@ -207,9 +239,8 @@ class Result:
     def benefits(self) -> pd.DataFrame | None:
         """Benefit by the deadline and present value, per rate and in total; None without
         ``benefits:`` (see :mod:`simulator.analysis.benefits`)."""
-        from .benefits import benefit_summary, result_benefits
-        samples = result_benefits(self)
-        return None if samples is None else benefit_summary(samples)
+        from .benefits import benefit_table
+        return benefit_table(self)
 
     def to_dict(self) -> dict:
         """The JSON object of the CLI contract (see DESIGN.md), with plain Python values."""

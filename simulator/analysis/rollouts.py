@@ -48,13 +48,10 @@ def grid(result: Result, *, step_days: float | None = None) -> tuple[np.ndarray,
         Days between points (the ends of periods of that length from the start);
         default month ends.
     """
-    net, fin = result.network, result.schedule.finish
-    rows = np.concatenate([_claimants(net), *[r.units for r in net.rollouts]]).astype(int)
-    ends = []
-    for i in np.unique(rows):
-        f = fin[i][np.isfinite(fin[i])]
-        if f.size:
-            ends.append(np.quantile(f, 0.99, method="inverted_cdf"))
+    net, tally = result.network, result.tally
+    ends = [tally.value(row, ks[0]) for row in range(tally.layout.blocks["p99"].start,
+                                                     tally.layout.blocks["p99"].stop)
+            if (ks := tally.needed(row))]
     if ends:
         last = net.to_dates(np.array([max(ends)]), finish=True)[0].astype("datetime64[M]") + 1
     else:
@@ -121,7 +118,7 @@ def coverage_curve(result: Result, rollout_id: str, *,
     net = result.network
     r = _rollout(net, rollout_id)
     dates, times = grid(result, step_days=step_days)
-    fin = result.schedule.finish[r.units]
+    fin = result.whole("coverage curves").schedule.finish[r.units]
     live_from = np.searchsorted(times + _eps(net), fin, side="left")  # first point with f <= t
     cov = _held_on_grid(live_from, np.full_like(live_from, len(times)), r.weights, len(times))
     cov /= r.weights.sum()
@@ -147,14 +144,19 @@ def coverage_times(result: Result, rollout_id: str, levels=TIME_LEVELS) -> np.nd
         ``inf`` where the level is not reached within the horizon.
     """
     r = _rollout(result.network, rollout_id)
-    fin = result.schedule.finish[r.units]
-    need = np.asarray(levels, dtype=float)[:, None] * r.weights.sum() * (1 - TOL)
+    return coverage_times_of(result.whole("coverage times").schedule.finish[r.units], r.weights,
+                             levels)
+
+
+def coverage_times_of(fin: np.ndarray, weights: np.ndarray, levels) -> np.ndarray:
+    """:func:`coverage_times` from the units' finishes (units, iterations) and weights."""
+    need = np.asarray(levels, dtype=float)[:, None] * weights.sum() * (1 - TOL)
     out = np.empty((len(levels), fin.shape[1]))
     for lo in range(0, fin.shape[1], _CHUNK):  # blocks bound the (units x iterations) temporaries
         f = fin[:, lo:lo + _CHUNK]
         order = np.argsort(f, axis=0, kind="stable")  # ties in rollout order, as share nodes
         f = np.take_along_axis(f, order, axis=0)
-        cum = np.cumsum(r.weights[order], axis=0)
+        cum = np.cumsum(weights[order], axis=0)
         for j, x in enumerate(need[:, 0]):
             hit = cum >= x
             k = np.argmax(hit, axis=0)
@@ -176,21 +178,23 @@ def coverage_summary(result: Result) -> pd.DataFrame:
         in 50, 80, 100: ``prob_{x}_by_deadline`` with Wilson ``_lo`` and ``_hi``.
         Coverage ``>= x`` means a cumulative weight ``>= x * total * (1 - 1e-9)``.
     """
-    net = result.network
+    from .tally import LEVELS
+    net, tally = result.network, result.tally
+    base = tally.layout.blocks["coverage"].start
+    hit_base = tally.layout.blocks["finish"].stop - tally.layout.blocks["finish"].start
     rows = []
-    for r in net.rollouts:
-        levels = sorted(set(TIME_LEVELS) | set(PROB_LEVELS))
-        t = coverage_times(result, r.id, levels)
+    for g, r in enumerate(net.rollouts):
+        at = base + g * len(LEVELS)
         row = {"id": r.id, "name": r.name, "units": len(r.units),
                "total_weight": float(r.weights.sum())}
-        pct = stats.percentiles(t[[levels.index(x) for x in TIME_LEVELS]], net.percentiles)
+        pct = tally.percentiles([at + LEVELS.index(x) for x in TIME_LEVELS], net.percentiles)
         dates = net.to_dates(pct[:, :, 0], finish=True)
         for j, x in enumerate(TIME_LEVELS):
             for k, p in enumerate(net.percentiles):
                 name = f"time_to_{x * 100:g}_p{p:g}"
                 row[name], row[f"{name}_lo"], row[f"{name}_hi"] = pct[j, k]
                 row[f"time_to_{x * 100:g}_date_p{p:g}"] = dates[j, k]
-        hits = (t[[levels.index(x) for x in PROB_LEVELS]] <= net.deadline_time).sum(axis=1)
+        hits = tally.hits[[hit_base + g * len(LEVELS) + LEVELS.index(x) for x in PROB_LEVELS]]
         for x, (p, lo, hi) in zip(PROB_LEVELS, stats.proportion(hits, result.iterations)):
             name = f"prob_{x * 100:g}_by_deadline"
             row[name], row[f"{name}_lo"], row[f"{name}_hi"] = p, lo, hi
@@ -220,7 +224,7 @@ def utilisation(result: Result, *, step_days: float | None = None) -> pd.DataFra
         held over iterations, and ``capacity`` at that time. Empty when the run
         has no resources or no capacity schedule.
     """
-    net, sched = result.network, result.schedule
+    net, sched = result.network, result.whole("the units held over time").schedule
     cols = ["resource", "date", "time", "mean", "p90", "capacity"]
     if not net.resources or sched.taken is None:
         return pd.DataFrame(columns=cols)
@@ -241,7 +245,7 @@ def _holding(result: Result, times: np.ndarray, k: int) -> tuple[np.ndarray, np.
                                                                  np.ndarray]:
     """Per claim on resource ``k`` and iteration, the first and the first-not grid point at
     which its units are held, and the units."""
-    net, sched = result.network, result.schedule
+    net, sched = result.network, result.whole("the units held over time").schedule
     probe = times + _eps(net)
     acts, units = _claims_of(net, k)
     a = np.searchsorted(probe, sched.taken[acts], side="left")   # first point with taken <= t
@@ -276,32 +280,65 @@ def waiting(result: Result) -> Waiting:
         (comma-separated), ``mean_wait``, ``mean_wait_days`` and ``prob_wait``
         (share of iterations with a wait). Both empty without a capacity schedule.
     """
-    net, sched = result.network, result.schedule
+    net, tally = result.network, result.tally
     res_cols = ["name", "claimants", "mean_wait", "mean_wait_days", "peak_mean_busy"]
     act_cols = ["name", "resources", "mean_wait", "mean_wait_days", "prob_wait"]
-    if not net.resources or sched.ready is None or sched.taken is None:
+    if tally.waits is None:
         return Waiting(pd.DataFrame(columns=res_cols, index=pd.Index([], name="id")),
                        pd.DataFrame(columns=act_cols, index=pd.Index([], name="id")))
+    act_sum, act_count, res_sum, held = tally.waits
+    n = result.iterations
     acts = _claimants(net)
-    ready, taken = sched.ready[acts], sched.taken[acts]
-    with np.errstate(invalid="ignore"):
-        wait = np.where(np.isfinite(ready), taken - ready, 0.0)
-    _, times = grid(result)
+    dates, _ = grid(result)
+    days = (dates - np.datetime64(net.start, "D")).astype(np.int64)  # their rows in ``held``
     res_rows = []
     for k, res in enumerate(net.resources):
         mine, _ = _claims_of(net, k)
-        total = wait[np.searchsorted(acts, mine)].sum(axis=0).mean() if mine.size else 0.0
-        peak = _mean_held(*_holding(result, times, k), len(times))  # utilisation()'s mean
+        total = res_sum[k] / n
+        peak = np.cumsum(held[k])[days] / n  # utilisation()'s mean
         res_rows.append({"id": res.id, "name": res.name, "claimants": int(mine.size),
                          "mean_wait": total, "mean_wait_days": total * net.unit_days,
                          "peak_mean_busy": float(peak.max()) if peak.size else 0.0})
-    mean = wait.mean(axis=1)
+    mean = act_sum / n
     acts_frame = pd.DataFrame({
         "id": [net.ids[i] for i in acts], "name": [net.names[i] for i in acts],
         "resources": [", ".join(net.resources[j].id
                                 for j in net.claim_res[net.claim_ptr[i]:net.claim_ptr[i + 1]])
                       for i in acts],
         "mean_wait": mean, "mean_wait_days": mean * net.unit_days,
-        "prob_wait": (wait > _eps(net)).mean(axis=1)})
+        "prob_wait": act_count / n})
     return Waiting(pd.DataFrame(res_rows, columns=["id", *res_cols]).set_index("id"),
                    acts_frame.set_index("id"))
+
+
+def day_times(net) -> np.ndarray:
+    """Times of the ends of the days from the start date to the horizon (a grid of every day)."""
+    days = np.arange(int(np.ceil(net.horizon * net.unit_days)) + 1)
+    times = (days + 1).astype(float) / net.unit_days
+    return times[times <= net.horizon]
+
+
+def waiting_sums(net, sched) -> tuple | None:
+    """One chunk's part of :func:`waiting`: per claimant the summed wait and the iterations
+    with a wait, per resource the summed wait of its claimants, and per resource the change
+    of the units held at each day of :func:`day_times` (summed over iterations); None
+    without a capacity schedule."""
+    if not net.resources or sched.ready is None or sched.taken is None:
+        return None
+    acts = _claimants(net)
+    ready, taken = sched.ready[acts], sched.taken[acts]
+    with np.errstate(invalid="ignore"):
+        wait = np.where(np.isfinite(ready), taken - ready, 0.0)
+    probe = day_times(net) + _eps(net)
+    g = probe.size
+    res_sum = np.zeros(len(net.resources))
+    held = np.zeros((len(net.resources), g + 1))
+    for k in range(len(net.resources)):
+        mine, units = _claims_of(net, k)
+        res_sum[k] = wait[np.searchsorted(acts, mine)].sum(axis=0).sum() if mine.size else 0.0
+        a = np.searchsorted(probe, sched.taken[mine], side="left")   # first day with taken <= t
+        b = np.maximum(a, np.searchsorted(probe, sched.finish[mine], side="left"))
+        for i in range(mine.size):
+            held[k] += units[i] * (np.bincount(a[i], minlength=g + 1)
+                                   - np.bincount(b[i], minlength=g + 1))
+    return wait.sum(axis=1), (wait > _eps(net)).sum(axis=1), res_sum, held

@@ -23,7 +23,7 @@ SAMPLE = CHUNK
 
 def _head(result: Result, sample: int | None) -> Result:
     if sample is None:
-        return result
+        return result.whole("analyses of every iteration (sample=None)")
     if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or sample < 2:
         raise ValueError(f"sample must be an integer >= 2 or None, got {sample!r}")
     return result.head(sample)
@@ -136,7 +136,7 @@ def activity_sensitivity(result: Result, target: str | None = None, *,
     an infinite value has no spread.
     """
     target = _target(result, target)
-    net, sched = result.network, result.schedule
+    net, sched = result.network, result.whole("activity sensitivities").schedule
     finish = critical.target_finish(net, sched, target)
     crit = critical.criticality(net, sched, target)
     sd = sched.durations.std(axis=1, ddof=1)
@@ -187,7 +187,7 @@ def driver_sensitivity(result: Result, target: str | None = None, *,
         where the realised value never varies, e.g. a driver with probability 0.
     """
     target = _target(result, target)
-    net, draws = result.network, result.draws
+    net, draws = result.network, result.whole("driver sensitivities").draws
     finish = critical.target_finish(net, result.schedule, target)
     first = np.array([g.first for g in net.gates])
     late = (draws.gate_times > first[:, None]).mean(axis=1) if net.gates else np.empty(0)

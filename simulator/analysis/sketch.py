@@ -1,0 +1,237 @@
+"""Exact order statistics of rows of values that arrive a chunk of iterations at a time.
+
+A run of a million iterations cannot keep every element's dates, yet its
+percentiles must be the exact order statistics :func:`stats.percentiles` takes
+from all of them. The ranks wanted are known before the run (they depend on the
+iteration count alone, or for ranks among the finite values on their count), so
+each row keeps only a *band*: the values between two edges, with exact counts of
+the values that fell below. After each merge the band narrows to ``Z`` standard
+errors of a quantile around the positions the wanted ranks have in the values so
+far; it therefore holds about ``2 Z sqrt(m)`` values per wanted quantile after
+``m`` iterations, not ``m``. Equal values are kept once with their count.
+
+The band can miss, when the values of later chunks move a wanted rank out of it
+(with ``Z = 8`` a chance of the order of 1e-8 per narrowing): :meth:`OrderSketch.value`
+then raises :class:`Missed`, and the caller takes that row again from all its
+values. A result is exact either way; only the memory and time depend on the bands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Half-width of a band in standard errors of the quantile it is kept for.
+Z = 8.0
+
+
+class Missed(LookupError):
+    """A wanted rank lies outside the values a row kept."""
+
+
+@dataclass(frozen=True)
+class Cut:
+    """What a chunk contributes to a sketch, cut with the bands it was given.
+
+    Attributes
+    ----------
+    a, b : ndarray, shape (rows, slots)
+        The band edges the chunk was cut with (never narrower than the sketch's).
+    below : ndarray of int64, shape (rows, slots)
+        Values under ``a``.
+    kept : list of (row, value, count)
+        Per slot, the values in ``[a, b]``: sorted by row then value, equal values once.
+    seen : int
+        Iterations in the chunk.
+    finite : ndarray of int64, shape (rows,)
+        Finite values per row.
+    """
+
+    a: np.ndarray
+    b: np.ndarray
+    below: np.ndarray
+    kept: list
+    seen: int
+    finite: np.ndarray
+
+
+def _compress(row: np.ndarray, val: np.ndarray, cnt: np.ndarray | None = None):
+    """Sort by (row, value) and keep equal pairs once with the sum of their counts."""
+    if cnt is None:
+        cnt = np.ones(row.size, dtype=np.int64)
+    order = np.lexsort((val, row))
+    row, val, cnt = row[order], val[order], cnt[order]
+    if row.size < 2:
+        return row, val, cnt
+    new = np.empty(row.size, dtype=bool)
+    new[0] = True
+    np.not_equal(row[1:], row[:-1], out=new[1:])
+    new[1:] |= val[1:] != val[:-1]
+    first = np.flatnonzero(new)
+    return row[first], val[first], np.add.reduceat(cnt, first)
+
+
+def cut(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> Cut:
+    """Reduce a chunk ``x`` (rows, iterations) to counts under the bands and the values in them.
+
+    Runs where the chunk was made (a worker); the result is small and is merged
+    into the run's sketch with :meth:`OrderSketch.merge`.
+    """
+    x = np.asarray(x, dtype=float)
+    if np.isnan(x).any():
+        raise ValueError("order statistics of NaN are not defined")
+    rows, slots = a.shape
+    below = np.empty((rows, slots), dtype=np.int64)
+    kept = []
+    for j in range(slots):
+        lo, hi = a[:, j, None], b[:, j, None]
+        below[:, j] = np.count_nonzero(x < lo, axis=1)
+        r, c = np.nonzero((x >= lo) & (x <= hi))
+        kept.append(_compress(r, x[r, c]))
+    return Cut(a.copy(), b.copy(), below, kept, x.shape[1], np.isfinite(x).sum(axis=1))
+
+
+class OrderSketch:
+    """Bands of values around wanted quantiles, one set of slots per row.
+
+    Parameters
+    ----------
+    lo, hi : ndarray, shape (rows, slots)
+        Per slot, the lowest and highest wanted quantile (as a share of the row's
+        values, or of its finite values where ``finite``); NaN for an unused slot.
+        A slot serves the ranks from ``lo * count`` to ``hi * count``.
+    finite : ndarray of bool, shape (rows,)
+        Whether the row's wanted ranks count among its finite values only.
+    """
+
+    def __init__(self, lo: np.ndarray, hi: np.ndarray, finite: np.ndarray):
+        self.lo, self.hi = np.atleast_2d(lo).astype(float), np.atleast_2d(hi).astype(float)
+        rows, slots = self.lo.shape
+        self.finite_only = np.asarray(finite, dtype=bool)
+        used = np.isfinite(self.lo)
+        self.a = np.where(used, -np.inf, np.inf)  # an unused slot keeps nothing
+        self.b = np.where(used, np.inf, -np.inf)
+        self.below = np.zeros((rows, slots), dtype=np.int64)
+        self.kept = [(np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64))] * slots
+        self.seen = 0
+        self.finite = np.zeros(rows, dtype=np.int64)
+
+    @property
+    def rows(self) -> int:
+        return self.lo.shape[0]
+
+    def bands(self) -> tuple[np.ndarray, np.ndarray]:
+        """The edges to cut the next chunks with."""
+        return self.a.copy(), self.b.copy()
+
+    def first_bands(self, x: np.ndarray) -> None:
+        """Set the bands from a first chunk ``x`` (rows, iterations), before it is merged.
+
+        Cutting the first chunk with these bands keeps what merging it whole and then
+        narrowing would, without holding every value once per slot in between.
+        """
+        if self.seen:
+            raise ValueError("the bands are set from the first chunk only")
+        x = np.sort(np.asarray(x, dtype=float), axis=1)
+        m = x.shape[1]
+        finite = np.isfinite(x).sum(axis=1)
+        count = np.where(self.finite_only, finite, m).astype(float)
+        rows = np.arange(self.rows)
+        for j in range(self.lo.shape[1]):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                lo = _position(self.lo[:, j], count, -1)
+                hi = _position(self.hi[:, j], count, +1)
+            ok = (count > 0) & (lo >= 0) & (lo < m)
+            self.a[ok, j] = x[rows[ok], lo[ok]]
+            ok = (count > 0) & (hi >= 0) & (hi < m)
+            self.b[ok, j] = x[rows[ok], hi[ok]]
+
+    def merge(self, part: Cut) -> None:
+        """Add a chunk's :class:`Cut` (made with these bands or wider ones; the first chunk's
+        with any bands, which become the sketch's)."""
+        if not self.seen:
+            self.a, self.b = part.a.copy(), part.b.copy()
+        elif (part.a > self.a).any() or (part.b < self.b).any():
+            raise ValueError("a chunk was cut with bands narrower than the sketch's")
+        self.seen += part.seen
+        self.finite += part.finite
+        for j, (row, val, cnt) in enumerate(part.kept):
+            under = val < self.a[row, j]
+            self.below[:, j] += part.below[:, j]
+            np.add.at(self.below[:, j], row[under], cnt[under])
+            keep = ~under & (val <= self.b[row, j])
+            old = self.kept[j]
+            self.kept[j] = _compress(np.concatenate([old[0], row[keep]]),
+                                     np.concatenate([old[1], val[keep]]),
+                                     np.concatenate([old[2], cnt[keep]]))
+
+    def narrow(self) -> None:
+        """Move the edges in to ``Z`` standard errors around the wanted positions."""
+        count = np.where(self.finite_only, self.finite, self.seen).astype(float)
+        for j in range(self.lo.shape[1]):
+            row, val, cnt = self.kept[j]
+            if not row.size:
+                continue
+            start, end, base, total = self._segments(j)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                lo = _position(self.lo[:, j], count, -1)
+                hi = _position(self.hi[:, j], count, +1)
+            r_lo, r_hi = lo - self.below[:, j], hi - self.below[:, j]
+            cum = np.cumsum(cnt)
+            first, last = start.copy(), end - 1
+            ok = (count > 0) & (r_lo >= 0) & (r_lo < total)
+            at = np.searchsorted(cum, (base + r_lo)[ok], side="right")
+            first[ok] = at
+            ok_hi = (count > 0) & (r_hi >= 0) & (r_hi < total)
+            last[ok_hi] = np.searchsorted(cum, (base + r_hi)[ok_hi], side="right")
+            self.a[ok, j] = val[at]
+            self.b[ok_hi, j] = val[last[ok_hi]]
+            # the values dropped under the new lower edge are counted there
+            dropped = np.where(ok, np.where(first > 0, cum[np.maximum(first - 1, 0)], 0) - base, 0)
+            self.below[:, j] += dropped
+            idx = np.arange(row.size)
+            keep = (idx >= first[row]) & (idx <= last[row])
+            self.kept[j] = (row[keep], val[keep], cnt[keep])
+
+    def _segments(self, j: int):
+        row, _, cnt = self.kept[j]
+        ids = np.arange(self.rows)
+        start = np.searchsorted(row, ids, side="left")
+        end = np.searchsorted(row, ids, side="right")
+        cum = np.concatenate([[0], np.cumsum(cnt)])
+        base = cum[start]
+        return start, end, base, cum[end] - base
+
+    def value(self, row: int, k: int) -> float:
+        """The ``k``-th smallest (0-based) of all the row's values.
+
+        Raises
+        ------
+        Missed
+            No band of the row holds that rank.
+        """
+        for j in range(self.lo.shape[1]):
+            r = k - int(self.below[row, j])
+            if r < 0:
+                continue
+            rows, val, cnt = self.kept[j]
+            lo, hi = np.searchsorted(rows, row), np.searchsorted(rows, row, side="right")
+            cum = np.cumsum(cnt[lo:hi])
+            if cum.size and r < cum[-1]:
+                return float(val[lo + np.searchsorted(cum, r, side="right")])
+        raise Missed(f"rank {k} of row {row} is outside the values kept")
+
+    def size(self) -> int:
+        """Distinct values kept, over all rows and slots."""
+        return sum(k[0].size for k in self.kept)
+
+
+def _position(q: np.ndarray, count: np.ndarray, side: int) -> np.ndarray:
+    """The rank ``Z`` standard errors beyond quantile ``q`` among ``count`` values, as int64
+    (rounded outwards); out of range where the band cannot be narrowed on that side."""
+    half = Z * np.sqrt(q * (1 - q) / count) + 2.0 / count
+    pos = (q + side * half) * count
+    pos = np.floor(pos) if side < 0 else np.ceil(pos)
+    return np.where(np.isfinite(pos), pos, -1 if side < 0 else np.iinfo(np.int64).max // 2
+                    ).astype(np.int64)

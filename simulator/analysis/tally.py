@@ -1,0 +1,312 @@
+"""A run reduced chunk by chunk to what its tables need: exact, mergeable, and small.
+
+Each chunk of iterations is reduced where it was scheduled (:func:`reduce_chunk`)
+to counts, sums and the bands of an :class:`~.sketch.OrderSketch`, and the parts
+are merged in chunk order (:meth:`Tally.merge`). The summary, the rollouts'
+times to coverage, the waiting for resources, the benefits and the planned-date
+tables are then read from the tally (:mod:`.tables`), whether the run kept every
+iteration or only its first chunk: a run kept whole is reduced the same way, so
+the two give the same bytes.
+
+The per-iteration quantities ("rows") are, in this order: the start and the
+finish of every shown phase and milestone and of every initiative; per rollout,
+the time to each coverage level; per benefit rate and their total, the benefit by
+the deadline and the present value; the actual/planned ratio and the slip of the
+planned elements; and the finish of each resource claimant and rollout unit (for
+the 99th percentile that ends the run's grid).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..engines.cpm import Schedule
+from ..scenario.network import Network
+from . import critical, stats
+from .sketch import Cut, Missed, OrderSketch, cut
+
+#: Coverage levels with a row: the union of those whose times and deadline shares are reported.
+LEVELS = (0.5, 0.8, 0.9, 1.0)
+
+
+def inverted_cdf_rank(n: int, q: float) -> int:
+    """The 0-based rank ``np.quantile(x, q, method="inverted_cdf")`` takes of ``n`` values."""
+    index = n * q - 1
+    prev = np.floor(index)
+    return int(min(max(prev if index == prev else prev + 1, 0), n - 1))
+
+
+@dataclass(frozen=True, eq=False)
+class Layout:
+    """Which row is which quantity, and the ranks, sums and counts each row needs.
+
+    Built once per run (:func:`layout`) and sent with every chunk.
+    """
+
+    iterations: int
+    shown: np.ndarray                      # activity indices in the summary
+    blocks: dict                           # name -> slice of rows
+    lo: np.ndarray                         # (rows, slots) wanted quantiles, NaN unused
+    hi: np.ndarray
+    finite: np.ndarray                     # (rows,) ranks among the finite values
+    ranks: dict                            # row -> 0-based ranks needed (None: from finite count)
+    moments: np.ndarray                    # rows with a mean and a standard deviation
+    hit_rows: np.ndarray                   # (hits,) row of each "value <= at" count
+    hit_at: np.ndarray
+    planned: tuple = ()                    # Planned of the "ratio" rows
+    slips: tuple = ()                      # Planned of the "slip" rows
+    dated: tuple = ()                      # Planned of the planned-date rows (hits)
+    p99: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # activity rows
+    benefits: bool = False
+
+    @property
+    def rows(self) -> int:
+        return self.lo.shape[0]
+
+
+def layout(net: Network, scenario, iterations: int) -> Layout:
+    """The rows of a run of ``scenario`` (compiled as ``net``) of ``iterations``."""
+    from . import calibrate as cal
+    from .benefits import PERCENTILES as BENEFIT_PERCENTILES
+    from .rollouts import TIME_LEVELS, _claimants
+    n = iterations
+    shown = np.flatnonzero(net.shown)
+    elements = len(shown) + len(net.initiative_ids)
+    rates = len(scenario.benefits.rates) + 1 if scenario.benefits is not None else 0
+    plan = cal.planned_schedule(net)
+    ratio = [p for p in cal.planned_elements(net, scenario, plan=plan)
+             if np.isfinite(p.finish) and p.finish > p.start]
+    dated_ids = [i.id for i in scenario.initiatives] + [m.id for m in scenario.milestones
+                                                         if m.planned is not None]
+    dated = cal.planned_elements(net, scenario, dated_ids, plan=plan)
+    slips = [p for p in dated if np.isfinite(p.finish)]
+    p99 = np.unique(np.concatenate([_claimants(net), *[r.units for r in net.rollouts]])
+                    .astype(np.int64))
+    sizes = {"start": elements, "finish": elements, "coverage": len(net.rollouts) * len(LEVELS),
+             "benefit": 2 * rates, "ratio": len(ratio), "slip": len(slips), "p99": len(p99)}
+    blocks, at = {}, 0
+    for name, size in sizes.items():
+        blocks[name] = slice(at, at + size)
+        at += size
+    slots = max(len(net.percentiles), len(BENEFIT_PERCENTILES), len(cal.QUANTILES),
+                len(cal.SLIP_QUANTILES), 1)
+    lo, hi = np.full((at, slots), np.nan), np.full((at, slots), np.nan)
+    finite = np.zeros(at, dtype=bool)
+    ranks: dict[int, list[int] | None] = {}
+
+    def want(rows, groups):  # groups: per slot, the ranks it serves
+        for r in rows:
+            ranks[r] = sorted({k for g in groups for k in g})
+            for j, g in enumerate(groups):
+                lo[r, j], hi[r, j] = min(g) / n, max(g) / n
+
+    pct = [stats.percentile_ranks(n, p / 100) for p in net.percentiles]
+    want(range(blocks["start"].start, blocks["finish"].stop), pct)
+    cov = blocks["coverage"].start
+    want([cov + r * len(LEVELS) + LEVELS.index(x) for r in range(len(net.rollouts))
+          for x in TIME_LEVELS], pct)
+    want(range(blocks["benefit"].start, blocks["benefit"].stop),
+         [stats.percentile_ranks(n, p / 100) for p in BENEFIT_PERCENTILES])
+    want(range(blocks["ratio"].start, blocks["ratio"].stop),
+         [[inverted_cdf_rank(n, q)] for q in cal.QUANTILES])
+    want(range(blocks["slip"].start, blocks["slip"].stop),
+         [[inverted_cdf_rank(n, q)] for q in cal.SLIP_QUANTILES])
+    for r in range(blocks["p99"].start, blocks["p99"].stop):
+        lo[r, 0] = hi[r, 0] = 0.99
+        finite[r] = True
+        ranks[r] = None
+    moments = np.concatenate([np.arange(blocks["start"].start, blocks["finish"].stop),
+                              np.arange(blocks["benefit"].start, blocks["benefit"].stop)])
+    fin = blocks["finish"].start
+    element_of = {**{net.ids[i]: fin + k for k, i in enumerate(shown)},
+                  **{x: fin + len(shown) + k for k, x in enumerate(net.initiative_ids)}}
+    hit_rows = [*range(fin, blocks["finish"].stop), *range(cov, blocks["coverage"].stop),
+                *(element_of[p.id] for p in dated)]
+    hit_at = [net.deadline_time] * (elements + sizes["coverage"]) + [p.finish for p in dated]
+    return Layout(n, shown, blocks, lo, hi, finite, ranks, moments, np.array(hit_rows, np.int64),
+                  np.array(hit_at, float), tuple(ratio), tuple(slips), tuple(dated), p99,
+                  scenario.benefits is not None)
+
+
+def values(lay: Layout, net: Network, scenario, sched: Schedule) -> np.ndarray:
+    """The rows of one chunk: shape (rows, iterations of the chunk)."""
+    from .benefits import benefit_samples
+    from .rollouts import coverage_times_of
+    shown = lay.shown
+    ini_start = [sched.start[m].min(axis=0) for m in net.initiative_members]
+    ini_finish = [sched.finish[m].max(axis=0) for m in net.initiative_members]
+    parts = [sched.start[shown], *ini_start, sched.finish[shown], *ini_finish]
+    parts += [coverage_times_of(sched.finish[r.units], r.weights, LEVELS) for r in net.rollouts]
+    if lay.benefits:
+        b = benefit_samples(scenario, net, sched)
+        parts += [b.by_deadline, b.total_by_deadline, b.present_value, b.total_present_value]
+    for p in lay.planned:
+        parts.append((critical.target_finish(net, sched, p.id) - p.start) / (p.finish - p.start))
+    for p in lay.slips:
+        parts.append(critical.target_finish(net, sched, p.id) - p.finish)
+    parts.append(sched.finish[lay.p99])
+    return np.vstack([np.atleast_2d(x) for x in parts])
+
+
+@dataclass
+class Part:
+    """What one chunk contributes to a :class:`Tally` (see :func:`reduce_chunk`)."""
+
+    cut: Cut
+    sums: np.ndarray
+    m2: np.ndarray
+    bad: np.ndarray
+    hits: np.ndarray
+    crit: np.ndarray
+    icrit: np.ndarray
+    waits: tuple | None
+
+
+def reduce_chunk(lay: Layout, net: Network, scenario, sched: Schedule,
+                 bands: tuple[np.ndarray, np.ndarray] | None) -> Part:
+    """Reduce one chunk's schedule: the sketch's cut with ``bands`` (None for the first chunk:
+    bands set from its own values) and every count and sum."""
+    x = values(lay, net, scenario, sched)
+    if bands is None:
+        first = OrderSketch(lay.lo, lay.hi, lay.finite)
+        first.first_bands(x)
+        bands = first.bands()
+    mom = x[lay.moments]
+    good = np.isfinite(mom).all(axis=1)
+    sums = np.where(good, mom.sum(axis=1), np.nan)
+    with np.errstate(invalid="ignore"):
+        m2 = np.where(good, ((mom - (sums / x.shape[1])[:, None]) ** 2).sum(axis=1), np.nan)
+    hits = (x[lay.hit_rows] <= lay.hit_at[:, None]).sum(axis=1)
+    crit = critical.criticality_counts(net, sched, net.target)
+    icrit = critical.initiative_counts(net, sched)
+    from .rollouts import waiting_sums
+    return Part(cut(x, *bands), sums, m2, ~good, hits, crit, icrit,
+                waiting_sums(net, sched))
+
+
+class Tally:
+    """The merged parts of a run; see the module docstring.
+
+    Parameters
+    ----------
+    lay : Layout
+    """
+
+    def __init__(self, lay: Layout):
+        self.layout = lay
+        self.sketch = OrderSketch(lay.lo, lay.hi, lay.finite)
+        self.n = 0
+        k = len(lay.moments)
+        self.sums, self.m2 = np.zeros(k), np.zeros(k)
+        self.bad = np.zeros(k, dtype=bool)
+        self.hits = np.zeros(len(lay.hit_rows), dtype=np.int64)
+        self.crit = self.icrit = None
+        self.waits = None
+        self.exact: dict[int, np.ndarray] = {}  # rows taken again whole after a band missed
+
+    def merge(self, part: Part) -> None:
+        """Add the next chunk's part (chunks in order: the sums depend on it)."""
+        m = part.cut.seen
+        if self.n:  # Chan et al.'s pairwise update of the sum of squared deviations
+            delta = part.sums / m - self.sums / self.n
+            self.m2 = self.m2 + part.m2 + delta * delta * (self.n * m / (self.n + m))
+        else:
+            self.m2 = part.m2.copy()
+        self.sums = self.sums + part.sums
+        self.bad |= part.bad
+        self.n += m
+        self.hits += part.hits
+        self.sketch.merge(part.cut)
+        self.crit = part.crit if self.crit is None else self.crit + part.crit
+        self.icrit = part.icrit if self.icrit is None else self.icrit + part.icrit
+        if part.waits is not None:
+            self.waits = part.waits if self.waits is None else tuple(
+                a + b for a, b in zip(self.waits, part.waits))
+
+    def needed(self, row: int) -> list[int]:
+        """The 0-based ranks of ``row`` its tables read."""
+        ks = self.layout.ranks.get(row)
+        if ks is not None:
+            return ks
+        finite = int(self.sketch.finite[row])
+        return [inverted_cdf_rank(finite, 0.99)] if finite else []
+
+    def missing(self) -> list[int]:
+        """Rows whose bands missed a needed rank: to be taken again from all their values."""
+        out = []
+        for row in self.layout.ranks:
+            if row in self.exact:
+                continue
+            try:
+                for k in self.needed(row):
+                    self.sketch.value(row, k)
+            except Missed:
+                out.append(row)
+        return out
+
+    def value(self, row: int, k: int) -> float:
+        """The ``k``-th smallest (0-based) value of ``row`` over the whole run."""
+        if row in self.exact:
+            return float(self.exact[row][k])
+        return self.sketch.value(row, k)
+
+    def percentiles(self, rows, ps) -> np.ndarray:
+        """As :func:`stats.percentiles` of those rows: shape (rows, len(ps), 3)."""
+        ranks = [stats.percentile_ranks(self.n, p / 100) for p in ps]
+        return np.array([[[self.value(r, k) for k in trio] for trio in ranks] for r in rows]
+                        ).reshape(len(rows), len(ps), 3)
+
+    def quantiles(self, row: int, qs) -> np.ndarray:
+        """As ``np.quantile(x, qs, method="inverted_cdf")`` of the row."""
+        return np.array([self.value(row, inverted_cdf_rank(self.n, q)) for q in qs])
+
+    def mean_std(self, rows) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and standard deviation (ddof 1) of rows with moments; NaN where any is infinite."""
+        at = np.searchsorted(self.layout.moments, rows)
+        mean = np.where(self.bad[at], np.nan, self.sums[at] / self.n)
+        std = np.where(self.bad[at], np.nan, np.sqrt(self.m2[at] / max(self.n - 1, 1)))
+        return mean, std
+
+    def finite_share(self, rows) -> np.ndarray:
+        """Share of iterations with a finite value, per row."""
+        return self.sketch.finite[rows] / self.n
+
+
+__all__ = ["LEVELS", "Layout", "Part", "Tally", "inverted_cdf_rank", "layout", "reduce_chunk",
+           "values"]
+
+
+def complete(tally: Tally, chunk_rows) -> None:
+    """Take the rows whose bands missed again from all their values.
+
+    Parameters
+    ----------
+    chunk_rows : callable
+        ``chunk_rows(rows)`` gives, chunk by chunk, the values of those rows
+        (an iterable of (len(rows), chunk) arrays covering the whole run).
+    """
+    rows = tally.missing()
+    if not rows:
+        return
+    whole = np.concatenate(list(chunk_rows(rows)), axis=1)
+    for k, row in enumerate(rows):
+        tally.exact[row] = np.sort(whole[k])
+
+
+def tally_of(result) -> Tally:
+    """The tally of a run that kept every iteration, reduced a chunk at a time as a
+    streamed run is (so the two give the same bytes)."""
+    from ..sampling.streams import CHUNK
+    net, sc, sched = result.network, result.scenario, result.whole("a tally").schedule
+    lay = layout(net, sc, result.iterations)
+    tally = Tally(lay)
+    spans = [(lo, min(lo + CHUNK, result.iterations)) for lo in range(0, result.iterations, CHUNK)]
+    for lo, hi in spans:
+        bands = tally.sketch.bands() if tally.n else None
+        tally.merge(reduce_chunk(lay, net, sc, sched.columns(lo, hi), bands))
+        tally.sketch.narrow()
+    complete(tally, lambda rows: (values(lay, net, sc, sched.columns(lo, hi))[rows]
+                                  for lo, hi in spans))
+    return tally

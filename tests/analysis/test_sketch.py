@@ -1,0 +1,103 @@
+"""The streamed order statistics: exact against a full sort, whatever the data and the chunks."""
+
+import numpy as np
+import pytest
+
+from simulator.analysis import sketch, stats
+from simulator.analysis.sketch import Missed, OrderSketch, cut
+from simulator.analysis.tally import inverted_cdf_rank
+
+
+def _run(x, ps, chunk, finite=None):
+    """Feed ``x`` (rows, n) chunk by chunk as a run does; return the sketch and the ranks."""
+    rows, n = x.shape
+    ranks = [stats.percentile_ranks(n, p / 100) for p in ps]
+    lo = np.array([[min(r) / n for r in ranks]] * rows)
+    hi = np.array([[max(r) / n for r in ranks]] * rows)
+    fin = np.zeros(rows, bool) if finite is None else finite
+    sk = OrderSketch(lo, hi, fin)
+    for at in range(0, n, chunk):
+        part = x[:, at:at + chunk]
+        if at == 0:
+            first = OrderSketch(lo, hi, fin)
+            first.first_bands(part)
+            sk.merge(cut(part, *first.bands()))
+        else:
+            sk.merge(cut(part, *sk.bands()))
+        sk.narrow()
+    return sk, ranks
+
+
+def _data(seed, rows, n):
+    rng = np.random.default_rng(seed)
+    x = rng.lognormal(0, 1, (rows, n))
+    x[1] = np.round(x[1], 1)                      # heavy ties
+    x[2] = 3.0                                    # one value throughout
+    x[3, rng.random(n) < 0.3] = np.inf            # after the horizon, 30 %
+    x[4] = np.where(rng.random(n) < 0.95, np.inf, x[4])  # almost never finishes
+    x[5] = np.where(rng.random(n) < 0.5, rng.normal(0, 1, n), rng.normal(10, 1, n))  # two modes
+    return x
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("chunk", [500, 1000, 4096])
+def test_every_wanted_rank_equals_the_full_sort(seed, chunk):
+    x = _data(seed, 8, 20_000)
+    ps = (1.0, 10.0, 50.0, 80.0, 99.0)
+    sk, ranks = _run(x, ps, chunk)
+    full = np.sort(x, axis=1)
+    for row in range(x.shape[0]):
+        for trio in ranks:
+            for k in trio:
+                assert sk.value(row, k) == full[row, k], (row, k)
+    # the bands are narrow: far fewer values than the run kept
+    assert sk.size() < 0.35 * x.size
+
+
+def test_the_bands_grow_as_the_square_root_of_the_iterations():
+    sizes = []
+    for n in (16_000, 64_000):
+        x = np.random.default_rng(4).normal(size=(4, n))
+        sk, _ = _run(x, (50.0,), 1000)
+        sizes.append(sk.size())
+    assert 1.6 < sizes[1] / sizes[0] < 2.4  # sqrt(4) = 2; linear would be 4
+
+
+def test_ranks_among_the_finite_values():
+    x = _data(5, 8, 12_000)
+    n = x.shape[1]
+    sk = OrderSketch(np.full((8, 1), 0.99), np.full((8, 1), 0.99), np.ones(8, bool))
+    first = OrderSketch(sk.lo, sk.hi, sk.finite_only)
+    first.first_bands(x[:, :1000])
+    sk.merge(cut(x[:, :1000], *first.bands()))
+    for at in range(1000, n, 1000):
+        sk.merge(cut(x[:, at:at + 1000], *sk.bands()))
+        sk.narrow()
+    for row in range(8):
+        f = np.sort(x[row][np.isfinite(x[row])])
+        if f.size:
+            k = inverted_cdf_rank(f.size, 0.99)
+            assert sk.value(row, k) == np.quantile(f, 0.99, method="inverted_cdf")
+        assert sk.finite[row] == f.size
+
+
+def test_a_band_that_missed_says_so(monkeypatch):
+    # with no margin the bands follow the first chunks' quantiles and lose the final ones
+    monkeypatch.setattr(sketch, "Z", 0.0)
+    x = _data(6, 8, 20_000)
+    x[0, 10_000:] += 5.0  # the second half is later: the median moves out of the band
+    sk, ranks = _run(x, (50.0,), 1000)
+    with pytest.raises(Missed):
+        sk.value(0, ranks[0][0])
+
+
+def test_inverted_cdf_rank_is_numpys():
+    for n in (1, 2, 3, 7, 10, 100, 8192, 10_001, 99_999):
+        idx = np.arange(n, dtype=float)
+        for q in (0.0, 0.01, 0.1, 0.5, 0.8, 0.85, 0.9, 0.99, 1.0):
+            assert inverted_cdf_rank(n, q) == np.quantile(idx, q, method="inverted_cdf"), (n, q)
+
+
+def test_nan_is_refused():
+    with pytest.raises(ValueError, match="NaN"):
+        cut(np.array([[1.0, np.nan]]), np.full((1, 1), -np.inf), np.full((1, 1), np.inf))
