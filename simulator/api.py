@@ -23,7 +23,7 @@ from .scenario.network import Network
 
 
 #: What a run can keep: every iteration, or the first chunk and a tally of the rest.
-KEEP = ("all", "head")
+KEEP = ("all", "summary", "report")
 
 
 def scenario_hash(scenario: Scenario) -> str:
@@ -88,13 +88,17 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
         Run the chunks on this Dask cluster instead (same bytes).
     scheduler : str, optional
         Or on the Dask scheduler at this address.
-    keep : {"all", "head"}
-        ``all`` keeps every iteration's draws and dates (memory grows with the
-        iterations). ``head`` keeps the first chunk's (8,192) and reduces the
-        others where they are scheduled to what the tables need: the summary,
-        coverage, waiting, benefits and planned-date tables are the same bytes,
-        in memory that barely grows; the tables over time and anything per
-        iteration need ``all`` (they say so).
+    keep : {"all", "summary", "report"}
+        ``all`` keeps every iteration's draws and dates: memory grows with the
+        iterations (about 20 KB each for the default scenario). ``summary`` keeps
+        the first chunk's (8,192 iterations, for the risk ranking and the
+        cruciality) and reduces every chunk where it is scheduled to what the
+        tables need: the summary, coverage, waiting, benefits and planned-date
+        tables are the same bytes as with ``all``, in memory that grows as the
+        square root of the iterations. ``report`` reduces, in the same way, what
+        a report needs too: the coverage and units held per month, each
+        activity's duration SD and every initiative's and milestone's finish
+        (4 bytes an iteration each). What needs more than was kept says so.
 
     Returns
     -------
@@ -115,9 +119,9 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
     root = root_seed(seed)
     net = compile_scenario(scenario, mitigated=mitigated)
     engine = pick_engine(net, engine)
-    if keep == "head" and iterations > CHUNK:
+    if keep != "all" and iterations > CHUNK:
         return _streamed(scenario, net, root, iterations, sampling, engine, workers, progress,
-                         client, scheduler)
+                         client, scheduler, report=keep == "report")
     if client is None and scheduler is None:
         draws, sched = run_chunks(net, root, iterations, sampling, engine=engine, workers=workers,
                                   on_chunk=progress)
@@ -131,14 +135,14 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
 
 
 def _streamed(scenario: Scenario, net: Network, root: int, iterations: int, sampling: str,
-              engine: str, workers: int, progress, client, scheduler) -> Result:
+              engine: str, workers: int, progress, client, scheduler, report: bool) -> Result:
     from .stream import stream_chunks
     pool = (make_executor(workers, client=client, scheduler=scheduler)
             if client is not None or scheduler is not None else nullcontext())
     with pool as executor:
         draws, sched, tally = stream_chunks(net, scenario, root, iterations, sampling,
                                             engine=engine, workers=workers, on_chunk=progress,
-                                            executor=executor)
+                                            executor=executor, report=report)
     return Result(network=net, draws=draws, schedule=sched, plan=plan(net), seed=root,
                   iterations=iterations, sampling=sampling, engine=engine,
                   scenario_hash=scenario_hash(scenario), scenario=scenario, kept=CHUNK,

@@ -204,9 +204,7 @@ def _run_into(args, sc, folder, workers: int) -> int:
     target = args.target
     stage = Stages()  # every stage after the bar says what it does and how long it took
     started = time.perf_counter()
-    # the summary, the JSON and the rankings need no more than a tally and the first chunk;
-    # the files of --out (curves over time, per-iteration tables) need every iteration
-    keep = "all" if folder is not None else "head"
+    keep = _keep(args, sc, folder is not None)
     with _progress(args.iterations) as bar:
         result = simulate(sc, args.iterations, args.seed, sampling=args.sampling,
                           mitigated=args.mitigated, engine=args.engine, workers=workers,
@@ -257,6 +255,22 @@ def _run_into(args, sc, folder, workers: int) -> int:
         print(top_risks_text(table, element, heading="Why {target}: its own top {n} risk drivers",
                              iterations=result.iterations))
     return 0
+
+
+def _keep(args, sc, out: bool) -> str:
+    """What a run must keep (``simulate``'s ``keep``) for what the command writes.
+
+    The summary, the JSON and the rankings need the tally and the first chunk; a
+    report, the extras too; ``--save-iterations`` and a sensitivity to another
+    target than the scenario's, every iteration.
+    """
+    if not out:
+        return "summary"
+    if args.save_iterations:
+        return "all"
+    if args.target is not None and args.target != compile_scenario(sc).target:
+        return "all"
+    return "report"
 
 
 def _gain(days: float) -> str:

@@ -35,6 +35,33 @@ class Executor:
         """A handle to ``obj`` for many work units: the object itself, here and in a pool."""
         return obj
 
+    def submit(self, fn: Callable, item: Any) -> Any:
+        """Start ``fn(item)``; the returned handle's ``result()`` gives its value."""
+        return _Done(fn(item))
+
+    def imap(self, fn: Callable, make: Callable[[int], Any], count: int,
+             ahead: int) -> Iterator[Any]:
+        """``fn(make(i))`` for ``i`` in ``range(count)``, yielded in order.
+
+        At most ``ahead`` units are under way at once, and ``make(i)`` is called
+        only when unit ``i`` is started: a unit can carry what the results
+        yielded before it taught (the bands of a streamed run).
+        """
+        from collections import deque
+        started: deque = deque()
+        nxt = 0
+        while nxt < count or started:
+            while nxt < count and len(started) < max(1, ahead):
+                started.append(self.submit(fn, make(nxt)))
+                nxt += 1
+            handle = started.popleft()
+            try:
+                yield handle.result()
+            finally:
+                release = getattr(handle, "release", None)
+                if release is not None:
+                    release()
+
     def close(self) -> None:
         """Release what the executor started (nothing here)."""
 
@@ -43,6 +70,16 @@ class Executor:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class _Done:
+    """The handle of a unit run at once."""
+
+    def __init__(self, value: Any):
+        self.value = value
+
+    def result(self) -> Any:
+        return self.value
 
 
 class ProcessExecutor(Executor):
@@ -62,12 +99,18 @@ class ProcessExecutor(Executor):
         self.context = context
         self._pool: ProcessPoolExecutor | None = None
 
-    def map(self, fn: Callable, items: Sequence) -> Iterator[Any]:
+    def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
             import multiprocessing
             ctx = None if self.context is None else multiprocessing.get_context(self.context)
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
-        return self._pool.map(fn, items)
+        return self._pool
+
+    def map(self, fn: Callable, items: Sequence) -> Iterator[Any]:
+        return self._started().map(fn, items)
+
+    def submit(self, fn: Callable, item: Any) -> Any:
+        return self._started().submit(fn, item)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -125,6 +168,9 @@ class DaskExecutor(Executor):
         finally:
             for f in futures:
                 f.release()
+
+    def submit(self, fn: Callable, item: Any) -> Any:
+        return self.client.submit(fn, item, key=f"veikart-{uuid.uuid4().hex}", pure=False)
 
     def close(self) -> None:
         for thing in self._own:

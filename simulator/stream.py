@@ -14,35 +14,54 @@ from __future__ import annotations
 from contextlib import nullcontext
 from typing import Callable
 
+from .analysis.extras import complete_extras, coverage_rows
 from .analysis.tally import Tally, complete, layout, reduce_chunk, values
 from .executors import Executor, make_executor
-from .parallel import chunks, run_chunk, usable_workers
+from .parallel import can_fork, chunks, run_chunk, usable_workers
 from .scenario.network import Network
 
-#: Chunks sent out per worker between two narrowings of the bands.
-WAVE = 4
+#: Chunks under way per worker: enough that none waits while the parent merges.
+AHEAD = 2
+
+#: (network, scenario, layout) of the run under way, inherited by forked workers, so
+#: that a unit of work carries only its chunk and bands.
+_JOB: tuple | None = None
+
+
+def _job(job):
+    return _JOB if job is None else job
 
 
 def _part(args):
-    net, scenario, lay, seed, c, n, method, engine, bands = args
+    job, seed, c, n, method, engine, bands = args
+    net, scenario, lay = _job(job)
     _, sched = run_chunk(net, seed, c, n, method, engine)
-    return reduce_chunk(lay, net, scenario, sched, bands)
+    return reduce_chunk(lay, net, scenario, sched, *bands)
 
 
 def _rows(args):
-    net, scenario, lay, seed, c, n, method, engine, rows = args
+    job, seed, c, n, method, engine, rows = args
+    net, scenario, lay = _job(job)
     _, sched = run_chunk(net, seed, c, n, method, engine)
     return values(lay, net, scenario, sched)[rows]
+
+
+def _coverage(args):
+    job, seed, c, n, method, engine, rows = args
+    net, _, lay = _job(job)
+    _, sched = run_chunk(net, seed, c, n, method, engine)
+    return coverage_rows(net, sched, lay.extras.times)[rows]
 
 
 def stream_chunks(net: Network, scenario, seed: int, iterations: int, method: str, *,
                   engine: str = "cpm", workers: int = 1,
                   on_chunk: Callable[[int], None] | None = None,
-                  executor: Executor | None = None):
+                  executor: Executor | None = None, report: bool = False):
     """Schedule a run chunk by chunk and reduce it as it goes.
 
     Parameters are those of :func:`simulator.parallel.run_chunks`, plus the
-    ``scenario`` the network was compiled from (for its benefit rates).
+    ``scenario`` the network was compiled from (for its benefit rates), and
+    ``report``: reduce the report's extras too (:mod:`simulator.analysis.extras`).
 
     Returns
     -------
@@ -50,32 +69,43 @@ def stream_chunks(net: Network, scenario, seed: int, iterations: int, method: st
         The first chunk's.
     tally : Tally
     """
-    lay = layout(net, scenario, iterations)
+    global _JOB
+    lay = layout(net, scenario, iterations, report=report)
     tally = Tally(lay)
     plan = chunks(iterations)
     head = run_chunk(net, seed, 0, plan[0][1], method, engine)
-    tally.merge(reduce_chunk(lay, net, scenario, head[1], None))
+    tally.merge(reduce_chunk(lay, net, scenario, head[1], *tally.bands()))
     tally.sketch.narrow()
     if on_chunk is not None:
         on_chunk(plan[0][1])
     rest = plan[1:]
     workers = usable_workers(workers, iterations)
-    local = executor is None and workers <= 1
-    with (nullcontext(Executor()) if local else make_executor(workers) if executor is None
-          else nullcontext(executor)) as pool:
-        step = 1 if local else WAVE * max(1, pool.workers)
-        for lo in range(0, len(rest), step):
-            bands = tally.sketch.bands()
-            wave = [(net, scenario, lay, seed, c, n, method, engine, bands)
-                    for c, n in rest[lo:lo + step]]
-            for part in pool.map(_part, wave):
+    forked = executor is None and workers > 1 and can_fork()
+    job = None if executor is None and (workers <= 1 or forked) else (net, scenario, lay)
+    if executor is not None:
+        job = executor.share(job)
+    _JOB = (net, scenario, lay)
+    try:
+        with (nullcontext(executor) if executor is not None else
+              nullcontext(Executor()) if workers <= 1 else
+              make_executor(workers, context="fork" if forked else None)) as pool:
+            def unit(i):  # the bands as they are when the chunk is sent out
+                c, n = rest[i]
+                return job, seed, c, n, method, engine, tally.bands()
+
+            for part in pool.imap(_part, unit, len(rest), AHEAD * max(1, pool.workers)):
                 tally.merge(part)
+                tally.sketch.narrow()
                 if on_chunk is not None:
                     on_chunk(part.cut.seen)
-            tally.sketch.narrow()
-        complete(tally, lambda rows: pool.map(_rows, [(net, scenario, lay, seed, c, n, method,
-                                                       engine, rows) for c, n in plan]))
+            complete(tally, lambda rows: pool.map(_rows, [(job, seed, c, n, method, engine, rows)
+                                                          for c, n in plan]))
+            if tally.extras is not None:
+                complete_extras(tally.extras, lambda rows: pool.map(
+                    _coverage, [(job, seed, c, n, method, engine, rows) for c, n in plan]))
+    finally:
+        _JOB = None
     return head[0], head[1], tally
 
 
-__all__ = ["WAVE", "stream_chunks"]
+__all__ = ["AHEAD", "stream_chunks"]

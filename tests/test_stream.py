@@ -41,8 +41,8 @@ def _same(a, b):
 def default_runs():
     sc = simulator.load_scenario(DEFAULT)
     return (simulator.simulate(sc, N, 11),
-            simulator.simulate(sc, N, 11, keep="head"),
-            simulator.simulate(sc, N, 11, keep="head", workers=2))
+            simulator.simulate(sc, N, 11, keep="summary"),
+            simulator.simulate(sc, N, 11, keep="summary", workers=2))
 
 
 def test_default_scenario_head_equals_whole(default_runs):
@@ -57,7 +57,7 @@ def test_default_scenario_head_equals_whole(default_runs):
 def test_capacity_scenario_head_equals_whole(seed, sampling):
     sc = simulator.load_scenario(NYTTE)
     whole = simulator.simulate(sc, N, seed, sampling=sampling)
-    head = simulator.simulate(sc, N, seed, sampling=sampling, keep="head")
+    head = simulator.simulate(sc, N, seed, sampling=sampling, keep="summary")
     _same(_tables(head), _tables(whole))
 
 
@@ -116,14 +116,14 @@ def test_a_missed_band_is_taken_again_whole(monkeypatch):
     whole = simulator.simulate(sc, N, 5)
     expected = _tables(whole)
     monkeypatch.setattr(sketch, "Z", 0.0)
-    head = simulator.simulate(sc, N, 5, keep="head")
+    head = simulator.simulate(sc, N, 5, keep="summary")
     assert head.tally.exact  # some rows were taken again
     _same(_tables(head), expected)
 
 
 def test_head_only_run_refuses_what_needs_every_iteration():
     sc = simulator.load_scenario(NYTTE)
-    head = simulator.simulate(sc, N, 3, keep="head")
+    head = simulator.simulate(sc, N, 3, keep="summary")
     rid = head.network.rollouts[0].id
     for call in (lambda: head.finish(head.target), lambda: rollouts.coverage_curve(head, rid),
                  head.utilisation, lambda: head.criticality(head.network.initiative_ids[0]),
@@ -143,4 +143,61 @@ def test_keep_is_checked():
     # a run of one chunk is whole whatever it keeps
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert simulator.simulate(sc, 100, 1, keep="head").is_whole
+        assert simulator.simulate(sc, 100, 1, keep="summary").is_whole
+
+
+@pytest.mark.parametrize("unit_days", [1.0, 7.0, 30.4375, 365.25])
+def test_day_index_is_the_grid_search(unit_days):
+    """The guessed-then-corrected day of a time equals a search of the day grid, at its edges too."""
+    from types import SimpleNamespace
+    net = SimpleNamespace(unit_days=unit_days, horizon=4000 / unit_days)
+    probe = rollouts.day_times(net) + rollouts._eps(net)
+    rng = np.random.default_rng(int(unit_days))
+    x = np.concatenate([rng.uniform(-2, net.horizon + 2, 200_000), probe, np.nextafter(probe, -np.inf),
+                        np.nextafter(probe, np.inf), probe - 1e-6 / unit_days, [np.inf, -np.inf, 0.0]])
+    x = x.reshape(2, -1) if x.size % 2 == 0 else x.reshape(1, -1)
+    np.testing.assert_array_equal(rollouts.day_index(net, probe, x), np.searchsorted(probe, x))
+
+
+@pytest.fixture(scope="module")
+def report_runs():
+    sc = simulator.load_scenario(DEFAULT)
+    return simulator.simulate(sc, N, 13), simulator.simulate(sc, N, 13, keep="report", workers=2)
+
+
+def test_report_data_of_a_reduced_run_equals_the_whole_runs(report_runs):
+    from simulator.report.data import ReportData
+    whole, reduced = report_runs
+    assert not reduced.is_whole
+    a, b = ReportData.from_result(whole), ReportData.from_result(reduced)
+    assert dict(a.meta) == dict(b.meta)
+    for name in ("summary", "samples", "sensitivity", "risks", "drivers", "coverage",
+                 "utilisation", "why"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True, obj=name)
+
+
+def test_month_tables_are_the_statistics_of_every_iteration(report_runs):
+    """Coverage and units held per month against the arrays, by the plain computation."""
+    from simulator.analysis.extras import coverage_on_grid, held_on_grid
+    res = report_runs[0]
+    net, sched = res.network, res.schedule
+    _, times = rollouts.grid(res)
+    for r in net.rollouts:
+        curve = rollouts.coverage_curve(res, r.id)
+        cov = coverage_on_grid(net, sched.finish[r.units], r.weights, times)
+        pct = stats.percentiles(cov, (10.0, 50.0, 90.0))[:, :, 0]
+        np.testing.assert_array_equal(curve[["p10", "p50", "p90"]].to_numpy(), pct)
+        np.testing.assert_allclose(curve["mean"].to_numpy(), cov.mean(axis=1), rtol=1e-12, atol=1e-15)
+    util = res.utilisation()
+    for k, resource in enumerate(net.resources):
+        held = held_on_grid(net, sched, times, k)
+        mine = util[util["resource"] == resource.id]
+        np.testing.assert_array_equal(mine["p90"].to_numpy(), stats.percentiles(held, (90.0,))[:, 0, 0])
+        np.testing.assert_allclose(mine["mean"].to_numpy(), held.mean(axis=1), rtol=1e-12, atol=1e-15)
+
+
+def test_a_summary_only_run_says_a_report_needs_more():
+    sc = simulator.load_scenario(NYTTE)
+    res = simulator.simulate(sc, N, 3, keep="summary")
+    with pytest.raises(ValueError, match="keep='report'"):
+        res.coverage_table() if hasattr(res, "coverage_table") else rollouts.coverage_table(res)

@@ -16,6 +16,7 @@ from ..scenario.network import Network
 from . import critical, stats
 
 if TYPE_CHECKING:
+    from .extras import Extras
     from .tally import Tally
 
 
@@ -65,12 +66,14 @@ class Result:
         """Whether every iteration's draws and dates are held (not only the first ones)."""
         return self.kept is None or self.kept >= self.iterations
 
-    def whole(self, what: str) -> "Result":
-        """This result, when it holds every iteration; else a ValueError saying ``what`` needs them."""
+    def whole(self, what: str, *, report: bool = False) -> "Result":
+        """This result, when it holds every iteration; else a ValueError saying ``what`` needs
+        them (and, with ``report``, that a run reduced for a report has it)."""
         if self.is_whole:
             return self
         raise ValueError(f"{what} need every iteration's dates, and this run kept the first "
-                         f"{self.kept:,} of {self.iterations:,}: simulate it with keep='all'")
+                         f"{self.kept:,} of {self.iterations:,}: simulate it with keep='all'"
+                         + (" or keep='report'" if report else ""))
 
     @cached_property
     def tally(self) -> "Tally":
@@ -79,6 +82,14 @@ class Result:
             return self.streamed
         from .tally import tally_of
         return tally_of(self)
+
+    @cached_property
+    def extras(self) -> "Extras":
+        """What a report needs beyond the tally (:mod:`simulator.analysis.extras`)."""
+        if self.streamed is not None and self.streamed.extras is not None:
+            return self.streamed.extras
+        from .extras import extras_of
+        return extras_of(self.whole("the report's tables over time", report=True))
 
     @property
     def mitigated(self) -> bool:

@@ -118,7 +118,12 @@ def coverage_curve(result: Result, rollout_id: str, *,
     net = result.network
     r = _rollout(net, rollout_id)
     dates, times = grid(result, step_days=step_days)
-    fin = result.whole("coverage curves").schedule.finish[r.units]
+    if step_days is None:  # month ends: from the run's reduction, kept whole or not
+        g = [x.id for x in net.rollouts].index(rollout_id)
+        mean, pct = result.extras.coverage_stats(g, len(times))
+        return pd.DataFrame({"date": dates, "time": times, "mean": mean,
+                             "p10": pct[:, 0], "p50": pct[:, 1], "p90": pct[:, 2]})
+    fin = result.whole("coverage curves on a grid of step_days").schedule.finish[r.units]
     live_from = np.searchsorted(times + _eps(net), fin, side="left")  # first point with f <= t
     cov = _held_on_grid(live_from, np.full_like(live_from, len(times)), r.weights, len(times))
     cov /= r.weights.sum()
@@ -150,18 +155,18 @@ def coverage_times(result: Result, rollout_id: str, levels=TIME_LEVELS) -> np.nd
 
 def coverage_times_of(fin: np.ndarray, weights: np.ndarray, levels) -> np.ndarray:
     """:func:`coverage_times` from the units' finishes (units, iterations) and weights."""
-    need = np.asarray(levels, dtype=float)[:, None] * weights.sum() * (1 - TOL)
+    need = np.asarray(levels, dtype=float) * weights.sum() * (1 - TOL)
     out = np.empty((len(levels), fin.shape[1]))
     for lo in range(0, fin.shape[1], _CHUNK):  # blocks bound the (units x iterations) temporaries
-        f = fin[:, lo:lo + _CHUNK]
-        order = np.argsort(f, axis=0, kind="stable")  # ties in rollout order, as share nodes
-        f = np.take_along_axis(f, order, axis=0)
-        cum = np.cumsum(weights[order], axis=0)
-        for j, x in enumerate(need[:, 0]):
+        f = np.ascontiguousarray(fin[:, lo:lo + _CHUNK].T)  # an iteration's units side by side
+        order = np.argsort(f, axis=1, kind="stable")  # ties in rollout order, as share nodes
+        f = np.take_along_axis(f, order, axis=1)
+        cum = np.cumsum(weights[order], axis=1)
+        rows = np.arange(f.shape[0])
+        for j, x in enumerate(need):
             hit = cum >= x
-            k = np.argmax(hit, axis=0)
-            t = f[k, np.arange(f.shape[1])]
-            out[j, lo:lo + _CHUNK] = np.where(hit.any(axis=0), t, np.inf)
+            k = np.argmax(hit, axis=1)
+            out[j, lo:lo + _CHUNK] = np.where(hit[rows, k], f[rows, k], np.inf)
     return out
 
 
@@ -224,11 +229,21 @@ def utilisation(result: Result, *, step_days: float | None = None) -> pd.DataFra
         held over iterations, and ``capacity`` at that time. Empty when the run
         has no resources or no capacity schedule.
     """
-    net, sched = result.network, result.whole("the units held over time").schedule
+    net = result.network
     cols = ["resource", "date", "time", "mean", "p90", "capacity"]
-    if not net.resources or sched.taken is None:
+    if not net.resources or result.tally.waits is None:
         return pd.DataFrame(columns=cols)
     dates, times = grid(result, step_days=step_days)
+    if step_days is None:  # month ends: from the run's reduction, kept whole or not
+        held = result.tally.waits[3]
+        days = (dates - np.datetime64(net.start, "D")).astype(np.int64)
+        return pd.concat([pd.DataFrame({
+            "resource": res.id, "date": dates, "time": times,
+            "mean": np.cumsum(held[k])[days] / result.iterations,
+            "p90": result.extras.held_p90(k, len(times)),
+            "capacity": [res.at(t) for t in times]}) for k, res in enumerate(net.resources)],
+            ignore_index=True)[cols]
+    result.whole("units held on a grid of step_days")
     frames = []
     for k, res in enumerate(net.resources):
         a, b, units = _holding(result, times, k)
@@ -318,6 +333,23 @@ def day_times(net) -> np.ndarray:
     return times[times <= net.horizon]
 
 
+def day_index(net, probe: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(probe, x)`` for the day grid's ``probe`` (:func:`day_times` plus the
+    rounding a date absorbs): guessed from the time, then corrected to the exact index.
+
+    A search of a long grid for every claim and iteration took longer than the rest of
+    a chunk's reduction.
+    """
+    g = probe.size
+    with np.errstate(invalid="ignore"):
+        idx = np.clip(np.ceil(x * net.unit_days) - 1, 0, g)  # within a day of the answer
+    idx = np.where(np.isnan(idx), g, idx).astype(np.int64)
+    for _ in range(2):
+        idx -= (idx > 0) & (probe[np.maximum(idx - 1, 0)] >= x)
+        idx += (idx < g) & (probe[np.minimum(idx, g - 1)] < x)
+    return idx
+
+
 def waiting_sums(net, sched) -> tuple | None:
     """One chunk's part of :func:`waiting`: per claimant the summed wait and the iterations
     with a wait, per resource the summed wait of its claimants, and per resource the change
@@ -336,9 +368,9 @@ def waiting_sums(net, sched) -> tuple | None:
     for k in range(len(net.resources)):
         mine, units = _claims_of(net, k)
         res_sum[k] = wait[np.searchsorted(acts, mine)].sum(axis=0).sum() if mine.size else 0.0
-        a = np.searchsorted(probe, sched.taken[mine], side="left")   # first day with taken <= t
-        b = np.maximum(a, np.searchsorted(probe, sched.finish[mine], side="left"))
-        for i in range(mine.size):
-            held[k] += units[i] * (np.bincount(a[i], minlength=g + 1)
-                                   - np.bincount(b[i], minlength=g + 1))
+        a = day_index(net, probe, sched.taken[mine])   # first day with taken <= t
+        b = np.maximum(a, day_index(net, probe, sched.finish[mine]))
+        w = np.repeat(units, a.shape[1])  # units are whole numbers: the sums are exact
+        held[k] = (np.bincount(a.ravel(), weights=w, minlength=g + 1)
+                   - np.bincount(b.ravel(), weights=w, minlength=g + 1))
     return wait.sum(axis=1), (wait > _eps(net)).sum(axis=1), res_sum, held

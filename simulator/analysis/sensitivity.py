@@ -135,16 +135,24 @@ def activity_sensitivity(result: Result, target: str | None = None, *,
     is what they are; ``sd(T)`` is taken over the finite finishes only, since
     an infinite value has no spread.
     """
+    from .extras import moment_sd
     target = _target(result, target)
-    net, sched = result.network, result.whole("activity sensitivities").schedule
-    finish = critical.target_finish(net, sched, target)
-    crit = critical.criticality(net, sched, target)
-    sd = sched.durations.std(axis=1, ddof=1)
+    net = result.network
     head = _head(result, sample)
+    if target == net.target:  # from the run's tally: kept whole or not, the same bytes
+        tally = result.tally
+        crit = tally.crit / result.iterations
+        sd, finish_sd = moment_sd(tally.durations), float(moment_sd(tally.target)[0])
+    else:
+        sched = result.whole("activity sensitivities to another target").schedule
+        finish = critical.target_finish(net, sched, target)
+        crit = critical.criticality(net, sched, target)
+        sd, finish_sd = sched.durations.std(axis=1, ddof=1), _finite_sd(finish)
     return pd.DataFrame({
         "name": net.names, "criticality": crit, "duration_sd": sd,
-        "ssi": crit * _ratio(sd, _finite_sd(finish)),
-        "cruciality": _spearman_rows(head.schedule.durations, finish[:head.iterations]),
+        "ssi": crit * _ratio(sd, finish_sd),
+        "cruciality": _spearman_rows(head.schedule.durations,
+                                     critical.target_finish(net, head.schedule, target)),
     }, index=pd.Index(net.ids, name="id"))
 
 

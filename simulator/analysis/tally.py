@@ -25,6 +25,7 @@ import numpy as np
 from ..engines.cpm import Schedule
 from ..scenario.network import Network
 from . import critical, stats
+from .extras import Extras, ExtrasPart, _moments, extras_layout, merge_moments, reduce_extras
 from .sketch import Cut, Missed, OrderSketch, cut
 
 #: Coverage levels with a row: the union of those whose times and deadline shares are reported.
@@ -59,6 +60,7 @@ class Layout:
     slips: tuple = ()                      # Planned of the "slip" rows
     dated: tuple = ()                      # Planned of the planned-date rows (hits)
     p99: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # activity rows
+    extras: object = None                  # ExtrasLayout when the run keeps a report's extras
     benefits: bool = False
 
     @property
@@ -66,8 +68,9 @@ class Layout:
         return self.lo.shape[0]
 
 
-def layout(net: Network, scenario, iterations: int) -> Layout:
-    """The rows of a run of ``scenario`` (compiled as ``net``) of ``iterations``."""
+def layout(net: Network, scenario, iterations: int, report: bool = False) -> Layout:
+    """The rows of a run of ``scenario`` (compiled as ``net``) of ``iterations``; with
+    ``report``, the report's :mod:`extras <simulator.analysis.extras>` too."""
     from . import calibrate as cal
     from .benefits import PERCENTILES as BENEFIT_PERCENTILES
     from .rollouts import TIME_LEVELS, _claimants
@@ -127,7 +130,8 @@ def layout(net: Network, scenario, iterations: int) -> Layout:
     hit_at = [net.deadline_time] * (elements + sizes["coverage"]) + [p.finish for p in dated]
     return Layout(n, shown, blocks, lo, hi, finite, ranks, moments, np.array(hit_rows, np.int64),
                   np.array(hit_at, float), tuple(ratio), tuple(slips), tuple(dated), p99,
-                  scenario.benefits is not None)
+                  extras=extras_layout(net, n) if report else None,
+                  benefits=scenario.benefits is not None)
 
 
 def values(lay: Layout, net: Network, scenario, sched: Schedule) -> np.ndarray:
@@ -162,12 +166,16 @@ class Part:
     crit: np.ndarray
     icrit: np.ndarray
     waits: tuple | None
+    durations: np.ndarray | None = None   # moments of each activity's duration
+    target: np.ndarray | None = None      # moments of the target's finite finishes
+    extras: ExtrasPart | None = None
 
 
 def reduce_chunk(lay: Layout, net: Network, scenario, sched: Schedule,
-                 bands: tuple[np.ndarray, np.ndarray] | None) -> Part:
+                 bands: tuple[np.ndarray, np.ndarray] | None, extra_bands=None) -> Part:
     """Reduce one chunk's schedule: the sketch's cut with ``bands`` (None for the first chunk:
-    bands set from its own values) and every count and sum."""
+    bands set from its own values), every count and sum, and the extras (with
+    ``extra_bands``) when the layout has them."""
     x = values(lay, net, scenario, sched)
     if bands is None:
         first = OrderSketch(lay.lo, lay.hi, lay.finite)
@@ -182,8 +190,10 @@ def reduce_chunk(lay: Layout, net: Network, scenario, sched: Schedule,
     crit = critical.criticality_counts(net, sched, net.target)
     icrit = critical.initiative_counts(net, sched)
     from .rollouts import waiting_sums
-    return Part(cut(x, *bands), sums, m2, ~good, hits, crit, icrit,
-                waiting_sums(net, sched))
+    extras = None if lay.extras is None else reduce_extras(lay.extras, net, sched, extra_bands)
+    target = critical.target_finish(net, sched, net.target)
+    return Part(cut(x, *bands), sums, m2, ~good, hits, crit, icrit, waiting_sums(net, sched),
+                _moments(sched.durations), _moments(target[None], finite_only=True), extras)
 
 
 class Tally:
@@ -203,8 +213,9 @@ class Tally:
         self.bad = np.zeros(k, dtype=bool)
         self.hits = np.zeros(len(lay.hit_rows), dtype=np.int64)
         self.crit = self.icrit = None
-        self.waits = None
+        self.waits = self.durations = self.target = None
         self.exact: dict[int, np.ndarray] = {}  # rows taken again whole after a band missed
+        self.extras = None if lay.extras is None else Extras(lay.extras)
 
     def merge(self, part: Part) -> None:
         """Add the next chunk's part (chunks in order: the sums depend on it)."""
@@ -221,9 +232,20 @@ class Tally:
         self.sketch.merge(part.cut)
         self.crit = part.crit if self.crit is None else self.crit + part.crit
         self.icrit = part.icrit if self.icrit is None else self.icrit + part.icrit
+        self.durations = merge_moments(self.durations, part.durations)
+        self.target = merge_moments(self.target, part.target)
+        if part.extras is not None:
+            self.extras.merge(part.extras)
         if part.waits is not None:
             self.waits = part.waits if self.waits is None else tuple(
                 a + b for a, b in zip(self.waits, part.waits))
+
+    def bands(self):
+        """The bands to cut the next chunk with: the sketch's and the extras' (None before
+        the first chunk)."""
+        if not self.n:
+            return None, None
+        return self.sketch.bands(), None if self.extras is None else self.extras.bands()
 
     def needed(self, row: int) -> list[int]:
         """The 0-based ranks of ``row`` its tables read."""
@@ -304,8 +326,7 @@ def tally_of(result) -> Tally:
     tally = Tally(lay)
     spans = [(lo, min(lo + CHUNK, result.iterations)) for lo in range(0, result.iterations, CHUNK)]
     for lo, hi in spans:
-        bands = tally.sketch.bands() if tally.n else None
-        tally.merge(reduce_chunk(lay, net, sc, sched.columns(lo, hi), bands))
+        tally.merge(reduce_chunk(lay, net, sc, sched.columns(lo, hi), *tally.bands()))
         tally.sketch.narrow()
     complete(tally, lambda rows: (values(lay, net, sc, sched.columns(lo, hi))[rows]
                                   for lo, hi in spans))

@@ -145,7 +145,15 @@ class ReportData:
         cols = [*net.initiative_ids, *[i for i, k in zip(net.ids, net.kinds) if k == "milestone"]]
         if target not in cols:
             cols.append(target)
-        samples = pd.DataFrame({c: result.finish(c).astype(np.float32) for c in cols})
+        if result.is_whole:
+            samples = pd.DataFrame({c: result.finish(c).astype(np.float32) for c in cols})
+        else:  # a run reduced for a report kept these per iteration
+            from ..analysis.extras import sample_columns
+            kept = np.concatenate(result.extras.samples, axis=1)
+            have = sample_columns(net)
+            if any(c not in have for c in cols):
+                result.whole(f"finish samples of {target}")
+            samples = pd.DataFrame({c: kept[have.index(c)] for c in cols})
         meta = {
             "name": net.name, "version": net.version, "start": net.start, "deadline": net.deadline,
             "unit": net.unit, "horizon": net.start + dt.timedelta(days=net.horizon * net.unit_days),

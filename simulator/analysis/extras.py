@@ -1,0 +1,249 @@
+"""What a report needs beyond the tally, reduced chunk by chunk in the same way.
+
+- Coverage of each rollout at every month end to the horizon: its mean (a sum) and
+  its P10, P50 and P90 (exact order statistics, from an :class:`~.sketch.OrderSketch`).
+- Units of each resource held at every month end: the mean comes from the tally's
+  day counts; the P90 from a count of the iterations at each whole number of units
+  (units held are whole numbers, so the counts are exact and small).
+- The finish of every initiative and milestone (and the target), one float32 per
+  iteration: the report's histograms and S-curves, and its saved ``samples`` table.
+
+The month grid of a run's tables (:func:`.rollouts.grid`) ends at the month after the
+99th percentile of the rollout units' and claimants' finishes, which is known only
+when the run is over; it always begins as this grid does, so its tables are this
+grid's first rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..scenario.network import Network
+from . import critical, stats
+from .sketch import Cut, OrderSketch, cut
+
+#: Coverage percentiles drawn per month.
+COVERAGE_PERCENTILES = (10.0, 50.0, 90.0)
+
+
+def month_grid(net: Network) -> tuple[np.ndarray, np.ndarray]:
+    """Dates and times of every month end from the start date to the horizon."""
+    start = np.datetime64(net.start, "D")
+    last = start + int(np.floor(net.horizon * net.unit_days)) + 1
+    months = np.arange(start.astype("datetime64[M]"), last.astype("datetime64[M]") + 1)
+    dates = (months + 1).astype("datetime64[D]") - 1
+    times = (dates + 1 - start).astype(float) / net.unit_days
+    keep = times <= net.horizon
+    return dates[keep], times[keep]
+
+
+def sample_columns(net: Network) -> list[str]:
+    """The elements whose finishes are kept per iteration: initiatives, milestones, target."""
+    cols = [*net.initiative_ids, *[i for i, k in zip(net.ids, net.kinds) if k == "milestone"]]
+    return cols if net.target in cols else [*cols, net.target]
+
+
+def _moments(x: np.ndarray, finite_only: bool = False) -> np.ndarray:
+    """Per row: count, sum, sum of squared deviations from the chunk mean, and whether any
+    value is not finite (then NaN statistics), as an (rows, 4) array."""
+    x = np.atleast_2d(x)
+    if finite_only:
+        ok = np.isfinite(x)
+        count = ok.sum(axis=1).astype(float)
+        s = np.where(ok, x, 0.0).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dev = np.where(ok, x - (s / count)[:, None], 0.0)
+        return np.column_stack([count, s, np.nan_to_num((dev * dev).sum(axis=1)),
+                                np.zeros(len(x))])
+    bad = ~np.isfinite(x).all(axis=1)
+    s = x.sum(axis=1)
+    with np.errstate(invalid="ignore"):
+        m2 = ((x - (s / x.shape[1])[:, None]) ** 2).sum(axis=1)
+    return np.column_stack([np.full(len(x), float(x.shape[1])), s, m2, bad.astype(float)])
+
+
+def merge_moments(acc: np.ndarray | None, part: np.ndarray) -> np.ndarray:
+    """Chan et al.'s pairwise merge of two :func:`_moments` arrays."""
+    if acc is None:
+        return part.copy()
+    na, nb = acc[:, 0], part[:, 0]
+    n = na + nb
+    with np.errstate(invalid="ignore", divide="ignore"):
+        delta = np.where(nb > 0, part[:, 1] / nb, 0.0) - np.where(na > 0, acc[:, 1] / na, 0.0)
+        m2 = acc[:, 2] + part[:, 2] + np.where(n > 0, delta * delta * na * nb / n, 0.0)
+    return np.column_stack([n, acc[:, 1] + part[:, 1], m2, np.maximum(acc[:, 3], part[:, 3])])
+
+
+def moment_sd(m: np.ndarray) -> np.ndarray:
+    """Standard deviation (ddof 1) from merged moments; NaN with fewer than two values or
+    any value not finite."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(m[:, 2] / (m[:, 0] - 1))
+    return np.where((m[:, 0] > 1) & (m[:, 3] == 0), sd, np.nan)
+
+
+@dataclass(frozen=True, eq=False)
+class ExtrasLayout:
+    """The month grid, the coverage rows (rollout-major) and the units counted."""
+
+    iterations: int
+    times: np.ndarray
+    levels: int                  # whole numbers of units counted: 0 .. levels - 1
+    ranks: tuple                 # the coverage percentiles' 0-based ranks
+    rollouts: int
+    resources: int
+
+    def sketch(self) -> OrderSketch:
+        n, rows = self.iterations, self.rollouts * self.times.size
+        q = np.array([k / n for k in self.ranks])
+        return OrderSketch(np.tile(q, (rows, 1)), np.tile(q, (rows, 1)), np.zeros(rows, bool))
+
+
+def extras_layout(net: Network, iterations: int) -> ExtrasLayout:
+    """The layout of a run of ``iterations`` of ``net``."""
+    _, times = month_grid(net)
+    levels = int(net.claim_units.sum()) + 1 if net.claim_units.size else 1
+    ranks = tuple(stats.percentile_ranks(iterations, p / 100)[0] for p in COVERAGE_PERCENTILES)
+    return ExtrasLayout(iterations, times, levels, ranks, len(net.rollouts), len(net.resources))
+
+
+@dataclass
+class ExtrasPart:
+    """One chunk's part of :class:`Extras`."""
+
+    coverage: Cut | None
+    coverage_sums: np.ndarray
+    held: np.ndarray             # (resources, months, levels) iterations counted
+    samples: np.ndarray          # (columns, iterations) float32
+
+
+def coverage_on_grid(net: Network, fin: np.ndarray, weights: np.ndarray,
+                     times: np.ndarray) -> np.ndarray:
+    """Weighted share live at each grid time per iteration: (grid, iterations)."""
+    from .rollouts import _eps, _held_on_grid
+    live_from = np.searchsorted(times + _eps(net), fin, side="left")  # first point with f <= t
+    cov = _held_on_grid(live_from, np.full_like(live_from, len(times)), weights, len(times))
+    cov /= weights.sum()
+    return cov
+
+
+def held_on_grid(net: Network, sched, times: np.ndarray, k: int) -> np.ndarray:
+    """Units of resource ``k`` held at each grid time per iteration: (grid, iterations)."""
+    from .rollouts import _claims_of, _eps, _held_on_grid
+    probe = times + _eps(net)
+    acts, units = _claims_of(net, k)
+    a = np.searchsorted(probe, sched.taken[acts], side="left")   # first point with taken <= t
+    b = np.searchsorted(probe, sched.finish[acts], side="left")  # first point with finish <= t
+    return _held_on_grid(a, np.maximum(a, b), units, len(times))
+
+
+def reduce_extras(lay: ExtrasLayout, net: Network, sched, bands) -> ExtrasPart:
+    """Reduce one chunk for :class:`Extras` (``bands`` None for the first chunk)."""
+    g, m = lay.times.size, sched.finish.shape[1]
+    cov = coverage_rows(net, sched, lay.times)
+    part_cut = None
+    if net.rollouts:
+        if bands is None:
+            first = lay.sketch()
+            first.first_bands(cov)
+            bands = first.bands()
+        part_cut = cut(cov, *bands)
+    held = np.zeros((len(net.resources), g, lay.levels), dtype=np.int64)
+    if sched.taken is not None:
+        at = np.arange(g)[:, None] * lay.levels
+        for k in range(len(net.resources)):
+            h = held_on_grid(net, sched, lay.times, k).astype(np.int64)
+            held[k] = np.bincount((at + h).ravel(), minlength=g * lay.levels).reshape(g, -1)
+    samples = np.vstack([critical.target_finish(net, sched, c) for c in sample_columns(net)])
+    return ExtrasPart(part_cut, cov.sum(axis=1), held, samples.astype(np.float32))
+
+
+class Extras:
+    """The merged parts; see the module docstring."""
+
+    def __init__(self, lay: ExtrasLayout):
+        self.layout = lay
+        self.coverage = lay.sketch() if lay.rollouts else None
+        self.coverage_sums = np.zeros(lay.rollouts * lay.times.size)
+        self.held = np.zeros((lay.resources, lay.times.size, lay.levels), dtype=np.int64)
+        self.samples: list[np.ndarray] = []
+        self.n = 0
+        self.exact: dict[int, np.ndarray] = {}  # coverage rows taken again after a band missed
+
+    def coverage_value(self, row: int, k: int) -> float:
+        """The ``k``-th smallest coverage of ``row`` over the run."""
+        if row in self.exact:
+            return float(self.exact[row][k])
+        return self.coverage.value(row, k)
+
+    def bands(self):
+        """The bands to cut the next chunk's coverage with (None before the first)."""
+        return self.coverage.bands() if self.coverage is not None and self.n else None
+
+    def merge(self, part: ExtrasPart) -> None:
+        """Add the next chunk's part (in chunk order)."""
+        self.n += part.samples.shape[1]
+        if self.coverage is not None:
+            self.coverage.merge(part.coverage)
+            self.coverage.narrow()
+        self.coverage_sums = self.coverage_sums + part.coverage_sums
+        self.held += part.held
+        self.samples.append(part.samples)
+
+    def coverage_stats(self, g: int, points: int) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and the P10, P50, P90 of rollout ``g``'s coverage at the first ``points``
+        month ends: shapes (points,) and (points, 3)."""
+        rows = g * self.layout.times.size + np.arange(points)
+        pct = np.array([[self.coverage_value(r, k) for k in self.layout.ranks] for r in rows])
+        return self.coverage_sums[rows] / self.n, pct.reshape(points, len(self.layout.ranks))
+
+    def held_p90(self, k: int, points: int) -> np.ndarray:
+        """P90 of the units of resource ``k`` held at the first ``points`` month ends."""
+        rank = stats.percentile_ranks(self.n, 0.9)[0]
+        cum = np.cumsum(self.held[k, :points], axis=1)
+        return np.argmax(cum > rank, axis=1).astype(float)
+
+
+def extras_of(result) -> Extras:
+    """The :class:`Extras` of a run that kept every iteration, reduced chunk by chunk."""
+    from ..sampling.streams import CHUNK
+    net, sched = result.network, result.whole("report extras").schedule
+    out = Extras(extras_layout(net, result.iterations))
+    for lo in range(0, result.iterations, CHUNK):
+        out.merge(reduce_extras(out.layout, net, sched.columns(lo, min(lo + CHUNK, result.iterations)),
+                                out.bands()))
+    complete_extras(out, lambda rows: (coverage_rows(net, sched.columns(
+        lo, min(lo + CHUNK, result.iterations)), out.layout.times)[rows]
+        for lo in range(0, result.iterations, CHUNK)))
+    return out
+
+
+def coverage_rows(net: Network, sched, times: np.ndarray) -> np.ndarray:
+    """Every rollout's coverage on the month grid, one chunk: (rollouts x months, iterations)."""
+    g = times.size
+    out = np.empty((len(net.rollouts) * g, sched.finish.shape[1]))
+    for k, r in enumerate(net.rollouts):  # written in place: no stacked copy of the whole
+        out[k * g:(k + 1) * g] = coverage_on_grid(net, sched.finish[r.units], r.weights, times)
+    return out
+
+
+def complete_extras(ex: Extras, chunk_rows) -> None:
+    """Take the coverage rows whose bands missed again from every iteration.
+
+    ``chunk_rows(rows)`` gives those rows of :func:`coverage_rows`, chunk by chunk.
+    """
+    from .sketch import Missed
+    if ex.coverage is None:
+        return
+    rows = []
+    for row in range(ex.coverage.rows):
+        try:
+            for k in ex.layout.ranks:
+                ex.coverage.value(row, k)
+        except Missed:
+            rows.append(row)
+    if rows:
+        whole = np.concatenate(list(chunk_rows(rows)), axis=1)
+        ex.exact = {row: np.sort(whole[i]) for i, row in enumerate(rows)}
