@@ -159,7 +159,7 @@ class OutputDir:
         previous = owned_files(self.path)
         new = sorted(str(p.relative_to(self.stage).as_posix()) for p in self.stage.rglob("*")
                      if p.is_file() and p.name != MANIFEST)
-        record = {n: _sha256(self.stage / n) for n in new}
+        record = {n: file_sha256(self.stage / n) for n in new}
         if keep_previous:
             record = {**{n: s for n, s in previous.items() if n != MANIFEST}, **record}
         self._write_manifest(record)
@@ -292,7 +292,8 @@ def _exists(path: Path) -> bool:
     return path.exists() or path.is_symlink()
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """sha256 of a file, read a megabyte at a time (a run's tables can be hundreds)."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

@@ -63,7 +63,8 @@ def calibration_text(result: Result, table: pd.DataFrame | None = None) -> str:
 def calibrate_command(args) -> int:
     """Carry out ``veikart calibrate``; return the exit code."""
     sc = load_scenario(args.file)
-    result = simulate(sc, args.iterations, args.seed, mitigated=args.mitigated)
+    # the ratios' quantiles come from the run's tally: no iteration need be kept
+    result = simulate(sc, args.iterations, args.seed, mitigated=args.mitigated, keep="summary")
     print(f"{result.network.name} (version {result.network.version}): {result.iterations:,} "
           f"iterations, seed {result.seed}{', mitigated' if result.mitigated else ''}",
           file=sys.stdout)

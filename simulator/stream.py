@@ -73,11 +73,9 @@ def stream_chunks(net: Network, scenario, seed: int, iterations: int, method: st
     lay = layout(net, scenario, iterations, report=report)
     tally = Tally(lay)
     plan = chunks(iterations)
-    head = run_chunk(net, seed, 0, plan[0][1], method, engine)
+    head = run_chunk(net, seed, 0, plan[0][1], method, engine, on_progress=on_chunk)
     tally.merge(reduce_chunk(lay, net, scenario, head[1], *tally.bands()))
     tally.sketch.narrow()
-    if on_chunk is not None:
-        on_chunk(plan[0][1])
     rest = plan[1:]
     workers = usable_workers(workers, iterations)
     forked = executor is None and workers > 1 and can_fork()

@@ -69,6 +69,18 @@ def test_simulate_on_a_dask_cluster_gives_the_same_result(scenario, cluster):
     assert np.array_equal(here.schedule.finish, there.schedule.finish)
 
 
+def test_a_streamed_run_on_a_dask_cluster_gives_the_same_tables(scenario, cluster):
+    """Chunks reduced on the cluster's workers (the network shared once, the bands sent with
+    each chunk) give the tables of the run kept whole in this process."""
+    _, client = cluster
+    here = simulator.simulate(scenario, 20_000, seed=6, workers=1)
+    there = simulator.simulate(scenario, 20_000, seed=6, client=client, keep="report")
+    assert not there.is_whole
+    assert json.dumps(here.to_dict()) == json.dumps(there.to_dict())
+    from simulator.analysis.rollouts import coverage_table
+    assert coverage_table(here).equals(coverage_table(there))
+
+
 @pytest.mark.slow
 def test_a_worker_killed_mid_run_changes_nothing(scenario, cluster):
     c, client = cluster

@@ -97,8 +97,36 @@ def test_whole_run_tables_are_the_statistics_of_every_iteration(default_runs):
     acts = rollouts._claimants(net)
     with np.errstate(invalid="ignore"):
         wait = np.where(np.isfinite(sched.ready[acts]), sched.taken[acts] - sched.ready[acts], 0.0)
-    np.testing.assert_allclose(rollouts.waiting(res).activities["mean_wait"].to_numpy(),
-                               wait.mean(axis=1), rtol=1e-12)
+    waits = rollouts.waiting(res)
+    np.testing.assert_allclose(waits.activities["mean_wait"].to_numpy(), wait.mean(axis=1), rtol=1e-12)
+    np.testing.assert_array_equal(waits.activities["prob_wait"].to_numpy(),
+                                  (wait > rollouts._eps(net)).mean(axis=1))
+    for k, resource in enumerate(net.resources):
+        mine, _ = rollouts._claims_of(net, k)
+        total = wait[np.searchsorted(acts, mine)].sum(axis=0).mean()
+        assert waits.resources.loc[resource.id, "mean_wait"] == pytest.approx(total, rel=1e-12)
+    # initiative criticality: counted along each initiative's own driving paths
+    own = critical.initiative_criticality(net, sched)[shown]
+    np.testing.assert_array_equal(wide["criticality_initiative"].to_numpy()[:shown.size], own)
+    # planned dates: P(by the planned date) and the slip's order statistics
+    planned = calibrate.planned_dates(res)
+    for p in calibrate.planned_elements(net, res.scenario, list(planned.index)):
+        f = critical.target_finish(net, sched, p.id)
+        assert planned.loc[p.id, "prob_by_planned"] == np.mean(f <= p.finish)
+        if np.isfinite(p.finish):
+            slip = np.quantile(f - p.finish, calibrate.SLIP_QUANTILES, method="inverted_cdf")
+            np.testing.assert_array_equal(
+                planned.loc[p.id, [f"slip_p{round(q * 100)}" for q in calibrate.SLIP_QUANTILES]]
+                .to_numpy(dtype=float), slip)
+    # the inside view: quantiles of actual/planned over every iteration
+    cal = calibrate.calibration(res)
+    elements = calibrate.planned_elements(net, res.scenario)
+    r = calibrate.ratios(res, elements)
+    for k, p in enumerate(elements):
+        if np.isfinite(r[k]).any() or np.isinf(r[k]).any():
+            want = np.quantile(r[k], calibrate.QUANTILES, method="inverted_cdf")
+            got = cal.loc[p.id, [f"inside_p{round(q * 100)}" for q in calibrate.QUANTILES]]
+            np.testing.assert_array_equal(got.to_numpy(dtype=float), want)
 
 
 def test_peak_mean_busy_is_utilisations_mean(default_runs):

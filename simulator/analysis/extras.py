@@ -22,7 +22,7 @@ import numpy as np
 
 from ..scenario.network import Network
 from . import critical, stats
-from .sketch import Cut, OrderSketch, cut
+from .sketch import Cut, OrderSketch, cut, join
 
 #: Coverage percentiles drawn per month.
 COVERAGE_PERCENTILES = (10.0, 50.0, 90.0)
@@ -94,11 +94,13 @@ class ExtrasLayout:
     ranks: tuple                 # the coverage percentiles' 0-based ranks
     rollouts: int
     resources: int
+    columns: int                 # elements whose finishes are kept (sample_columns)
 
     def sketch(self) -> OrderSketch:
         n, rows = self.iterations, self.rollouts * self.times.size
         q = np.array([k / n for k in self.ranks])
-        return OrderSketch(np.tile(q, (rows, 1)), np.tile(q, (rows, 1)), np.zeros(rows, bool))
+        return OrderSketch(np.tile(q, (rows, 1)), np.tile(q, (rows, 1)), np.zeros(rows, bool),
+                           self.iterations)
 
 
 def extras_layout(net: Network, iterations: int) -> ExtrasLayout:
@@ -106,7 +108,8 @@ def extras_layout(net: Network, iterations: int) -> ExtrasLayout:
     _, times = month_grid(net)
     levels = int(net.claim_units.sum()) + 1 if net.claim_units.size else 1
     ranks = tuple(stats.percentile_ranks(iterations, p / 100)[0] for p in COVERAGE_PERCENTILES)
-    return ExtrasLayout(iterations, times, levels, ranks, len(net.rollouts), len(net.resources))
+    return ExtrasLayout(iterations, times, levels, ranks, len(net.rollouts), len(net.resources),
+                        len(sample_columns(net)))
 
 
 @dataclass
@@ -142,14 +145,20 @@ def held_on_grid(net: Network, sched, times: np.ndarray, k: int) -> np.ndarray:
 def reduce_extras(lay: ExtrasLayout, net: Network, sched, bands) -> ExtrasPart:
     """Reduce one chunk for :class:`Extras` (``bands`` None for the first chunk)."""
     g, m = lay.times.size, sched.finish.shape[1]
-    cov = coverage_rows(net, sched, lay.times)
+    sums = np.zeros(len(net.rollouts) * g)
     part_cut = None
     if net.rollouts:
-        if bands is None:
-            first = lay.sketch()
-            first.first_bands(cov)
-            bands = first.bands()
-        part_cut = cut(cov, *bands)
+        first = lay.sketch() if bands is None else None
+        cuts = []
+        for k, r in enumerate(net.rollouts):  # a rollout at a time: its (months x chunk) only
+            rows = slice(k * g, (k + 1) * g)
+            cov = coverage_on_grid(net, sched.finish[r.units], r.weights, lay.times)
+            sums[rows] = cov.sum(axis=1)
+            if first is not None:
+                first.first_bands(cov, k * g)
+            a, b = (first.a, first.b) if first is not None else bands
+            cuts.append(cut(cov, a[rows], b[rows]))
+        part_cut = join(cuts)
     held = np.zeros((len(net.resources), g, lay.levels), dtype=np.int64)
     if sched.taken is not None:
         at = np.arange(g)[:, None] * lay.levels
@@ -157,7 +166,7 @@ def reduce_extras(lay: ExtrasLayout, net: Network, sched, bands) -> ExtrasPart:
             h = held_on_grid(net, sched, lay.times, k).astype(np.int64)
             held[k] = np.bincount((at + h).ravel(), minlength=g * lay.levels).reshape(g, -1)
     samples = np.vstack([critical.target_finish(net, sched, c) for c in sample_columns(net)])
-    return ExtrasPart(part_cut, cov.sum(axis=1), held, samples.astype(np.float32))
+    return ExtrasPart(part_cut, sums, held, samples.astype(np.float32))
 
 
 class Extras:
@@ -168,7 +177,8 @@ class Extras:
         self.coverage = lay.sketch() if lay.rollouts else None
         self.coverage_sums = np.zeros(lay.rollouts * lay.times.size)
         self.held = np.zeros((lay.resources, lay.times.size, lay.levels), dtype=np.int64)
-        self.samples: list[np.ndarray] = []
+        # filled in place chunk by chunk: the largest table of a long run, never copied
+        self.samples = np.empty((lay.columns, lay.iterations), dtype=np.float32)
         self.n = 0
         self.exact: dict[int, np.ndarray] = {}  # coverage rows taken again after a band missed
 
@@ -184,13 +194,15 @@ class Extras:
 
     def merge(self, part: ExtrasPart) -> None:
         """Add the next chunk's part (in chunk order)."""
-        self.n += part.samples.shape[1]
+        m = part.samples.shape[1]
+        self.samples[:, self.n:self.n + m] = part.samples
+        self.n += m
         if self.coverage is not None:
             self.coverage.merge(part.coverage)
             self.coverage.narrow()
         self.coverage_sums = self.coverage_sums + part.coverage_sums
         self.held += part.held
-        self.samples.append(part.samples)
+
 
     def coverage_stats(self, g: int, points: int) -> tuple[np.ndarray, np.ndarray]:
         """Mean and the P10, P50, P90 of rollout ``g``'s coverage at the first ``points``

@@ -6,16 +6,17 @@ from all of them. The ranks wanted are known before the run (they depend on the
 iteration count alone, or for ranks among the finite values on their count), so
 each row keeps only a *band*: the values between two edges, with exact counts of
 the values that fell below. After each merge the band narrows to ``Z`` standard
-errors of a quantile around the positions the wanted ranks have in the values so
-far; it therefore holds about ``2 Z sqrt(m p (1 - p))`` values per wanted quantile ``p``
-after ``m`` iterations, not ``m``. Equal values are kept once with their count.
+errors around the positions the wanted ranks have in the values so far. Of a run of
+``n``, after ``m`` iterations, where the wanted rank of quantile ``p`` will fall among
+the values so far has a standard deviation of ``sqrt(p (1 - p) (n - m) / (n m))``
+(as a share of them: the values to come are fresh, the values seen are part of the
+final ones), so a band holds about ``2 Z sqrt(p (1 - p) m (n - m) / n)`` values, at
+most ``Z sqrt(p (1 - p) n)`` half-way through and only the wanted ranks' span at the
+end, not ``m``. Equal values are kept once with their count.
 
-The band can miss, when the values of later chunks move a wanted rank out of it.
-An edge set at ``m`` iterations lies ``Z`` standard errors of the quantile at ``m``
-from the wanted rank's position, and the values still to come move that position by
-less than one such error in distribution, so with ``Z = 6`` a narrowing misses with a
-chance of about 1e-9 (a run of a million iterations of the default scenario narrows
-about half a million edges). :meth:`OrderSketch.value` then raises :class:`Missed`, and the
+The band can miss, when the values of later chunks move a wanted rank further than
+``Z`` standard deviations: with ``Z = 6`` a chance of about 1e-9 per narrowing (a run
+of a million iterations of the default scenario narrows about half a million edges). :meth:`OrderSketch.value` then raises :class:`Missed`, and the
 caller takes that row again from all its values. A result is exact either way; only
 the memory and the time depend on the bands.
 """
@@ -91,6 +92,18 @@ def cut(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> Cut:
     kept = [(rows[ptr[j]:ptr[j + 1]], vals[ptr[j]:ptr[j + 1]], cnts[ptr[j]:ptr[j + 1]])
             for j in range(a.shape[1])]
     return Cut(a.copy(), b.copy(), below, kept, x.shape[1], np.isfinite(x).sum(axis=1))
+
+
+def join(cuts: list[Cut]) -> Cut:
+    """One :class:`Cut` of consecutive blocks of rows, each cut on its own (in row order)."""
+    offsets = np.cumsum([0, *(c.a.shape[0] for c in cuts)])
+    kept = []
+    for j in range(cuts[0].a.shape[1]):
+        kept.append(tuple(np.concatenate(parts) for parts in zip(*(
+            (c.kept[j][0] + off, c.kept[j][1], c.kept[j][2]) for c, off in zip(cuts, offsets)))))
+    return Cut(np.vstack([c.a for c in cuts]), np.vstack([c.b for c in cuts]),
+               np.vstack([c.below for c in cuts]), kept, cuts[0].seen,
+               np.concatenate([c.finite for c in cuts]))
 
 
 @njit(cache=True)
@@ -178,9 +191,14 @@ class OrderSketch:
         A slot serves the ranks from ``lo * count`` to ``hi * count``.
     finite : ndarray of bool, shape (rows,)
         Whether the row's wanted ranks count among its finite values only.
+    total : int, optional
+        The iterations the run will have: the bands then narrow as the run nears its
+        end (see :func:`_position`); default as if it had no end.
     """
 
-    def __init__(self, lo: np.ndarray, hi: np.ndarray, finite: np.ndarray):
+    def __init__(self, lo: np.ndarray, hi: np.ndarray, finite: np.ndarray,
+                 total: int | None = None):
+        self.total = total
         self.lo, self.hi = np.atleast_2d(lo).astype(float), np.atleast_2d(hi).astype(float)
         rows, slots = self.lo.shape
         self.finite_only = np.asarray(finite, dtype=bool)
@@ -200,8 +218,9 @@ class OrderSketch:
         """The edges to cut the next chunks with."""
         return self.a.copy(), self.b.copy()
 
-    def first_bands(self, x: np.ndarray) -> None:
-        """Set the bands from a first chunk ``x`` (rows, iterations), before it is merged.
+    def first_bands(self, x: np.ndarray, start: int = 0) -> None:
+        """Set the bands of rows ``start`` on from a first chunk ``x`` (rows, iterations),
+        before it is merged.
 
         Cutting the first chunk with these bands keeps what merging it whole and then
         narrowing would, without holding every value once per slot in between.
@@ -210,17 +229,18 @@ class OrderSketch:
             raise ValueError("the bands are set from the first chunk only")
         x = np.sort(np.asarray(x, dtype=float), axis=1)
         m = x.shape[1]
+        rows = np.arange(x.shape[0])
+        at = slice(start, start + x.shape[0])
         finite = np.isfinite(x).sum(axis=1)
-        count = np.where(self.finite_only, finite, m).astype(float)
-        rows = np.arange(self.rows)
+        count = np.where(self.finite_only[at], finite, m).astype(float)
         for j in range(self.lo.shape[1]):
             with np.errstate(invalid="ignore", divide="ignore"):
-                lo = _position(self.lo[:, j], count, -1)
-                hi = _position(self.hi[:, j], count, +1)
+                lo = _position(self.lo[at, j], count, -1, self._left(m))
+                hi = _position(self.hi[at, j], count, +1, self._left(m))
             ok = (count > 0) & (lo >= 0) & (lo < m)
-            self.a[ok, j] = x[rows[ok], lo[ok]]
+            self.a[start + rows[ok], j] = x[rows[ok], lo[ok]]
             ok = (count > 0) & (hi >= 0) & (hi < m)
-            self.b[ok, j] = x[rows[ok], hi[ok]]
+            self.b[start + rows[ok], j] = x[rows[ok], hi[ok]]
 
     def merge(self, part: Cut) -> None:
         """Add a chunk's :class:`Cut` (made with these bands or wider ones; the first chunk's
@@ -250,8 +270,8 @@ class OrderSketch:
                 continue
             start, end, base, total = self._segments(j)
             with np.errstate(invalid="ignore", divide="ignore"):
-                lo = _position(self.lo[:, j], count, -1)
-                hi = _position(self.hi[:, j], count, +1)
+                lo = _position(self.lo[:, j], count, -1, self._left(self.seen))
+                hi = _position(self.hi[:, j], count, +1, self._left(self.seen))
             r_lo, r_hi = lo - self.below[:, j], hi - self.below[:, j]
             cum = np.cumsum(cnt)
             first, last = start.copy(), end - 1
@@ -268,6 +288,12 @@ class OrderSketch:
             idx = np.arange(row.size)
             keep = (idx >= first[row]) & (idx <= last[row])
             self.kept[j] = (row[keep], val[keep], cnt[keep])
+
+    def _left(self, seen: int) -> float:
+        """The share of the run still to come after ``seen`` iterations (1 without a total)."""
+        if self.total is None:
+            return 1.0
+        return max(self.total - seen, 0) / self.total
 
     def _segments(self, j: int):
         row, _, cnt = self.kept[j]
@@ -302,10 +328,16 @@ class OrderSketch:
         return sum(k[0].size for k in self.kept)
 
 
-def _position(q: np.ndarray, count: np.ndarray, side: int) -> np.ndarray:
+def _position(q: np.ndarray, count: np.ndarray, side: int, left: float = 1.0) -> np.ndarray:
     """The rank ``Z`` standard errors beyond quantile ``q`` among ``count`` values, as int64
-    (rounded outwards); out of range where the band cannot be narrowed on that side."""
-    half = Z * np.sqrt(q * (1 - q) / count) + 2.0 / count
+    (rounded outwards); out of range where the band cannot be narrowed on that side.
+
+    Where the wanted rank will lie among the values so far, once the run is over, has a
+    variance of ``q (1 - q) / count`` times the share of the run still to come
+    (``left``): the values seen are part of the final ones. So the bands close in on the
+    wanted ranks as the run ends, and hold most values half-way through.
+    """
+    half = Z * np.sqrt(q * (1 - q) / count * left) + 2.0 / count
     pos = (q + side * half) * count
     pos = np.floor(pos) if side < 0 else np.ceil(pos)
     return np.where(np.isfinite(pos), pos, -1 if side < 0 else np.iinfo(np.int64).max // 2

@@ -178,7 +178,7 @@ def reduce_chunk(lay: Layout, net: Network, scenario, sched: Schedule,
     ``extra_bands``) when the layout has them."""
     x = values(lay, net, scenario, sched)
     if bands is None:
-        first = OrderSketch(lay.lo, lay.hi, lay.finite)
+        first = OrderSketch(lay.lo, lay.hi, lay.finite, lay.iterations)
         first.first_bands(x)
         bands = first.bands()
     mom = x[lay.moments]
@@ -206,7 +206,7 @@ class Tally:
 
     def __init__(self, lay: Layout):
         self.layout = lay
-        self.sketch = OrderSketch(lay.lo, lay.hi, lay.finite)
+        self.sketch = OrderSketch(lay.lo, lay.hi, lay.finite, lay.iterations)
         self.n = 0
         k = len(lay.moments)
         self.sums, self.m2 = np.zeros(k), np.zeros(k)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -149,11 +148,12 @@ class ReportData:
             samples = pd.DataFrame({c: result.finish(c).astype(np.float32) for c in cols})
         else:  # a run reduced for a report kept these per iteration
             from ..analysis.extras import sample_columns
-            kept = np.concatenate(result.extras.samples, axis=1)
             have = sample_columns(net)
             if any(c not in have for c in cols):
                 result.whole(f"finish samples of {target}")
-            samples = pd.DataFrame({c: kept[have.index(c)] for c in cols})
+            samples = pd.DataFrame(result.extras.samples.T, columns=have, copy=False)
+            if list(samples.columns) != cols:
+                samples = samples[cols]
         meta = {
             "name": net.name, "version": net.version, "start": net.start, "deadline": net.deadline,
             "unit": net.unit, "horizon": net.start + dt.timedelta(days=net.horizon * net.unit_days),
@@ -242,7 +242,8 @@ def _named(table: pd.DataFrame, result: Result) -> pd.DataFrame:
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    from ..outdir import file_sha256
+    return file_sha256(path)
 
 
 def _read_meta(folder: Path) -> dict:

@@ -15,11 +15,11 @@ def _run(x, ps, chunk, finite=None):
     lo = np.array([[min(r) / n for r in ranks]] * rows)
     hi = np.array([[max(r) / n for r in ranks]] * rows)
     fin = np.zeros(rows, bool) if finite is None else finite
-    sk = OrderSketch(lo, hi, fin)
+    sk = OrderSketch(lo, hi, fin, n)
     for at in range(0, n, chunk):
         part = x[:, at:at + chunk]
         if at == 0:
-            first = OrderSketch(lo, hi, fin)
+            first = OrderSketch(lo, hi, fin, n)
             first.first_bands(part)
             sk.merge(cut(part, *first.bands()))
         else:
@@ -66,8 +66,8 @@ def test_the_bands_grow_as_the_square_root_of_the_iterations():
 def test_ranks_among_the_finite_values():
     x = _data(5, 8, 12_000)
     n = x.shape[1]
-    sk = OrderSketch(np.full((8, 1), 0.99), np.full((8, 1), 0.99), np.ones(8, bool))
-    first = OrderSketch(sk.lo, sk.hi, sk.finite_only)
+    sk = OrderSketch(np.full((8, 1), 0.99), np.full((8, 1), 0.99), np.ones(8, bool), n)
+    first = OrderSketch(sk.lo, sk.hi, sk.finite_only, n)
     first.first_bands(x[:, :1000])
     sk.merge(cut(x[:, :1000], *first.bands()))
     for at in range(1000, n, 1000):
@@ -101,3 +101,26 @@ def test_inverted_cdf_rank_is_numpys():
 def test_nan_is_refused():
     with pytest.raises(ValueError, match="NaN"):
         cut(np.array([[1.0, np.nan]]), np.full((1, 1), -np.inf), np.full((1, 1), np.inf))
+
+
+def test_a_rank_just_past_one_band_is_read_from_the_next():
+    """Two slots whose bands abut: rank 3 is the first value of the second, not past the first."""
+    sk = OrderSketch(np.array([[0.1, 0.5]]), np.array([[0.2, 0.6]]), np.zeros(1, bool))
+    sk.kept = [(np.zeros(3, np.int64), np.array([1.0, 2.0, 3.0]), np.ones(3, np.int64)),
+               (np.zeros(2, np.int64), np.array([4.0, 5.0]), np.ones(2, np.int64))]
+    sk.below = np.array([[0, 3]])
+    assert [sk.value(0, k) for k in range(5)] == [1.0, 2.0, 3.0, 4.0, 5.0]
+    with pytest.raises(Missed):
+        sk.value(0, 5)
+
+
+def test_p90_of_units_held_from_the_counts_per_whole_number():
+    """Eight iterations hold 0 units and two hold 3: the P90 (the 9th of 10) is 3."""
+    from simulator.analysis.extras import Extras, ExtrasLayout
+    lay = ExtrasLayout(10, np.array([1.0, 2.0]), 4, (0, 4, 8), 0, 1, 1)
+    ex = Extras(lay)
+    ex.n = 10
+    ex.held[0, 0] = [8, 0, 0, 2]   # month 1: the 9th smallest is 3
+    ex.held[0, 1] = [1, 8, 1, 0]   # month 2: the 9th smallest is 1
+    held = np.array([[0] * 8 + [3] * 2, [0] + [1] * 8 + [2]], dtype=float)
+    np.testing.assert_array_equal(ex.held_p90(0, 2), stats.percentiles(held, (90.0,))[:, 0, 0])
