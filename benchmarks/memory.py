@@ -1,10 +1,12 @@
 """Peak memory and wall time of the command line against the number of iterations.
 
-Run: ``python benchmarks/memory.py [--sizes 100000 1000000] [--workers 1 2] [--modes json out]``
+Run: ``python benchmarks/memory.py [--sizes 100000 1000000] [--workers 1 2]
+[--modes json terminal out]``
 
 Each command runs in a fresh process under ``/usr/bin/time -v``; the peak resident memory
 is that of the largest process (the parent or a worker). ``json`` is ``veikart run
---json``; ``out`` is ``veikart run --out DIR`` with every file and the report. A run
+--json``; ``terminal`` the summary printed with the top risks; ``out`` is ``veikart run
+--out DIR`` with every file and the report. A run
 kept whole grows by about 20 KB an iteration on the default scenario; a streamed run
 (what the command line does) should stay nearly flat.
 """
@@ -24,7 +26,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--modes", nargs="+", choices=["json", "out"], default=["json", "out"])
+    parser.add_argument("--modes", nargs="+", choices=["json", "terminal", "out"],
+                        default=["json", "out"])
     parser.add_argument("--scenario", type=Path, default=SCENARIO)
     args = parser.parse_args()
     print(f"{args.scenario.name}; wall seconds and peak RSS (MiB) of one run each")
@@ -34,9 +37,10 @@ def main() -> None:
                 for w in args.workers:
                     cmd = [sys.executable, "-m", "simulator", "run", str(args.scenario),
                            "-n", str(n), "--seed", "1", "--workers", str(w)]
-                    cmd += ["--json"] if mode == "json" else ["--out", str(Path(tmp) / "out")]
+                    cmd += {"json": ["--json"], "terminal": [],
+                            "out": ["--out", str(Path(tmp) / "out")]}[mode]
                     wall, rss = timed(cmd)
-                    print(f"{mode:4} {n:>10,} iterations, {w} worker{'s' if w > 1 else ' '}: "
+                    print(f"{mode:8} {n:>10,} iterations, {w} worker{'s' if w > 1 else ' '}: "
                           f"{wall:7.1f} s, peak RSS {rss:7,.0f} MiB", flush=True)
 
 

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ROOT
 
 import simulator
 from simulator.analysis import calibrate, critical, rollouts, sketch, stats
@@ -14,8 +15,8 @@ from simulator.analysis.benefits import result_benefits
 from simulator.analysis.sensitivity import risk_ranking
 from simulator.sampling.streams import CHUNK
 
-NYTTE = "scenarios/examples/capacity-nytte.yaml"
-DEFAULT = "scenarios/veikart-22.1.yaml"
+NYTTE = str(ROOT / "scenarios" / "examples" / "capacity-nytte.yaml")
+DEFAULT = str(ROOT / "scenarios" / "veikart-22.1.yaml")
 N = 2 * CHUNK + 777  # three chunks, the last one short
 
 
@@ -229,3 +230,37 @@ def test_a_summary_only_run_says_a_report_needs_more():
     res = simulator.simulate(sc, N, 3, keep="summary")
     with pytest.raises(ValueError, match="keep='report'"):
         res.coverage_table() if hasattr(res, "coverage_table") else rollouts.coverage_table(res)
+
+
+def test_a_scenario_without_capacity_streams_the_same_report(tiny_file):
+    """No rollouts, no resources (the cpm engine): the empty tables stay empty, the rest equal."""
+    from simulator.report.data import ReportData
+    sc = simulator.load_scenario(tiny_file)
+    whole = simulator.simulate(sc, N, 8)
+    reduced = simulator.simulate(sc, N, 8, keep="report")
+    assert reduced.engine == "cpm" and not reduced.is_whole
+    _same(_tables(reduced), _tables(whole))
+    a, b = ReportData.from_result(whole), ReportData.from_result(reduced)
+    for name in ("summary", "samples", "sensitivity", "risks", "coverage", "utilisation"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True, obj=name)
+
+
+def test_the_command_lines_files_are_those_of_a_run_kept_whole(tmp_path, capsys):
+    """``--save-iterations`` keeps every iteration; without it the run is streamed: the same
+    summary files byte for byte, the same report tables, the same terminal summary."""
+    from simulator.cli import main
+    from simulator.report.data import ReportData
+    args = ["run", NYTTE, "-n", str(N), "--seed", "4", "--workers", "2"]
+    printed = []
+    for name, extra in (("whole", ["--save-iterations"]), ("streamed", [])):
+        assert main([*args, "--out", str(tmp_path / name), *extra]) == 0
+        printed.append(capsys.readouterr().out.splitlines()[1:])  # the first line has timings
+    whole, streamed = tmp_path / "whole", tmp_path / "streamed"
+    assert (whole / "iterations.parquet").exists() and not (streamed / "iterations.parquet").exists()
+    for name in ("summary.json", "summary.csv"):
+        assert (whole / name).read_bytes() == (streamed / name).read_bytes(), name
+    a, b = ReportData.load(whole), ReportData.load(streamed)
+    assert dict(a.meta) == dict(b.meta)
+    for table in ("summary", "samples", "sensitivity", "risks", "coverage", "utilisation", "why"):
+        pd.testing.assert_frame_equal(getattr(a, table), getattr(b, table), check_exact=True)
+    assert printed[0] == printed[1]

@@ -62,22 +62,6 @@ class Cut:
     finite: np.ndarray
 
 
-def _compress(row: np.ndarray, val: np.ndarray, cnt: np.ndarray | None = None):
-    """Sort by (row, value) and keep equal pairs once with the sum of their counts."""
-    if cnt is None:
-        cnt = np.ones(row.size, dtype=np.int64)
-    order = np.lexsort((val, row))
-    row, val, cnt = row[order], val[order], cnt[order]
-    if row.size < 2:
-        return row, val, cnt
-    new = np.empty(row.size, dtype=bool)
-    new[0] = True
-    np.not_equal(row[1:], row[:-1], out=new[1:])
-    new[1:] |= val[1:] != val[:-1]
-    first = np.flatnonzero(new)
-    return row[first], val[first], np.add.reduceat(cnt, first)
-
-
 def cut(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> Cut:
     """Reduce a chunk ``x`` (rows, iterations) to counts under the bands and the values in them.
 
@@ -104,6 +88,27 @@ def join(cuts: list[Cut]) -> Cut:
     return Cut(np.vstack([c.a for c in cuts]), np.vstack([c.b for c in cuts]),
                np.vstack([c.below for c in cuts]), kept, cuts[0].seen,
                np.concatenate([c.finite for c in cuts]))
+
+
+@njit(cache=True)
+def _merge(r1, v1, c1, r2, v2, c2):  # pragma: no cover - compiled; tested through merge()
+    """Merge two (row, value, count) lists sorted by row then value; equal pairs once."""
+    size = r1.size + r2.size
+    rows, vals, cnts = np.empty(size, np.int64), np.empty(size), np.empty(size, np.int64)
+    i = j = k = 0
+    while i < r1.size or j < r2.size:
+        if j == r2.size or (i < r1.size and (r1[i] < r2[j] or (r1[i] == r2[j] and v1[i] <= v2[j]))):
+            r, v, c = r1[i], v1[i], c1[i]
+            i += 1
+        else:
+            r, v, c = r2[j], v2[j], c2[j]
+            j += 1
+        if k and rows[k - 1] == r and vals[k - 1] == v:
+            cnts[k - 1] += c
+        else:
+            rows[k], vals[k], cnts[k] = r, v, c
+            k += 1
+    return rows[:k].copy(), vals[:k].copy(), cnts[:k].copy()
 
 
 @njit(cache=True)
@@ -257,9 +262,8 @@ class OrderSketch:
             np.add.at(self.below[:, j], row[under], cnt[under])
             keep = ~under & (val <= self.b[row, j])
             old = self.kept[j]
-            self.kept[j] = _compress(np.concatenate([old[0], row[keep]]),
-                                     np.concatenate([old[1], val[keep]]),
-                                     np.concatenate([old[2], cnt[keep]]))
+            # both are sorted by (row, value): a linear merge, not a sort of the whole band
+            self.kept[j] = _merge(old[0], old[1], old[2], row[keep], val[keep], cnt[keep])
 
     def narrow(self) -> None:
         """Move the edges in to ``Z`` standard errors around the wanted positions."""
