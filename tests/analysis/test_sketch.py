@@ -124,3 +124,14 @@ def test_p90_of_units_held_from_the_counts_per_whole_number():
     ex.held[0, 1] = [1, 8, 1, 0]   # month 2: the 9th smallest is 1
     held = np.array([[0] * 8 + [3] * 2, [0] + [1] * 8 + [2]], dtype=float)
     np.testing.assert_array_equal(ex.held_p90(0, 2), stats.percentiles(held, (90.0,))[:, 0, 0])
+
+
+def test_equal_values_are_kept_once_however_many_chunks_bring_them():
+    """A row pinned to one value (a milestone at a fixed date) keeps one entry per band,
+    not one per chunk: the memory of discrete rows does not grow with the run."""
+    x = np.full((2, 20_000), 3.0)
+    x[1, ::2] = 4.0  # two values, half each
+    sk, ranks = _run(x, (10.0, 50.0, 90.0), 1000)
+    assert sk.value(0, ranks[1][0]) == 3.0 and sk.value(1, ranks[2][0]) == 4.0
+    assert sk.value(1, ranks[0][0]) == 3.0
+    assert sk.size() <= 2 * 3 * 2  # rows x slots x distinct values

@@ -47,6 +47,7 @@ TESTS = {
     "compare": _ANALYSIS,
     "compile": ["tests/scenario/test_compile_values.py"] + _ENGINES + _ANALYSIS + _SAMPLING
                + _STATISTICS + ["tests/scenario"],
+    "stream": ["tests/analysis/test_sketch.py", "tests/test_stream.py"],
 }
 
 CPM, CAL, DES = "simulator/engines/cpm.py", "simulator/engines/calendar.py", "simulator/engines/des.py"
@@ -57,6 +58,8 @@ CRIT, SENS = "simulator/analysis/critical.py", "simulator/analysis/sensitivity.p
 MERGE, COMPARE = "simulator/analysis/merge_bias.py", "simulator/analysis/compare.py"
 COMPILE, EXPAND = "simulator/scenario/compile.py", "simulator/scenario/expand.py"
 EXCL = "simulator/analysis/exclusion.py"
+SKETCH, TALLY = "simulator/analysis/sketch.py", "simulator/analysis/tally.py"
+EXTRAS, ROLL = "simulator/analysis/extras.py", "simulator/analysis/rollouts.py"
 
 M = Mutant
 MUTANTS: list[Mutant] = [
@@ -206,24 +209,26 @@ MUTANTS: list[Mutant] = [
     M("stats-mean-any-inf", "stats", STATS, "if np.isfinite(v).all():", "if np.isfinite(v).any():",
       "mean reported over iterations that never finish"),
     # --- analysis/result.py ---------------------------------------------------------------
-    M("result-deadline-strict", "result", RESULT, "(b <= net.deadline_time).sum(axis=1)",
-      "(b < net.deadline_time).sum(axis=1)", "summary P(deadline) with <", listed=True),
-    M("result-initiative-start-max", "result", RESULT, "ini_start = np.array([sched.start[mem].min(axis=0)",
-      "ini_start = np.array([sched.start[mem].max(axis=0)", "initiative start as the max of its phases' starts",
+    M("result-deadline-strict", "result", TALLY, "(x[lay.hit_rows] <= lay.hit_at[:, None])",
+      "(x[lay.hit_rows] < lay.hit_at[:, None])", "summary P(deadline) with <", listed=True),
+    M("result-initiative-start-max", "result", TALLY, "ini_start = [sched.start[m].min(axis=0)",
+      "ini_start = [sched.start[m].max(axis=0)", "initiative start as the max of its phases' starts",
       listed=True),
     M("result-planned-finish-last", "result", RESULT, "[plan.finish[mem, 0].max()", "[plan.finish[mem[-1], 0]",
       "initiative planned finish from its last-listed phase", listed=True),
     M("result-planned-start-first", "result", RESULT, "[plan.start[mem, 0].min()", "[plan.start[mem[0], 0]",
       "initiative planned start from its first-listed phase"),
-    M("result-initiative-finish-min", "result", RESULT, "ini_finish = np.array([sched.finish[mem].max(axis=0)",
-      "ini_finish = np.array([sched.finish[mem].min(axis=0)", "initiative finish as the min of its phases"),
-    M("result-within-horizon", "result", RESULT, "[np.isfinite(b).sum(axis=1) for b in blocks]",
-      "[np.isinf(b).sum(axis=1) for b in blocks]", "share within the horizon inverted"),
+    M("result-initiative-finish-min", "result", TALLY, "ini_finish = [sched.finish[m].max(axis=0)",
+      "ini_finish = [sched.finish[m].min(axis=0)", "initiative finish as the min of its phases"),
+    M("result-within-horizon", "result", SKETCH, "x.shape[1], np.isfinite(x).sum(axis=1))",
+      "x.shape[1], np.isinf(x).sum(axis=1))", "share within the horizon inverted"),
     M("result-finish-dates-as-starts", "result", RESULT, "net.to_dates(pct[:, j, 0], finish=is_finish)",
       "net.to_dates(pct[:, j, 0], finish=False)", "finish percentile dates one day late"),
-    M("result-criticality-target", "result", RESULT, "target = target or self.target\n        ci =",
-      "target = self.target\n        ci =", "Result.criticality ignores its target"),
-    M("result-wilson-n", "result", RESULT, "prob = stats.proportion(hits, n)", "prob = stats.proportion(hits, n + 1)",
+    M("result-criticality-target", "result", RESULT,
+      "target = target or self.target\n        if target == self.target:",
+      "target = self.target\n        if target == self.target:", "Result.criticality ignores its target"),
+    M("result-wilson-n", "result", RESULT, "prob = stats.proportion(tally.hits[:rows.size], n)",
+      "prob = stats.proportion(tally.hits[:rows.size], n + 1)",
       "P(deadline) over one iteration too many"),
     # --- analysis/critical.py -------------------------------------------------------------
     M("critical-path-wrong-member", "critical", CRIT, "return members[np.argmax(sched.finish[members], axis=0)]",
@@ -241,11 +246,11 @@ MUTANTS: list[Mutant] = [
       "start = np.concatenate([_latest(sched, target_members(net, net.target)) for j in group])",
       "initiative criticality against the scenario target"),
     # --- analysis/sensitivity.py ----------------------------------------------------------
-    M("sens-ssi-no-criticality", "sensitivity", SENS, '"ssi": crit * _ratio(sd, _finite_sd(finish)),',
-      '"ssi": _ratio(sd, _finite_sd(finish)),', "SSI without its criticality factor", listed=True),
+    M("sens-ssi-no-criticality", "sensitivity", SENS, '"ssi": crit * _ratio(sd, finish_sd),',
+      '"ssi": _ratio(sd, finish_sd),', "SSI without its criticality factor", listed=True),
     M("sens-cruciality-pre-risk", "sensitivity", SENS,
-      '"cruciality": _spearman_rows(head.schedule.durations, finish[:head.iterations]),',
-      '"cruciality": _spearman_rows(head.draws.base, finish[:head.iterations]),',
+      '"cruciality": _spearman_rows(head.schedule.durations,',
+      '"cruciality": _spearman_rows(head.draws.base,',
       "cruciality from pre-risk durations",
       listed=True),
     M("sens-criticality-default-target", "sensitivity", SENS, "crit = critical.criticality(net, sched, target)",
@@ -352,4 +357,33 @@ MUTANTS: list[Mutant] = [
       "[probs[0] for i in keep] if isinstance(probs, tuple)", "per-decision grant probabilities ignored"),
     M("compile-feb29", "compile", COMPILE, "min(day, 28) if month == 2 and day == 29 and year % 4 else day",
       "day", "29 February in a common year"),
+    # --- streamed runs: sketch, tally, extras ------------------------------------------------
+    M("stream-narrow-drop-count", "stream", SKETCH, "cum[np.maximum(first - 1, 0)]",
+      "cum[np.maximum(first, 0)]", "values dropped under a narrowed edge miscounted by one entry"),
+    M("stream-edge-value-below", "stream", SKETCH,
+      "                elif v == lo:\n                    on_a[r, j] += 1",
+      "                elif v == lo:\n                    below[r, j] += 1",
+      "values on a band's lower edge counted below it"),
+    M("stream-rank-past-band", "stream", SKETCH, "if cum.size and r < cum[-1]:",
+      "if cum.size and r <= cum[-1]:", "a rank just past one band read from it"),
+    M("stream-merge-ties", "stream", SKETCH, "if k and rows[k - 1] == r and vals[k - 1] == v:",
+      "if k and rows[k - 1] == r and vals[k - 1] == v and c < 0:", "equal values kept twice",
+      equivalent="a value kept as two entries counts the same ranks, and the next narrowing "
+                 "drops the entries outside the band: no answer changes"),
+    M("stream-chan", "stream", TALLY, "(self.n * m / (self.n + m))", "(self.n * m / (self.n + m + 1))",
+      "pairwise merge of the squared deviations"),
+    M("stream-hits-last-chunk", "stream", TALLY, "        self.hits += part.hits",
+      "        self.hits = part.hits.copy()", "P(by deadline) counted on the last chunk only"),
+    M("stream-p90-units", "stream", EXTRAS, "np.argmax(cum > rank, axis=1)",
+      "np.argmax(cum >= rank, axis=1)", "P90 of units held one rank low"),
+    M("stream-coverage-sums", "stream", EXTRAS,
+      "self.coverage_sums = self.coverage_sums + part.coverage_sums",
+      "self.coverage_sums = part.coverage_sums * 1.0", "mean coverage of the last chunk only"),
+    M("stream-day-index", "stream", ROLL,
+      "        idx -= (idx > 0) & (probe[np.maximum(idx - 1, 0)] >= x)\n", "",
+      "the guessed day is not corrected down"),
+    M("stream-wait-sum", "stream", ROLL,
+      "return wait.sum(axis=1), (wait > _eps(net)).sum(axis=1), res_sum, held",
+      "return wait.max(axis=1), (wait > _eps(net)).sum(axis=1), res_sum, held",
+      "waits maximised, not summed"),
 ]
