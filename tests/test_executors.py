@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import signal
+import sys
 import threading
 import time
 
@@ -118,3 +119,36 @@ def test_the_command_line_on_a_scheduler_address(scenario, cluster, write, tmp_p
         assert main(["prioritise", str(path), "-n", "200", "--seed", "2", "--json", *extra]) == 0
         outs.append(capsys.readouterr().out)
     assert outs[0] == outs[1] and '"benefits"' in outs[0] and '"recommended"' in outs[0]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl(PR_SET_PDEATHSIG) is Linux's")
+def test_pool_workers_end_with_a_command_killed_by_sigkill(tmp_path):
+    """A command killed with SIGKILL runs no clean-up; its workers must not wait forever."""
+    import subprocess
+    script = tmp_path / "pool.py"
+    script.write_text(
+        "import os, time\n"
+        "from simulator.executors import ProcessExecutor\n"
+        "def pid(_):\n"
+        "    time.sleep(0.2)  # every worker gets one\n"
+        "    return os.getpid()\n"
+        "pool = ProcessExecutor(2, 'fork')\n"
+        "futs = [pool.submit(pid, None) for _ in range(4)]\n"
+        "print(' '.join(sorted({str(f.result()) for f in futs})), flush=True)\n"
+        "time.sleep(60)\n")
+    with subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True) as proc:
+        workers = [int(p) for p in proc.stdout.readline().split()]
+        assert len(workers) == 2 and all(_alive(p) for p in workers)
+        proc.kill()
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in workers)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split()[2] != "Z"  # a zombie has ended; init reaps it
+    except FileNotFoundError:
+        return False

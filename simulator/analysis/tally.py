@@ -4,9 +4,10 @@ Each chunk of iterations is reduced where it was scheduled (:func:`reduce_chunk`
 to counts, sums and the bands of an :class:`~.sketch.OrderSketch`, and the parts
 are merged in chunk order (:meth:`Tally.merge`). The summary, the rollouts'
 times to coverage, the waiting for resources, the benefits and the planned-date
-tables are then read from the tally (:mod:`.tables`), whether the run kept every
-iteration or only its first chunk: a run kept whole is reduced the same way, so
-the two give the same bytes.
+tables are then read from the tally (``Result.summary``, ``rollouts.coverage_summary``
+and ``waiting``, ``benefits.benefit_table``, ``calibrate.calibration`` and
+``planned_dates``), whether the run kept every iteration or only its first chunk: a
+run kept whole is reduced the same way, so the two give the same bytes.
 
 The per-iteration quantities ("rows") are, in this order: the start and the
 finish of every shown phase and milestone and of every initiative; per rollout,
