@@ -327,6 +327,23 @@ class OrderSketch:
                 return float(val[lo + np.searchsorted(cum, r, side="right")])
         raise Missed(f"rank {k} of row {row} is outside the values kept")
 
+    def values(self, rows: np.ndarray, ks: np.ndarray) -> np.ndarray:
+        """:meth:`value` of many ``(row, k)`` at once; NaN where no band holds the rank."""
+        rows, ks = np.asarray(rows, dtype=np.int64), np.asarray(ks, dtype=np.int64)
+        out = np.full(rows.shape, np.nan)
+        todo = np.ones(rows.shape, dtype=bool)
+        for j in range(self.lo.shape[1]):
+            _, val, cnt = self.kept[j]
+            if not val.size:
+                continue
+            _, _, base, total = self._segments(j)
+            r = ks - self.below[rows, j]
+            hit = todo & (r >= 0) & (r < total[rows])
+            cum = np.cumsum(cnt)
+            out[hit] = val[np.searchsorted(cum, base[rows[hit]] + r[hit], side="right")]
+            todo &= ~hit
+        return out
+
     def size(self) -> int:
         """Distinct values kept, over all rows and slots."""
         return sum(k[0].size for k in self.kept)

@@ -258,16 +258,13 @@ class Tally:
 
     def missing(self) -> list[int]:
         """Rows whose bands missed a needed rank: to be taken again from all their values."""
-        out = []
-        for row in self.layout.ranks:
-            if row in self.exact:
-                continue
-            try:
-                for k in self.needed(row):
-                    self.sketch.value(row, k)
-            except Missed:
-                out.append(row)
-        return out
+        pairs = [(row, k) for row in self.layout.ranks if row not in self.exact
+                 for k in self.needed(row)]
+        if not pairs:
+            return []
+        rows, ks = np.array(pairs).T
+        found = self.sketch.values(rows, ks)
+        return sorted(set(rows[np.isnan(found)].tolist()))
 
     def value(self, row: int, k: int) -> float:
         """The ``k``-th smallest (0-based) value of ``row`` over the whole run."""
@@ -277,9 +274,16 @@ class Tally:
 
     def percentiles(self, rows, ps) -> np.ndarray:
         """As :func:`stats.percentiles` of those rows: shape (rows, len(ps), 3)."""
-        ranks = [stats.percentile_ranks(self.n, p / 100) for p in ps]
-        return np.array([[[self.value(r, k) for k in trio] for trio in ranks] for r in rows]
-                        ).reshape(len(rows), len(ps), 3)
+        rows = np.asarray(rows, dtype=np.int64)
+        ks = np.array([stats.percentile_ranks(self.n, p / 100) for p in ps]).reshape(-1)
+        at_rows, at_ks = np.repeat(rows, ks.size), np.tile(ks, rows.size)
+        out = self.sketch.values(at_rows, at_ks)
+        for i, (row, k) in enumerate(zip(at_rows, at_ks) if self.exact else ()):
+            if row in self.exact:  # taken again after a band missed
+                out[i] = self.exact[row][k]
+        if np.isnan(out).any():
+            raise Missed("a band missed a rank and the row was not taken again")
+        return out.reshape(rows.size, len(ps), 3)
 
     def quantiles(self, row: int, qs) -> np.ndarray:
         """As ``np.quantile(x, qs, method="inverted_cdf")`` of the row."""

@@ -50,6 +50,9 @@ def test_every_wanted_rank_equals_the_full_sort(seed, chunk):
         for trio in ranks:
             for k in trio:
                 assert sk.value(row, k) == full[row, k], (row, k)
+    # the same, many at once
+    rows, ks = np.repeat(np.arange(x.shape[0]), 15), np.tile(np.ravel(ranks), x.shape[0])
+    np.testing.assert_array_equal(sk.values(rows, ks), full[rows, ks])
     # the bands are narrow: far fewer values than the run kept
     assert sk.size() < 0.35 * x.size
 
@@ -112,6 +115,8 @@ def test_a_rank_just_past_one_band_is_read_from_the_next():
     assert [sk.value(0, k) for k in range(5)] == [1.0, 2.0, 3.0, 4.0, 5.0]
     with pytest.raises(Missed):
         sk.value(0, 5)
+    np.testing.assert_array_equal(sk.values(np.zeros(6, int), np.arange(6)),
+                                  [1.0, 2.0, 3.0, 4.0, 5.0, np.nan])
 
 
 def test_p90_of_units_held_from_the_counts_per_whole_number():
