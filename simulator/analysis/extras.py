@@ -22,6 +22,7 @@ import numpy as np
 
 from ..scenario.network import Network
 from . import critical, stats
+from .rollouts import coverage_on_grid
 from .sketch import Cut, OrderSketch, cut, join
 
 #: Coverage percentiles drawn per month.
@@ -43,45 +44,6 @@ def sample_columns(net: Network) -> list[str]:
     """The elements whose finishes are kept per iteration: initiatives, milestones, target."""
     cols = [*net.initiative_ids, *[i for i, k in zip(net.ids, net.kinds) if k == "milestone"]]
     return cols if net.target in cols else [*cols, net.target]
-
-
-def _moments(x: np.ndarray, finite_only: bool = False) -> np.ndarray:
-    """Per row: count, sum, sum of squared deviations from the chunk mean, and whether any
-    value is not finite (then NaN statistics), as an (rows, 4) array."""
-    x = np.atleast_2d(x)
-    if finite_only:
-        ok = np.isfinite(x)
-        count = ok.sum(axis=1).astype(float)
-        s = np.where(ok, x, 0.0).sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            dev = np.where(ok, x - (s / count)[:, None], 0.0)
-        return np.column_stack([count, s, np.nan_to_num((dev * dev).sum(axis=1)),
-                                np.zeros(len(x))])
-    bad = ~np.isfinite(x).all(axis=1)
-    s = x.sum(axis=1)
-    with np.errstate(invalid="ignore"):
-        m2 = ((x - (s / x.shape[1])[:, None]) ** 2).sum(axis=1)
-    return np.column_stack([np.full(len(x), float(x.shape[1])), s, m2, bad.astype(float)])
-
-
-def merge_moments(acc: np.ndarray | None, part: np.ndarray) -> np.ndarray:
-    """Chan et al.'s pairwise merge of two :func:`_moments` arrays."""
-    if acc is None:
-        return part.copy()
-    na, nb = acc[:, 0], part[:, 0]
-    n = na + nb
-    with np.errstate(invalid="ignore", divide="ignore"):
-        delta = np.where(nb > 0, part[:, 1] / nb, 0.0) - np.where(na > 0, acc[:, 1] / na, 0.0)
-        m2 = acc[:, 2] + part[:, 2] + np.where(n > 0, delta * delta * na * nb / n, 0.0)
-    return np.column_stack([n, acc[:, 1] + part[:, 1], m2, np.maximum(acc[:, 3], part[:, 3])])
-
-
-def moment_sd(m: np.ndarray) -> np.ndarray:
-    """Standard deviation (ddof 1) from merged moments; NaN with fewer than two values or
-    any value not finite."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sd = np.sqrt(m[:, 2] / (m[:, 0] - 1))
-    return np.where((m[:, 0] > 1) & (m[:, 3] == 0), sd, np.nan)
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,24 +84,10 @@ class ExtrasPart:
     samples: np.ndarray          # (columns, iterations) float32
 
 
-def coverage_on_grid(net: Network, fin: np.ndarray, weights: np.ndarray,
-                     times: np.ndarray) -> np.ndarray:
-    """Weighted share live at each grid time per iteration: (grid, iterations)."""
-    from .rollouts import _eps, _held_on_grid
-    live_from = np.searchsorted(times + _eps(net), fin, side="left")  # first point with f <= t
-    cov = _held_on_grid(live_from, np.full_like(live_from, len(times)), weights, len(times))
-    cov /= weights.sum()
-    return cov
-
-
 def held_on_grid(net: Network, sched, times: np.ndarray, k: int) -> np.ndarray:
     """Units of resource ``k`` held at each grid time per iteration: (grid, iterations)."""
-    from .rollouts import _claims_of, _eps, _held_on_grid
-    probe = times + _eps(net)
-    acts, units = _claims_of(net, k)
-    a = np.searchsorted(probe, sched.taken[acts], side="left")   # first point with taken <= t
-    b = np.searchsorted(probe, sched.finish[acts], side="left")  # first point with finish <= t
-    return _held_on_grid(a, np.maximum(a, b), units, len(times))
+    from .rollouts import _held_on_grid, holding
+    return _held_on_grid(*holding(net, sched, times, k), len(times))
 
 
 def reduce_extras(lay: ExtrasLayout, net: Network, sched, bands) -> ExtrasPart:

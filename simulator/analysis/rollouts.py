@@ -124,12 +124,18 @@ def coverage_curve(result: Result, rollout_id: str, *,
         return pd.DataFrame({"date": dates, "time": times, "mean": mean,
                              "p10": pct[:, 0], "p50": pct[:, 1], "p90": pct[:, 2]})
     fin = result.whole("coverage curves on a grid of step_days").schedule.finish[r.units]
-    live_from = np.searchsorted(times + _eps(net), fin, side="left")  # first point with f <= t
-    cov = _held_on_grid(live_from, np.full_like(live_from, len(times)), r.weights, len(times))
-    cov /= r.weights.sum()
+    cov = coverage_on_grid(net, fin, r.weights, times)
     pct = stats.percentiles(cov, (10.0, 50.0, 90.0))[:, :, 0]
     return pd.DataFrame({"date": dates, "time": times, "mean": cov.mean(axis=1),
                          "p10": pct[:, 0], "p50": pct[:, 1], "p90": pct[:, 2]})
+
+
+def coverage_on_grid(net, fin: np.ndarray, weights: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Weighted share of the units (finishes ``fin``) live at each grid time: (grid, iterations)."""
+    live_from = np.searchsorted(times + _eps(net), fin, side="left")  # first point with f <= t
+    cov = _held_on_grid(live_from, np.full_like(live_from, len(times)), weights, len(times))
+    cov /= weights.sum()
+    return cov
 
 
 def coverage_table(result: Result) -> pd.DataFrame:
@@ -235,18 +241,17 @@ def utilisation(result: Result, *, step_days: float | None = None) -> pd.DataFra
         return pd.DataFrame(columns=cols)
     dates, times = grid(result, step_days=step_days)
     if step_days is None:  # month ends: from the run's reduction, kept whole or not
-        held = result.tally.waits[3]
-        days = (dates - np.datetime64(net.start, "D")).astype(np.int64)
+        mean = _mean_held_by_day(result, dates)
         return pd.concat([pd.DataFrame({
             "resource": res.id, "date": dates, "time": times,
-            "mean": np.cumsum(held[k])[days] / result.iterations,
+            "mean": mean[k],
             "p90": result.extras.held_p90(k, len(times)),
             "capacity": [res.at(t) for t in times]}) for k, res in enumerate(net.resources)],
             ignore_index=True)[cols]
-    result.whole("units held on a grid of step_days")
+    sched = result.whole("units held on a grid of step_days").schedule
     frames = []
     for k, res in enumerate(net.resources):
-        a, b, units = _holding(result, times, k)
+        a, b, units = holding(net, sched, times, k)
         held = _held_on_grid(a, b, units, len(times))
         frames.append(pd.DataFrame({
             "resource": res.id, "date": dates, "time": times,
@@ -256,11 +261,16 @@ def utilisation(result: Result, *, step_days: float | None = None) -> pd.DataFra
     return pd.concat(frames, ignore_index=True)[cols]
 
 
-def _holding(result: Result, times: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray,
-                                                                 np.ndarray]:
+def _mean_held_by_day(result: Result, dates: np.ndarray) -> np.ndarray:
+    """Mean units of each resource held at ``dates`` (days of the grid), from the tally's
+    changes per day: shape (resources, dates)."""
+    days = (dates - np.datetime64(result.network.start, "D")).astype(np.int64)
+    return np.cumsum(result.tally.waits[3], axis=1)[:, days] / result.iterations
+
+
+def holding(net, sched, times: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per claim on resource ``k`` and iteration, the first and the first-not grid point at
     which its units are held, and the units."""
-    net, sched = result.network, result.whole("the units held over time").schedule
     probe = times + _eps(net)
     acts, units = _claims_of(net, k)
     a = np.searchsorted(probe, sched.taken[acts], side="left")   # first point with taken <= t
@@ -301,16 +311,15 @@ def waiting(result: Result) -> Waiting:
     if tally.waits is None:
         return Waiting(pd.DataFrame(columns=res_cols, index=pd.Index([], name="id")),
                        pd.DataFrame(columns=act_cols, index=pd.Index([], name="id")))
-    act_sum, act_count, res_sum, held = tally.waits
+    act_sum, act_count, res_sum, _ = tally.waits
     n = result.iterations
     acts = _claimants(net)
-    dates, _ = grid(result)
-    days = (dates - np.datetime64(net.start, "D")).astype(np.int64)  # their rows in ``held``
+    busy = _mean_held_by_day(result, grid(result)[0])  # utilisation()'s mean
     res_rows = []
     for k, res in enumerate(net.resources):
         mine, _ = _claims_of(net, k)
         total = res_sum[k] / n
-        peak = np.cumsum(held[k])[days] / n  # utilisation()'s mean
+        peak = busy[k]
         res_rows.append({"id": res.id, "name": res.name, "claimants": int(mine.size),
                          "mean_wait": total, "mean_wait_days": total * net.unit_days,
                          "peak_mean_busy": float(peak.max()) if peak.size else 0.0})

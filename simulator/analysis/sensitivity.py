@@ -135,14 +135,13 @@ def activity_sensitivity(result: Result, target: str | None = None, *,
     is what they are; ``sd(T)`` is taken over the finite finishes only, since
     an infinite value has no spread.
     """
-    from .extras import moment_sd
     target = _target(result, target)
     net = result.network
     head = _head(result, sample)
     if target == net.target:  # from the run's tally: kept whole or not, the same bytes
         tally = result.tally
         crit = tally.crit / result.iterations
-        sd, finish_sd = moment_sd(tally.durations), float(moment_sd(tally.target)[0])
+        sd, finish_sd = stats.moment_sd(tally.durations), float(stats.moment_sd(tally.target)[0])
     else:
         sched = result.whole("activity sensitivities to another target").schedule
         finish = critical.target_finish(net, sched, target)

@@ -316,15 +316,9 @@ class OrderSketch:
         Missed
             No band of the row holds that rank.
         """
-        for j in range(self.lo.shape[1]):
-            r = k - int(self.below[row, j])
-            if r < 0:
-                continue
-            rows, val, cnt = self.kept[j]
-            lo, hi = np.searchsorted(rows, row), np.searchsorted(rows, row, side="right")
-            cum = np.cumsum(cnt[lo:hi])
-            if cum.size and r < cum[-1]:
-                return float(val[lo + np.searchsorted(cum, r, side="right")])
+        v = self.values(np.array([row]), np.array([k]))[0]
+        if not np.isnan(v):
+            return float(v)
         raise Missed(f"rank {k} of row {row} is outside the values kept")
 
     def values(self, rows: np.ndarray, ks: np.ndarray) -> np.ndarray:

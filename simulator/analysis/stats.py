@@ -135,6 +135,46 @@ def mean_std(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, std
 
 
+def chunk_moments(x: np.ndarray, finite_only: bool = False) -> np.ndarray:
+    """Per row: count, sum, sum of squared deviations from the chunk mean, and whether any
+    value is not finite (then NaN statistics), as an (rows, 4) array."""
+    x = np.atleast_2d(x)
+    if finite_only:
+        ok = np.isfinite(x)
+        count = ok.sum(axis=1).astype(float)
+        s = np.where(ok, x, 0.0).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dev = np.where(ok, x - (s / count)[:, None], 0.0)
+        return np.column_stack([count, s, np.nan_to_num((dev * dev).sum(axis=1)),
+                                np.zeros(len(x))])
+    bad = ~np.isfinite(x).all(axis=1)
+    s = x.sum(axis=1)
+    with np.errstate(invalid="ignore"):
+        m2 = ((x - (s / x.shape[1])[:, None]) ** 2).sum(axis=1)
+    return np.column_stack([np.full(len(x), float(x.shape[1])), s, m2, bad.astype(float)])
+
+
+def merge_moments(acc: np.ndarray | None, part: np.ndarray) -> np.ndarray:
+    """Chan et al.'s pairwise merge of two :func:`chunk_moments` arrays (in chunk order: the
+    sums, and so the last bits, depend on it)."""
+    if acc is None:
+        return part.copy()
+    na, nb = acc[:, 0], part[:, 0]
+    n = na + nb
+    with np.errstate(invalid="ignore", divide="ignore"):
+        delta = np.where(nb > 0, part[:, 1] / nb, 0.0) - np.where(na > 0, acc[:, 1] / na, 0.0)
+        m2 = acc[:, 2] + part[:, 2] + np.where(n > 0, delta * delta * (na * nb / n), 0.0)
+    return np.column_stack([n, acc[:, 1] + part[:, 1], m2, np.maximum(acc[:, 3], part[:, 3])])
+
+
+def moment_sd(m: np.ndarray) -> np.ndarray:
+    """Standard deviation (ddof 1) from merged moments; NaN with fewer than two values or
+    any value not finite."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(m[:, 2] / (m[:, 0] - 1))
+    return np.where((m[:, 0] > 1) & (m[:, 3] == 0), sd, np.nan)
+
+
 def average_ranks(x: np.ndarray) -> np.ndarray:
     """Rank every row of ``x`` (k, n) from 1 to n; tied values share their average rank.
 

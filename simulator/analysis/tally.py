@@ -26,7 +26,7 @@ import numpy as np
 from ..engines.cpm import Schedule
 from ..scenario.network import Network
 from . import critical, stats
-from .extras import Extras, ExtrasPart, _moments, extras_layout, merge_moments, reduce_extras
+from .extras import Extras, ExtrasPart, extras_layout, reduce_extras
 from .sketch import Cut, Missed, OrderSketch, cut
 
 #: Coverage levels with a row: the union of those whose times and deadline shares are reported.
@@ -160,9 +160,7 @@ class Part:
     """What one chunk contributes to a :class:`Tally` (see :func:`reduce_chunk`)."""
 
     cut: Cut
-    sums: np.ndarray
-    m2: np.ndarray
-    bad: np.ndarray
+    moments: np.ndarray                   # stats.chunk_moments of the rows with a mean
     hits: np.ndarray
     crit: np.ndarray
     icrit: np.ndarray
@@ -182,19 +180,15 @@ def reduce_chunk(lay: Layout, net: Network, scenario, sched: Schedule,
         first = OrderSketch(lay.lo, lay.hi, lay.finite, lay.iterations)
         first.first_bands(x)
         bands = first.bands()
-    mom = x[lay.moments]
-    good = np.isfinite(mom).all(axis=1)
-    sums = np.where(good, mom.sum(axis=1), np.nan)
-    with np.errstate(invalid="ignore"):
-        m2 = np.where(good, ((mom - (sums / x.shape[1])[:, None]) ** 2).sum(axis=1), np.nan)
     hits = (x[lay.hit_rows] <= lay.hit_at[:, None]).sum(axis=1)
     crit = critical.criticality_counts(net, sched, net.target)
     icrit = critical.initiative_counts(net, sched)
     from .rollouts import waiting_sums
     extras = None if lay.extras is None else reduce_extras(lay.extras, net, sched, extra_bands)
     target = critical.target_finish(net, sched, net.target)
-    return Part(cut(x, *bands), sums, m2, ~good, hits, crit, icrit, waiting_sums(net, sched),
-                _moments(sched.durations), _moments(target[None], finite_only=True), extras)
+    return Part(cut(x, *bands), stats.chunk_moments(x[lay.moments]), hits, crit, icrit,
+                waiting_sums(net, sched), stats.chunk_moments(sched.durations),
+                stats.chunk_moments(target[None], finite_only=True), extras)
 
 
 class Tally:
@@ -209,9 +203,7 @@ class Tally:
         self.layout = lay
         self.sketch = OrderSketch(lay.lo, lay.hi, lay.finite, lay.iterations)
         self.n = 0
-        k = len(lay.moments)
-        self.sums, self.m2 = np.zeros(k), np.zeros(k)
-        self.bad = np.zeros(k, dtype=bool)
+        self.moments = None
         self.hits = np.zeros(len(lay.hit_rows), dtype=np.int64)
         self.crit = self.icrit = None
         self.waits = self.durations = self.target = None
@@ -220,21 +212,14 @@ class Tally:
 
     def merge(self, part: Part) -> None:
         """Add the next chunk's part (chunks in order: the sums depend on it)."""
-        m = part.cut.seen
-        if self.n:  # Chan et al.'s pairwise update of the sum of squared deviations
-            delta = part.sums / m - self.sums / self.n
-            self.m2 = self.m2 + part.m2 + delta * delta * (self.n * m / (self.n + m))
-        else:
-            self.m2 = part.m2.copy()
-        self.sums = self.sums + part.sums
-        self.bad |= part.bad
-        self.n += m
+        self.moments = stats.merge_moments(self.moments, part.moments)
+        self.n += part.cut.seen
         self.hits += part.hits
         self.sketch.merge(part.cut)
         self.crit = part.crit if self.crit is None else self.crit + part.crit
         self.icrit = part.icrit if self.icrit is None else self.icrit + part.icrit
-        self.durations = merge_moments(self.durations, part.durations)
-        self.target = merge_moments(self.target, part.target)
+        self.durations = stats.merge_moments(self.durations, part.durations)
+        self.target = stats.merge_moments(self.target, part.target)
         if part.extras is not None:
             self.extras.merge(part.extras)
         if part.waits is not None:
@@ -292,8 +277,9 @@ class Tally:
     def mean_std(self, rows) -> tuple[np.ndarray, np.ndarray]:
         """Mean and standard deviation (ddof 1) of rows with moments; NaN where any is infinite."""
         at = np.searchsorted(self.layout.moments, rows)
-        mean = np.where(self.bad[at], np.nan, self.sums[at] / self.n)
-        std = np.where(self.bad[at], np.nan, np.sqrt(self.m2[at] / max(self.n - 1, 1)))
+        m = self.moments[at]
+        mean = np.where(m[:, 3] == 0, m[:, 1] / self.n, np.nan)
+        std = stats.moment_sd(m)
         return mean, std
 
     def finite_share(self, rows) -> np.ndarray:
