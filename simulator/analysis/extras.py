@@ -22,8 +22,8 @@ import numpy as np
 
 from ..scenario.network import Network
 from . import critical, stats
-from .rollouts import coverage_on_grid
-from .sketch import Cut, OrderSketch, cut, join
+from .rollouts import coverage_on_grid, coverage_span, held_span, holding
+from .sketch import Cut, Missed, OrderSketch, cut, join
 
 #: Coverage percentiles drawn per month.
 COVERAGE_PERCENTILES = (10.0, 50.0, 90.0)
@@ -84,12 +84,6 @@ class ExtrasPart:
     samples: np.ndarray          # (columns, iterations) float32
 
 
-def held_on_grid(net: Network, sched, times: np.ndarray, k: int) -> np.ndarray:
-    """Units of resource ``k`` held at each grid time per iteration: (grid, iterations)."""
-    from .rollouts import _held_on_grid, holding
-    return _held_on_grid(*holding(net, sched, times, k), len(times))
-
-
 def reduce_extras(lay: ExtrasLayout, net: Network, sched, bands) -> ExtrasPart:
     """Reduce one chunk for :class:`Extras` (``bands`` None for the first chunk)."""
     g, m = lay.times.size, sched.finish.shape[1]
@@ -100,19 +94,19 @@ def reduce_extras(lay: ExtrasLayout, net: Network, sched, bands) -> ExtrasPart:
         cuts = []
         for k, r in enumerate(net.rollouts):  # a rollout at a time: its (months x chunk) only
             rows = slice(k * g, (k + 1) * g)
-            cov = coverage_on_grid(net, sched.finish[r.units], r.weights, lay.times)
-            sums[rows] = cov.sum(axis=1)
-            if first is not None:
-                first.first_bands(cov, k * g)
-            a, b = (first.a, first.b) if first is not None else bands
-            cuts.append(cut(cov, a[rows], b[rows]))
+            # only the months in which some unit goes live are stored; the rest repeat
+            cov, src = coverage_span(net, sched.finish[r.units], r.weights, lay.times)
+            sums[rows] = cov.sum(axis=1)[src]
+            cuts.append(first.first_cut(cov, k * g, src, overwrite=True) if first is not None else
+                        cut(cov, bands[0][rows], bands[1][rows], src))
         part_cut = join(cuts)
     held = np.zeros((len(net.resources), g, lay.levels), dtype=np.int64)
     if sched.taken is not None:
-        at = np.arange(g)[:, None] * lay.levels
         for k in range(len(net.resources)):
-            h = held_on_grid(net, sched, lay.times, k).astype(np.int64)
-            held[k] = np.bincount((at + h).ravel(), minlength=g * lay.levels).reshape(g, -1)
+            h, src = held_span(*holding(net, sched, lay.times, k), g)
+            at = np.arange(h.shape[0])[:, None] * lay.levels
+            counts = np.bincount((at + h.astype(np.int64)).ravel(), minlength=h.shape[0] * lay.levels)
+            held[k] = counts.reshape(h.shape[0], -1)[src]
     samples = np.vstack([critical.target_finish(net, sched, c) for c in sample_columns(net)])
     return ExtrasPart(part_cut, sums, held, samples.astype(np.float32))
 
@@ -130,11 +124,14 @@ class Extras:
         self.n = 0
         self.exact: dict[int, np.ndarray] = {}  # coverage rows taken again after a band missed
 
-    def coverage_value(self, row: int, k: int) -> float:
-        """The ``k``-th smallest coverage of ``row`` over the run."""
-        if row in self.exact:
-            return float(self.exact[row][k])
-        return self.coverage.value(row, k)
+    def coverage_values(self, rows: np.ndarray, ks: np.ndarray) -> np.ndarray:
+        """The ``ks``-th smallest coverages of ``rows`` over the run (NaN where a band missed
+        and the row was not taken again)."""
+        out = self.coverage.values(rows, ks)
+        for i, (row, k) in enumerate(zip(rows, ks) if self.exact else ()):
+            if row in self.exact:
+                out[i] = self.exact[row][k]
+        return out
 
     def bands(self):
         """The bands to cut the next chunk's coverage with (None before the first)."""
@@ -156,8 +153,11 @@ class Extras:
         """Mean and the P10, P50, P90 of rollout ``g``'s coverage at the first ``points``
         month ends: shapes (points,) and (points, 3)."""
         rows = g * self.layout.times.size + np.arange(points)
-        pct = np.array([[self.coverage_value(r, k) for k in self.layout.ranks] for r in rows])
-        return self.coverage_sums[rows] / self.n, pct.reshape(points, len(self.layout.ranks))
+        ks = np.array(self.layout.ranks)
+        pct = self.coverage_values(np.repeat(rows, ks.size), np.tile(ks, rows.size))
+        if np.isnan(pct).any():
+            raise Missed("a coverage band missed a rank and the row was not taken again")
+        return self.coverage_sums[rows] / self.n, pct.reshape(points, ks.size)
 
     def held_p90(self, k: int, points: int) -> np.ndarray:
         """P90 of the units of resource ``k`` held at the first ``points`` month ends."""
@@ -194,16 +194,12 @@ def complete_extras(ex: Extras, chunk_rows) -> None:
 
     ``chunk_rows(rows)`` gives those rows of :func:`coverage_rows`, chunk by chunk.
     """
-    from .sketch import Missed
     if ex.coverage is None:
         return
-    rows = []
-    for row in range(ex.coverage.rows):
-        try:
-            for k in ex.layout.ranks:
-                ex.coverage.value(row, k)
-        except Missed:
-            rows.append(row)
+    ks = np.array(ex.layout.ranks)
+    every = np.arange(ex.coverage.rows)
+    found = ex.coverage.values(np.repeat(every, ks.size), np.tile(ks, every.size))
+    rows = np.unique(np.repeat(every, ks.size)[np.isnan(found)]).tolist()
     if rows:
         whole = np.concatenate(list(chunk_rows(rows)), axis=1)
         ex.exact = {row: np.sort(whole[i]) for i, row in enumerate(rows)}

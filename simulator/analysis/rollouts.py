@@ -49,11 +49,12 @@ def grid(result: Result, *, step_days: float | None = None) -> tuple[np.ndarray,
         default month ends.
     """
     net, tally = result.network, result.tally
-    ends = [tally.value(row, ks[0]) for row in range(tally.layout.blocks["p99"].start,
-                                                     tally.layout.blocks["p99"].stop)
-            if (ks := tally.needed(row))]
-    if ends:
-        last = net.to_dates(np.array([max(ends)]), finish=True)[0].astype("datetime64[M]") + 1
+    pairs = [(row, ks[0]) for row in range(tally.layout.blocks["p99"].start,
+                                           tally.layout.blocks["p99"].stop)
+             if (ks := tally.needed(row))]
+    if pairs:
+        ends = tally.values(*np.array(pairs).T)
+        last = net.to_dates(np.array([ends.max()]), finish=True)[0].astype("datetime64[M]") + 1
     else:
         last = np.datetime64(net.deadline, "M")
     start = np.datetime64(net.start, "D")
@@ -86,6 +87,32 @@ def _held_on_grid(a: np.ndarray, b: np.ndarray, w: np.ndarray, g: int) -> np.nda
         diff[at + a[i]] += w[i]
         diff[at + b[i]] -= w[i]
     return np.cumsum(diff.reshape(n, g + 1)[:, :g], axis=1).T
+
+
+def held_span(a: np.ndarray, b: np.ndarray, w: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_held_on_grid` as the rows where a sum can change, and a row map.
+
+    A sum changes only at the grid points some ``a`` or ``b`` names; before the first
+    it is 0, and after the last it keeps its value there. So only those rows are
+    summed (the same additions in the same order: the same bits), and the long tail
+    of a grid that runs to the horizon costs nothing.
+
+    Returns
+    -------
+    rows : ndarray, shape (span, iterations)
+        Row 0 is all zeros; rows 1 on are the grid points from the first change to the last.
+    src : ndarray of int64, shape (g,)
+        The row of ``rows`` each grid point equals: ``_held_on_grid(a, b, w, g) == rows[src]``.
+    """
+    n = a.shape[1]
+    j0 = min(int(a.min(initial=g)), int(b.min(initial=g)))
+    j1 = max(int(np.where(a < g, a, -1).max(initial=-1)), int(np.where(b < g, b, -1).max(initial=-1)))
+    if j1 < j0:  # nothing changes within the grid
+        return np.zeros((1, n)), np.zeros(g, dtype=np.int64)
+    span = j1 - j0 + 2  # row 0 is never added to: the zeros before the first change
+    rows = _held_on_grid(np.where(a < g, a - j0 + 1, span), np.where(b < g, b - j0 + 1, span),
+                         w, span)
+    return rows, np.clip(np.arange(g) - j0 + 1, 0, span - 1)
 
 
 def _mean_held(a: np.ndarray, b: np.ndarray, w: np.ndarray, g: int) -> np.ndarray:
@@ -132,10 +159,17 @@ def coverage_curve(result: Result, rollout_id: str, *,
 
 def coverage_on_grid(net, fin: np.ndarray, weights: np.ndarray, times: np.ndarray) -> np.ndarray:
     """Weighted share of the units (finishes ``fin``) live at each grid time: (grid, iterations)."""
+    rows, src = coverage_span(net, fin, weights, times)
+    return rows[src]
+
+
+def coverage_span(net, fin: np.ndarray, weights: np.ndarray,
+                  times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`coverage_on_grid` as rows and a row map (see :func:`held_span`)."""
     live_from = np.searchsorted(times + _eps(net), fin, side="left")  # first point with f <= t
-    cov = _held_on_grid(live_from, np.full_like(live_from, len(times)), weights, len(times))
-    cov /= weights.sum()
-    return cov
+    rows, src = held_span(live_from, np.full_like(live_from, len(times)), weights, len(times))
+    rows /= weights.sum()
+    return rows, src
 
 
 def coverage_table(result: Result) -> pd.DataFrame:

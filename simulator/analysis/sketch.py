@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from .firstcut import sorted_cut
+
 #: Half-width of a band in standard errors of the quantile it is kept for.
 Z = 6.0
 
@@ -62,20 +64,22 @@ class Cut:
     finite: np.ndarray
 
 
-def cut(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> Cut:
+def cut(x: np.ndarray, a: np.ndarray, b: np.ndarray, src: np.ndarray | None = None) -> Cut:
     """Reduce a chunk ``x`` (rows, iterations) to counts under the bands and the values in them.
 
     Runs where the chunk was made (a worker); the result is small and is merged
-    into the run's sketch with :meth:`OrderSketch.merge`.
+    into the run's sketch with :meth:`OrderSketch.merge`. With ``src``, the chunk is
+    ``x[src]``: rows that repeat (a coverage that no longer changes) are stored once.
     """
     x = np.ascontiguousarray(x, dtype=float)
     if np.isnan(x).any():
         raise ValueError("order statistics of NaN are not defined")
+    src = np.arange(x.shape[0]) if src is None else np.asarray(src, dtype=np.int64)
     a, b = np.ascontiguousarray(a, dtype=float), np.ascontiguousarray(b, dtype=float)
-    below, rows, vals, cnts, ptr = _cut(x, a, b)
+    below, rows, vals, cnts, ptr = _cut(x, src, a, b)
     kept = [(rows[ptr[j]:ptr[j + 1]], vals[ptr[j]:ptr[j + 1]], cnts[ptr[j]:ptr[j + 1]])
             for j in range(a.shape[1])]
-    return Cut(a.copy(), b.copy(), below, kept, x.shape[1], np.isfinite(x).sum(axis=1))
+    return Cut(a.copy(), b.copy(), below, kept, x.shape[1], np.isfinite(x).sum(axis=1)[src])
 
 
 def join(cuts: list[Cut]) -> Cut:
@@ -112,22 +116,42 @@ def _merge(r1, v1, c1, r2, v2, c2):  # pragma: no cover - compiled; tested throu
 
 
 @njit(cache=True)
-def _cut(x, a, b):  # pragma: no cover - compiled; tested through cut()
+def _cut(x, src, a, b):  # pragma: no cover - compiled; tested through cut()
     """One pass over the chunk: per row and slot the count under the band and the values in
     it, each (row, slot) group sorted with equal values once. Slot-major output.
 
     Values equal to an edge are counted, not stored: discrete rows (coverage shares,
     dates pinned by a constraint) often have most of their values on an edge.
     """
-    rows, m = x.shape
+    rows, m = src.size, x.shape[1]
     slots = a.shape[1]
     below = np.zeros((rows, slots), np.int64)
     on_a = np.zeros((rows, slots), np.int64)
     on_b = np.zeros((rows, slots), np.int64)
     inner = np.zeros((rows, slots), np.int64)
+    # most values lie under every band or over it: one test each, not one per slot
+    low, high = np.full(rows, np.inf), np.full(rows, -np.inf)
+    # a row that repeats the one before it, values and edges (a coverage's months after
+    # its last change), has that row's counts and values
+    same = np.zeros(rows, np.bool_)
     for r in range(rows):
+        same[r] = r > 0 and src[r] == src[r - 1]
+        for j in range(slots):
+            same[r] = same[r] and a[r, j] == a[r - 1, j] and b[r, j] == b[r - 1, j]
+            if a[r, j] <= b[r, j]:
+                low[r], high[r] = min(low[r], a[r, j]), max(high[r], b[r, j])
+    for r in range(rows):
+        if same[r]:
+            below[r], on_a[r], inner[r], on_b[r] = below[r - 1], on_a[r - 1], inner[r - 1], on_b[r - 1]
+            continue
+        under = 0
         for i in range(m):
-            v = x[r, i]
+            v = x[src[r], i]
+            if v < low[r]:
+                under += 1
+                continue
+            if v > high[r]:
+                continue
             for j in range(slots):
                 lo, hi = a[r, j], b[r, j]
                 if lo > hi:  # an unused slot
@@ -140,6 +164,9 @@ def _cut(x, a, b):  # pragma: no cover - compiled; tested through cut()
                     inner[r, j] += 1
                 elif v == hi:
                     on_b[r, j] += 1
+        for j in range(slots):
+            if a[r, j] <= b[r, j]:
+                below[r, j] += under
     start = np.zeros((slots, rows + 1), np.int64)  # group (j, r) at start[j, r] (slot-major)
     total = 0
     for j in range(slots):
@@ -150,8 +177,14 @@ def _cut(x, a, b):  # pragma: no cover - compiled; tested through cut()
     vals = np.empty(total)
     fill = np.zeros((rows, slots), np.int64)
     for r in range(rows):
+        if same[r]:
+            for j in range(slots):
+                vals[start[j, r]:start[j, r] + inner[r, j]] = vals[start[j, r - 1]:start[j, r - 1] + inner[r, j]]
+            continue
         for i in range(m):
-            v = x[r, i]
+            v = x[src[r], i]
+            if v <= low[r] or v >= high[r]:
+                continue
             for j in range(slots):
                 if a[r, j] < v < b[r, j]:
                     vals[start[j, r] + fill[r, j]] = v
@@ -214,6 +247,7 @@ class OrderSketch:
         self.kept = [(np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64))] * slots
         self.seen = 0
         self.finite = np.zeros(rows, dtype=np.int64)
+        self._lookup: list | None = None  # per slot (base, total, cum) for values(); reset on change
 
     @property
     def rows(self) -> int:
@@ -223,29 +257,45 @@ class OrderSketch:
         """The edges to cut the next chunks with."""
         return self.a.copy(), self.b.copy()
 
-    def first_bands(self, x: np.ndarray, start: int = 0) -> None:
+    def first_cut(self, x: np.ndarray, start: int = 0, src: np.ndarray | None = None, *,
+                  overwrite: bool = False) -> Cut:
         """Set the bands of rows ``start`` on from a first chunk ``x`` (rows, iterations),
-        before it is merged.
+        before it is merged, and cut it with them (``x[src]`` with ``src``, as in :func:`cut`).
 
         Cutting the first chunk with these bands keeps what merging it whole and then
-        narrowing would, without holding every value once per slot in between.
+        narrowing would, without holding every value once per slot in between. The rows
+        are sorted (in place with ``overwrite``, when ``x`` is a float64 C-contiguous array
+        the caller no longer needs), and cut from their sorted values (:mod:`.firstcut`);
+        the cut equals ``cut(x, a, b, src)`` with the edges set.
         """
         if self.seen:
             raise ValueError("the bands are set from the first chunk only")
-        x = np.sort(np.asarray(x, dtype=float), axis=1)
+        x = np.asarray(x, dtype=float)
+        if np.isnan(x).any():
+            raise ValueError("order statistics of NaN are not defined")
+        if overwrite and x.flags.c_contiguous and x.flags.writeable:
+            x.sort(axis=1)
+        else:
+            x = np.sort(x, axis=1)
+        src = np.arange(x.shape[0]) if src is None else np.asarray(src, dtype=np.int64)
         m = x.shape[1]
-        rows = np.arange(x.shape[0])
-        at = slice(start, start + x.shape[0])
-        finite = np.isfinite(x).sum(axis=1)
+        at = slice(start, start + src.size)
+        finite = np.isfinite(x).sum(axis=1)[src]
         count = np.where(self.finite_only[at], finite, m).astype(float)
+        pos = np.full((2, src.size, self.lo.shape[1]), -1, dtype=np.int64)
         for j in range(self.lo.shape[1]):
             with np.errstate(invalid="ignore", divide="ignore"):
                 lo = _position(self.lo[at, j], count, -1, self._left(m))
                 hi = _position(self.hi[at, j], count, +1, self._left(m))
-            ok = (count > 0) & (lo >= 0) & (lo < m)
-            self.a[start + rows[ok], j] = x[rows[ok], lo[ok]]
-            ok = (count > 0) & (hi >= 0) & (hi < m)
-            self.b[start + rows[ok], j] = x[rows[ok], hi[ok]]
+            for side, p in enumerate((lo, hi)):
+                ok = (count > 0) & (p >= 0) & (p < m)
+                pos[side, ok, j] = p[ok]
+        a, b = self.a[at].copy(), self.b[at].copy()
+        below, rows, vals, cnts, ptr = sorted_cut(x, src, pos[0], pos[1], a, b)
+        self.a[at], self.b[at] = a, b
+        kept = [(rows[ptr[j]:ptr[j + 1]], vals[ptr[j]:ptr[j + 1]], cnts[ptr[j]:ptr[j + 1]])
+                for j in range(a.shape[1])]
+        return Cut(a, b, below, kept, m, finite)
 
     def merge(self, part: Cut) -> None:
         """Add a chunk's :class:`Cut` (made with these bands or wider ones; the first chunk's
@@ -254,6 +304,7 @@ class OrderSketch:
             self.a, self.b = part.a.copy(), part.b.copy()
         elif (part.a > self.a).any() or (part.b < self.b).any():
             raise ValueError("a chunk was cut with bands narrower than the sketch's")
+        self._lookup = None
         self.seen += part.seen
         self.finite += part.finite
         for j, (row, val, cnt) in enumerate(part.kept):
@@ -267,6 +318,7 @@ class OrderSketch:
 
     def narrow(self) -> None:
         """Move the edges in to ``Z`` standard errors around the wanted positions."""
+        self._lookup = None
         count = np.where(self.finite_only, self.finite, self.seen).astype(float)
         for j in range(self.lo.shape[1]):
             row, val, cnt = self.kept[j]
@@ -324,17 +376,19 @@ class OrderSketch:
     def values(self, rows: np.ndarray, ks: np.ndarray) -> np.ndarray:
         """:meth:`value` of many ``(row, k)`` at once; NaN where no band holds the rank."""
         rows, ks = np.asarray(rows, dtype=np.int64), np.asarray(ks, dtype=np.int64)
+        if self._lookup is None:  # tables read many ranks between two merges: index once
+            self._lookup = [None if not self.kept[j][1].size else
+                            (*self._segments(j)[2:], np.cumsum(self.kept[j][2]))
+                            for j in range(self.lo.shape[1])]
         out = np.full(rows.shape, np.nan)
         todo = np.ones(rows.shape, dtype=bool)
-        for j in range(self.lo.shape[1]):
-            _, val, cnt = self.kept[j]
-            if not val.size:
+        for j, look in enumerate(self._lookup):
+            if look is None:
                 continue
-            _, _, base, total = self._segments(j)
+            base, total, cum = look
             r = ks - self.below[rows, j]
             hit = todo & (r >= 0) & (r < total[rows])
-            cum = np.cumsum(cnt)
-            out[hit] = val[np.searchsorted(cum, base[rows[hit]] + r[hit], side="right")]
+            out[hit] = self.kept[j][1][np.searchsorted(cum, base[rows[hit]] + r[hit], side="right")]
             todo &= ~hit
         return out
 

@@ -139,11 +139,17 @@ def values(lay: Layout, net: Network, scenario, sched: Schedule) -> np.ndarray:
     """The rows of one chunk: shape (rows, iterations of the chunk)."""
     from .benefits import benefit_samples
     from .rollouts import coverage_times_of
-    shown = lay.shown
-    ini_start = [sched.start[m].min(axis=0) for m in net.initiative_members]
-    ini_finish = [sched.finish[m].max(axis=0) for m in net.initiative_members]
-    parts = [sched.start[shown], *ini_start, sched.finish[shown], *ini_finish]
-    parts += [coverage_times_of(sched.finish[r.units], r.weights, LEVELS) for r in net.rollouts]
+    shown, m = lay.shown, sched.finish.shape[1]
+    out = np.empty((lay.rows, m))
+    # the activities' rows are written in place: a wide network's are most of the chunk
+    at = 0
+    for dates, whole in ((sched.start, np.min), (sched.finish, np.max)):  # initiatives span
+        np.take(dates, shown, axis=0, out=out[at:at + shown.size], mode="clip")  # unbuffered
+        at += shown.size
+        for k, mem in enumerate(net.initiative_members):
+            whole(dates[mem], axis=0, out=out[at + k])
+        at += len(net.initiative_members)
+    parts = [coverage_times_of(sched.finish[r.units], r.weights, LEVELS) for r in net.rollouts]
     if lay.benefits:
         b = benefit_samples(scenario, net, sched)
         parts += [b.by_deadline, b.total_by_deadline, b.present_value, b.total_present_value]
@@ -152,7 +158,11 @@ def values(lay: Layout, net: Network, scenario, sched: Schedule) -> np.ndarray:
     for p in lay.slips:
         parts.append(critical.target_finish(net, sched, p.id) - p.finish)
     parts.append(sched.finish[lay.p99])
-    return np.vstack([np.atleast_2d(x) for x in parts])
+    for x in parts:
+        x = np.atleast_2d(x)
+        out[at:at + x.shape[0]] = x
+        at += x.shape[0]
+    return out
 
 
 @dataclass
@@ -176,19 +186,35 @@ def reduce_chunk(lay: Layout, net: Network, scenario, sched: Schedule,
     bands set from its own values), every count and sum, and the extras (with
     ``extra_bands``) when the layout has them."""
     x = values(lay, net, scenario, sched)
-    if bands is None:
-        first = OrderSketch(lay.lo, lay.hi, lay.finite, lay.iterations)
-        first.first_bands(x)
-        bands = first.bands()
-    hits = (x[lay.hit_rows] <= lay.hit_at[:, None]).sum(axis=1)
+    hits = _blocks(lambda b: (x[lay.hit_rows[b]] <= lay.hit_at[b, None]).sum(axis=1),
+                   lay.hit_rows.size, np.zeros(0, np.int64))
+    moments = _blocks(lambda b: stats.chunk_moments(x[lay.moments[b]]), lay.moments.size, EMPTY)
+    if bands is None:  # the first chunk sets its own bands (and sorts x in place: last use)
+        part_cut = OrderSketch(lay.lo, lay.hi, lay.finite, lay.iterations).first_cut(
+            x, overwrite=True)
+    else:
+        part_cut = cut(x, *bands)
     crit = critical.criticality_counts(net, sched, net.target)
     icrit = critical.initiative_counts(net, sched)
     from .rollouts import waiting_sums
     extras = None if lay.extras is None else reduce_extras(lay.extras, net, sched, extra_bands)
     target = critical.target_finish(net, sched, net.target)
-    return Part(cut(x, *bands), stats.chunk_moments(x[lay.moments]), hits, crit, icrit,
-                waiting_sums(net, sched), stats.chunk_moments(sched.durations),
+    durations = _blocks(lambda b: stats.chunk_moments(sched.durations[b]),
+                        sched.durations.shape[0], EMPTY)
+    return Part(part_cut, moments, hits, crit, icrit, waiting_sums(net, sched), durations,
                 stats.chunk_moments(target[None], finite_only=True), extras)
+
+
+#: :func:`stats.chunk_moments` of no rows.
+EMPTY = np.zeros((0, 4))
+
+
+def _blocks(fn, n: int, empty: np.ndarray, block: int = 256) -> np.ndarray:
+    """``fn`` of the row positions ``0 .. n`` a block at a time, concatenated: a wide
+    network's temporaries stay a block's size. Rows are reduced on their own, so the
+    result does not depend on the block."""
+    parts = [fn(slice(i, i + block)) for i in range(0, n, block)]
+    return np.concatenate(parts) if parts else empty
 
 
 class Tally:
@@ -257,22 +283,33 @@ class Tally:
             return float(self.exact[row][k])
         return self.sketch.value(row, k)
 
-    def percentiles(self, rows, ps) -> np.ndarray:
-        """As :func:`stats.percentiles` of those rows: shape (rows, len(ps), 3)."""
-        rows = np.asarray(rows, dtype=np.int64)
-        ks = np.array([stats.percentile_ranks(self.n, p / 100) for p in ps]).reshape(-1)
-        at_rows, at_ks = np.repeat(rows, ks.size), np.tile(ks, rows.size)
-        out = self.sketch.values(at_rows, at_ks)
-        for i, (row, k) in enumerate(zip(at_rows, at_ks) if self.exact else ()):
+    def values(self, rows, ks) -> np.ndarray:
+        """:meth:`value` of many ``(row, k)`` at once.
+
+        Raises
+        ------
+        Missed
+            A band missed one of the ranks and its row was not taken again.
+        """
+        rows, ks = np.asarray(rows, dtype=np.int64), np.asarray(ks, dtype=np.int64)
+        out = self.sketch.values(rows, ks)
+        for i, (row, k) in enumerate(zip(rows, ks) if self.exact else ()):
             if row in self.exact:  # taken again after a band missed
                 out[i] = self.exact[row][k]
         if np.isnan(out).any():
             raise Missed("a band missed a rank and the row was not taken again")
+        return out
+
+    def percentiles(self, rows, ps) -> np.ndarray:
+        """As :func:`stats.percentiles` of those rows: shape (rows, len(ps), 3)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        ks = np.array([stats.percentile_ranks(self.n, p / 100) for p in ps]).reshape(-1)
+        out = self.values(np.repeat(rows, ks.size), np.tile(ks, rows.size))
         return out.reshape(rows.size, len(ps), 3)
 
     def quantiles(self, row: int, qs) -> np.ndarray:
         """As ``np.quantile(x, qs, method="inverted_cdf")`` of the row."""
-        return np.array([self.value(row, inverted_cdf_rank(self.n, q)) for q in qs])
+        return self.values(np.full(len(qs), row), [inverted_cdf_rank(self.n, q) for q in qs])
 
     def mean_std(self, rows) -> tuple[np.ndarray, np.ndarray]:
         """Mean and standard deviation (ddof 1) of rows with moments; NaN where any is infinite."""

@@ -19,9 +19,7 @@ def _run(x, ps, chunk, finite=None):
     for at in range(0, n, chunk):
         part = x[:, at:at + chunk]
         if at == 0:
-            first = OrderSketch(lo, hi, fin, n)
-            first.first_bands(part)
-            sk.merge(cut(part, *first.bands()))
+            sk.merge(OrderSketch(lo, hi, fin, n).first_cut(part))
         else:
             sk.merge(cut(part, *sk.bands()))
         sk.narrow()
@@ -57,6 +55,39 @@ def test_every_wanted_rank_equals_the_full_sort(seed, chunk):
     assert sk.size() < 0.35 * x.size
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_first_cut_sets_the_edges_from_the_sorted_rows_and_cuts_as_a_scan(seed):
+    """The first chunk's edges are the sorted rows' values at the bands' positions, and its
+    cut from the sorted rows equals the plain scan's (`cut`) with those edges, entry for
+    entry; also when rows repeat one source row (``src``) and some slots are unused."""
+    x = _data(seed, 8, 3000)
+    x[6] = np.round(x[6])                           # many values on the edges
+    src = np.array([0, 1, 1, 1, 2, 3, 4, 5, 6, 6, 7, 7, 7])
+    ranks = [stats.percentile_ranks(30_000, p / 100) for p in (10.0, 50.0, 90.0)]
+    lo = np.array([[min(r) / 30_000 for r in ranks]] * src.size)
+    hi = np.array([[max(r) / 30_000 for r in ranks]] * src.size)
+    lo[3, 1] = hi[3, 1] = np.nan                     # an unused slot
+    fin = np.arange(src.size) % 4 == 3               # some rows rank among finite values
+    first = OrderSketch(lo, hi, fin, 30_000)
+    got = first.first_cut(x, 0, src)
+    full = np.sort(x, axis=1)[src]
+    count = np.where(fin, np.isfinite(x).sum(axis=1)[src], x.shape[1]).astype(float)
+    for j in range(3):
+        for side, q, edge in ((-1, lo, got.a), (1, hi, got.b)):
+            with np.errstate(invalid="ignore"):
+                pos = sketch._position(q[:, j], count, side, 0.9)
+            ok = (pos >= 0) & (pos < x.shape[1])
+            np.testing.assert_array_equal(edge[ok, j], full[ok, pos[ok]])
+            assert np.isinf(edge[~ok, j]).all()
+    want = cut(x, got.a, got.b, src)
+    np.testing.assert_array_equal(got.below, want.below)
+    np.testing.assert_array_equal(got.finite, want.finite)
+    for mine, theirs in zip(got.kept, want.kept):
+        for u, v in zip(mine, theirs):
+            np.testing.assert_array_equal(u, v)
+    assert sum(k[0].size for k in got.kept) > 0
+
+
 def test_the_bands_grow_as_the_square_root_of_the_iterations():
     sizes = []
     for n in (16_000, 64_000):
@@ -70,9 +101,7 @@ def test_ranks_among_the_finite_values():
     x = _data(5, 8, 12_000)
     n = x.shape[1]
     sk = OrderSketch(np.full((8, 1), 0.99), np.full((8, 1), 0.99), np.ones(8, bool), n)
-    first = OrderSketch(sk.lo, sk.hi, sk.finite_only, n)
-    first.first_bands(x[:, :1000])
-    sk.merge(cut(x[:, :1000], *first.bands()))
+    sk.merge(OrderSketch(sk.lo, sk.hi, sk.finite_only, n).first_cut(x[:, :1000]))
     for at in range(1000, n, 1000):
         sk.merge(cut(x[:, at:at + 1000], *sk.bands()))
         sk.narrow()
@@ -140,3 +169,25 @@ def test_equal_values_are_kept_once_however_many_chunks_bring_them():
     assert sk.value(0, ranks[1][0]) == 3.0 and sk.value(1, ranks[2][0]) == 4.0
     assert sk.value(1, ranks[0][0]) == 3.0
     assert sk.size() <= 2 * 3 * 2  # rows x slots x distinct values
+
+
+def test_a_cut_of_repeated_rows_equals_the_cut_of_the_rows_written_out():
+    """``cut(x, a, b, src)`` stores repeated rows once (a coverage's months after its last
+    change); it must give what cutting ``x[src]`` gives, whether a repeated row's edges
+    equal the row before's (its counts are copied) or not."""
+    rng = np.random.default_rng(7)
+    x = np.round(rng.normal(0, 1, (4, 2000)), 1)
+    src = np.array([0, 0, 0, 1, 2, 2, 2, 2, 3, 3])
+    a = np.tile([[-1.0, 0.0], [-0.5, 0.3]][0], (src.size, 1))
+    b = np.tile([-0.6, 0.8], (src.size, 1))
+    a[5], b[5] = [-0.3, 0.1], [0.2, 1.0]           # a repeat with edges of its own
+    b[7] = [-0.4, 1.2]                             # and one with only its upper edges
+    a[2] = [-1.2, -0.2]                            # or its lower ones of its own
+    a[9, 1], b[9, 1] = np.inf, -np.inf             # and one with an unused slot
+    got, want = cut(x, a, b, src), cut(x[src], a, b)
+    np.testing.assert_array_equal(got.below, want.below)
+    np.testing.assert_array_equal(got.finite, want.finite)
+    for mine, theirs in zip(got.kept, want.kept):
+        for u, v in zip(mine, theirs):
+            np.testing.assert_array_equal(u, v)
+    assert (got.below[1] == got.below[0]).all() and got.kept[0][0].size > src.size
