@@ -88,9 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="cpm: the vectorised forward pass, without capacity; capacity: the compiled "
                    "engine for phases that hold resources; des: the SimPy discrete-event engine, "
                    "same dates, much slower (default: capacity when phases hold resources, else cpm)")
-    p.add_argument("--workers", type=int, default=1,
+    p.add_argument("--workers", type=int, default=None,
                    help="processes, capped at what the run and the CPUs can use; the result "
-                   "does not change (default: %(default)s)")
+                   "does not change (default: every CPU this process may use)")
     p.add_argument("--scheduler", metavar="ADDRESS", default=None,
                    help="run on the Dask scheduler at ADDRESS (the result does not change)")
     p.add_argument("--out", help="directory for summary.json, summary.csv, manifest.json, "
@@ -147,9 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "written as one unit as `run --out` writes")
     p.add_argument("--lang", choices=["nb", "en"], default="en",
                    help="language of the printed comparison (default: %(default)s)")
-    p.add_argument("--workers", type=_count, default=1,
+    p.add_argument("--workers", type=_count, default=None,
                    help="processes for each scenario's run, capped at what the run and the CPUs "
-                   "can use; the result does not change (default: %(default)s)")
+                   "can use; the result does not change (default: every CPU this process may use)")
     _extends_option(p)
 
     p = sub.add_parser("prioritise", help="find the priority order that serves an objective best")
@@ -271,7 +271,7 @@ def _schema(args) -> int:
 
 def _run(args) -> int:
     from .commands import run_command
-    if args.workers < 1:
+    if args.workers is not None and args.workers < 1:
         print("veikart: --workers must be at least 1", file=sys.stderr)
         return EXIT_USAGE
     return run_command(args)

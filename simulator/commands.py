@@ -180,26 +180,33 @@ def run_command(args) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    workers = _say_workers_capped(args.workers, args.iterations)
+    workers, pool = _workers(args.workers, args.iterations)
     # the folder is locked and checked before the run, so a run is not wasted on it
     with OutputDir(args.out) if args.out else nullcontext() as folder:
-        return _run_into(args, sc, folder, workers)
+        return _run_into(args, sc, folder, workers, pool)
 
 
-def _say_workers_capped(requested: int, iterations: int) -> int:
-    """Say, before the run, when ``--workers`` is capped; return the workers to ask for.
+def _workers(requested: int | None, iterations: int) -> tuple[int, int]:
+    """The processes for the simulation and for the risk ranking.
 
-    The capped count is what ``simulate`` is given, so it does not warn a second time.
+    ``--workers`` not given: every CPU this process may use, capped by the run's chunks
+    without a word (the output does not depend on it). Given: capped in the same way,
+    and said before the run when it is; the capped count is what ``simulate`` is given,
+    so it does not warn a second time. The ranking spreads its risks, not chunks, over
+    the processes: it gets the count asked for.
     """
-    from .parallel import capped
+    from .parallel import available_cpus, capped, usable_workers
+    if requested is None:
+        cpus = available_cpus()
+        return usable_workers(cpus, iterations), cpus
     cap = capped(requested, iterations)
     if cap is None:
-        return requested
+        return requested, requested
     print(f"veikart: --workers {requested} capped at {cap[0]}: {cap[1]}", file=sys.stderr)
-    return cap[0]
+    return cap[0], requested
 
 
-def _run_into(args, sc, folder, workers: int) -> int:
+def _run_into(args, sc, folder, workers: int, pool: int) -> int:
     from .output import dumps, write_files
     target = args.target
     stage = Stages()  # every stage after the bar says what it does and how long it took
@@ -216,12 +223,12 @@ def _run_into(args, sc, folder, workers: int) -> int:
     ranking = why = None
     if folder is not None:
         with stage("risk ranking and sensitivity"):
-            data = _report_data(result, target, args.workers)
+            data = _report_data(result, target, pool)
         ranking = data.risks
         with stage(f"writing the summary files to {args.out}"):
             write_files(result, folder.stage, scenario_file=args.file,
                         save_iterations=args.save_iterations)
-        _write_report(data, folder.stage, args.lang, args.no_report, stage)
+        _write_report(data, folder.stage, args.lang, args.no_report, stage, pool)
         print(folder.said(folder.commit()), file=sys.stderr)
     if args.json:
         with stage("JSON"):
@@ -232,11 +239,11 @@ def _run_into(args, sc, folder, workers: int) -> int:
     if ranking is None:
         from .analysis.sensitivity import risk_ranking
         with stage("risk ranking"):
-            ranking = risk_ranking(result, target, workers=args.workers)
+            ranking = risk_ranking(result, target, workers=pool)
     if args.why:
         from .analysis.sensitivity import risk_rankings
         with stage(f"top drivers of {', '.join(args.why)}"):
-            why = risk_rankings(result, list(dict.fromkeys(args.why)), workers=args.workers)
+            why = risk_rankings(result, list(dict.fromkeys(args.why)), workers=pool)
     stage.done()
     print(f"{result.network.name} (version {result.network.version}): {result.iterations:,} "
           f"iterations, seed {result.seed}, sampling {result.sampling}"
@@ -348,7 +355,8 @@ def _report_data(result: Result, target: str | None, workers: int = 1):
     return ReportData.from_result(result, target, workers=workers)
 
 
-def _write_report(data, out: str, lang: str, no_report: bool, stage: Stages | None = None) -> list:
+def _write_report(data, out: str, lang: str, no_report: bool, stage: Stages | None = None,
+                  workers: int = 1) -> list:
     """Save the report's data into ``out`` and, unless ``no_report``, render report.html."""
     from contextlib import nullcontext
     from pathlib import Path
@@ -359,13 +367,14 @@ def _write_report(data, out: str, lang: str, no_report: bool, stage: Stages | No
         # imported only here: drawing needs matplotlib, which costs a second to import
         from .report.html import REPORT_NAME, write_report
         with stage("drawing the report") if stage else nullcontext():
-            written.append(write_report(data, Path(out) / REPORT_NAME, lang=lang))
+            written.append(write_report(data, Path(out) / REPORT_NAME, lang=lang, workers=workers))
     return written
 
 
 def report_command(args) -> int:
     """Carry out ``veikart report DIR``: rebuild report.html from saved data, no simulation."""
     from .outdir import OutputDir
+    from .parallel import available_cpus
     from .report.data import ReportData
     from .report.html import REPORT_NAME, write_report
     from .report.prioritering import load_prioritisation
@@ -374,7 +383,7 @@ def report_command(args) -> int:
     with OutputDir(args.dir, writes=(REPORT_NAME, "manifest.json")) as folder:
         data = ReportData.load(args.dir)
         write_report(data, folder.stage / REPORT_NAME, lang=args.lang,
-                     prioritisation=load_prioritisation(args.dir))
+                     prioritisation=load_prioritisation(args.dir), workers=available_cpus())
         folder.commit(keep_previous=True)
     print(f"wrote {Path(args.dir) / REPORT_NAME}", file=sys.stderr)
     return 0

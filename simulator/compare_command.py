@@ -54,7 +54,7 @@ _TEXT = {
 
 def compare_command(args) -> int:
     """Carry out ``veikart compare``; return the exit code."""
-    from .commands import _bad_out, _progress, _say_workers_capped
+    from .commands import _bad_out, _progress, _workers
     from .outdir import MANIFEST, OutputDir
     from .scenario import load_scenario
     from .sampling.streams import root_seed
@@ -76,7 +76,7 @@ def compare_command(args) -> int:
     # the folder is locked and checked before the runs, so they are not wasted on it
     with OutputDir(args.out, writes=(*COMPARE_FILES, MANIFEST)) if args.out else nullcontext() as folder:
         seed = root_seed(args.seed)
-        workers = _say_workers_capped(getattr(args, "workers", 1), args.iterations)
+        workers, _ = _workers(getattr(args, "workers", None), args.iterations)
         results = {}
         with _progress(args.iterations * len(scenarios)) as bar:
             for path, sc in scenarios.items():

@@ -131,10 +131,11 @@ MAX_BARS = 40          # bars of P(by deadline): the lowest
 MAX_GANTT_ROWS = 120   # Gantt rows (and headings): by initiative, or the most critical phases
 
 
-def pictures(data: ReportData, lang: str) -> list[Picture]:
+def pictures(data: ReportData, lang: str, workers: int = 1) -> list[Picture]:
     """Every figure of the report, drawn from ``data`` in ``lang``; a large plan's figures
     are summarised (see :data:`MAX_PANELS`, :data:`MAX_BARS`, :data:`MAX_GANTT_ROWS`) and
-    their captions say what is shown."""
+    their captions say what is shown. With ``workers`` > 1 the figures are drawn by that
+    many forked processes (where the platform forks), to the same bytes."""
     n_ini = int((data.summary["element"] == "initiative").sum())
     n_risk = min(len(data.risks), 10)
     rows, _ = grid_shape(min(n_ini, MAX_PANELS))
@@ -164,12 +165,40 @@ def pictures(data: ReportData, lang: str) -> list[Picture]:
              "gantt": (mode != "phases", _SHOWN[lang].get(f"gantt_{mode}", "").format(
                  k=len(gantt), n=n_phase))}
     out = []
-    for key, draw, size in plots:
+    for (key, _, _), src in zip(plots, _draw_all(plots, workers)):
         title, caption = _TEXT[lang][key]
         shown, note = notes.get(key, (False, ""))
         caption = caption.format(**fields) + (" " + note if shown else "")
-        out.append(Picture(key, title.format(**fields), caption, png_data_url(draw, size)))
+        out.append(Picture(key, title.format(**fields), caption, src))
     return out
+
+
+#: The figures being drawn, inherited by forked workers (drawings do not pickle).
+_PLOTS: list | None = None
+
+
+def _draw_one(k: int) -> str:
+    _, draw, size = _PLOTS[k]
+    return png_data_url(draw, size)
+
+
+def _draw_all(plots: list, workers: int) -> list[str]:
+    """Each plot's data URL, in order; the largest figures are started first, so that two
+    processes finish together."""
+    global _PLOTS
+    from ..executors import make_executor
+    from ..parallel import can_fork
+    if workers <= 1 or len(plots) < 2 or not can_fork():
+        return [png_data_url(draw, size) for _, draw, size in plots]
+    import matplotlib.backends.backend_agg  # noqa: F401 - loaded once, before the fork
+    order = sorted(range(len(plots)), key=lambda k: -plots[k][2][0] * plots[k][2][1])
+    _PLOTS = plots
+    try:
+        with make_executor(min(workers, len(plots)), context="fork") as pool:
+            drawn = dict(zip(order, pool.map(_draw_one, order)))
+    finally:
+        _PLOTS = None
+    return [drawn[k] for k in range(len(plots))]
 
 
 #: What a summarised figure shows, added to its caption.

@@ -42,7 +42,7 @@ _ENV = jinja2.Environment(
 
 
 def render_html(data: ReportData, *, lang: str = "nb", period: str = "quarter",
-                top_risks: int = 5, prioritisation: dict | None = None) -> str:
+                top_risks: int = 5, prioritisation: dict | None = None, workers: int = 1) -> str:
     """Render the report as one HTML document that needs nothing else to open.
 
     Parameters
@@ -57,6 +57,9 @@ def render_html(data: ReportData, *, lang: str = "nb", period: str = "quarter",
     prioritisation : dict, optional
         A saved prioritisation (:func:`~simulator.report.prioritering.load_prioritisation`):
         adds the "Prioritering" section.
+    workers : int
+        Processes to draw the figures with (forked, where the platform can); the
+        document does not depend on it.
 
     Returns
     -------
@@ -65,15 +68,17 @@ def render_html(data: ReportData, *, lang: str = "nb", period: str = "quarter",
     check_lang(lang)
     if period not in PERIODS:
         raise ValueError(f"period must be one of {tuple(PERIODS)}, got {period!r}")
-    context = _context(data, lang, period, top_risks)
+    context = _context(data, lang, period, top_risks, workers)
     context["prioritering"] = section(prioritisation, lang)
     context["nytte"] = benefits_section(data.meta.get("benefits"), lang)
     return _ENV.get_template("report.html").render(**context)
 
 
 def write_report(data: ReportData, path: str | Path, *, lang: str = "nb",
-                 period: str = "quarter", prioritisation: dict | None = None) -> Path:
-    """Render the report and write it atomically: ``path`` is whole or untouched.
+                 period: str = "quarter", prioritisation: dict | None = None,
+                 workers: int = 1) -> Path:
+    """Render the report (:func:`render_html`) and write it atomically: ``path`` is whole
+    or untouched.
 
     Returns
     -------
@@ -81,14 +86,14 @@ def write_report(data: ReportData, path: str | Path, *, lang: str = "nb",
     """
     from ..output import atomic_path
     text = render_html(data, lang=lang, period=period,  # before the file is touched
-                       prioritisation=prioritisation)
+                       prioritisation=prioritisation, workers=workers)
     path = Path(path)
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return path
 
 
-def _context(data: ReportData, lang: str, period: str, top_risks: int) -> dict:
+def _context(data: ReportData, lang: str, period: str, top_risks: int, workers: int = 1) -> dict:
     meta = data.meta
     summary = data.summary
     initiatives = summary[summary["element"] == "initiative"]
@@ -118,7 +123,7 @@ def _context(data: ReportData, lang: str, period: str, top_risks: int) -> dict:
         "planned_rows": _planned_rows(data, lang),
         "risks": _risks(data, lang, top_risks),
         "drivers": _drivers(data, lang),
-        "figures": pictures(data, lang),
+        "figures": pictures(data, lang, workers),
         "after_horizon": label(lang, "after_horizon"),
     }
 

@@ -45,3 +45,17 @@ def test_a_figure_is_drawn_once_and_looks_as_savefig_draws_it(name, late_data, m
     url = png_data_url(_whole_figure(draw) if whole else draw, size)
     assert len(calls) == 1                                  # laid out once, then drawn once
     assert base64.b64decode(url.split(",", 1)[1]) == expected   # the same pixels and bytes
+
+
+def test_figures_drawn_by_forked_processes_are_the_same_bytes(roadmap_data):
+    """Two processes draw the report's figures (the largest first) to the very bytes one
+    process draws, each in its own place: every figure of the default scenario."""
+    from simulator.parallel import can_fork
+    from simulator.report.figures import pictures
+    if not can_fork():
+        pytest.skip("the figures are drawn in one process where it cannot fork")
+    one, two = pictures(roadmap_data, "nb"), pictures(roadmap_data, "nb", workers=2)
+    assert [p.key for p in one] == [p.key for p in two] and len(one) == 8
+    for a, b in zip(one, two):
+        assert a == b, a.key
+    assert len({p.src for p in one}) == len(one)  # eight different pictures
