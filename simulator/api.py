@@ -13,7 +13,7 @@ from .analysis.compare import compare_results
 from .analysis.result import Result
 from .engines import cpm
 from .executors import make_executor
-from .parallel import capped, pick_engine, run_chunks
+from .parallel import auto_workers, capped, pick_engine, run_chunks
 from .sampling.draws import METHODS, planned_draws
 from .sampling.streams import CHUNK, SeedLike, root_seed
 from .scenario import load_scenario
@@ -54,7 +54,7 @@ def plan(network: Network | Scenario) -> cpm.Schedule:
 
 def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None, *,
              sampling: str = "mc", mitigated: bool = False, engine: str | None = None,
-             workers: int = 1, progress: Callable[[int], None] | None = None,
+             workers: int | None = 1, progress: Callable[[int], None] | None = None,
              client=None, scheduler: str | None = None, keep: str = "all") -> Result:
     """Sample and schedule a scenario many times.
 
@@ -77,11 +77,13 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
         compiled capacity engine, or the SimPy discrete-event reference (same
         dates as the others, much slower). Default: ``capacity`` when phases
         hold resources, else ``cpm``.
-    workers : int
+    workers : int or None
         Processes to spread chunks of iterations over; capped at what the run
         and the machine can use (its chunks of iterations, the CPUs this
         process may run on), with a ``UserWarning`` ("workers capped at N: ...")
-        when a request is capped. Unused with ``client`` or ``scheduler``.
+        when a request is capped. None: as many as the run, the CPUs and the
+        memory available allow (:func:`simulator.parallel.auto_workers`), without
+        a warning. Unused with ``client`` or ``scheduler``.
     progress : callable, optional
         Called with the number of iterations just finished, after each chunk.
     client : distributed.Client, optional
@@ -110,14 +112,18 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
         raise ValueError(f"iterations must be an integer >= 2, got {iterations!r}")
     if sampling not in METHODS:
         raise ValueError(f"sampling must be one of {METHODS}, got {sampling!r}")
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 1):
+        raise ValueError(f"workers must be a positive integer or None, got {workers!r}")
     if keep not in KEEP:
         raise ValueError(f"keep must be one of {KEEP}, got {keep!r}")
-    if client is None and scheduler is None and (cap := capped(workers, iterations)):
+    if (workers is not None and client is None and scheduler is None
+            and (cap := capped(workers, iterations))):
         warnings.warn(f"workers capped at {cap[0]}: {cap[1]}", UserWarning, stacklevel=2)
     root = root_seed(seed)
     net = compile_scenario(scenario, mitigated=mitigated)
+    if workers is None:
+        workers = auto_workers(net, iterations)
     engine = pick_engine(net, engine)
     if keep != "all" and iterations > CHUNK:
         return _streamed(scenario, net, root, iterations, sampling, engine, workers, progress,

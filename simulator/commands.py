@@ -186,19 +186,20 @@ def run_command(args) -> int:
         return _run_into(args, sc, folder, workers, pool)
 
 
-def _workers(requested: int | None, iterations: int) -> tuple[int, int]:
-    """The processes for the simulation and for the risk ranking.
+def _workers(requested: int | None, iterations: int) -> tuple[int | None, int | None]:
+    """The processes for the simulation and for the risk ranking and the figures.
 
-    ``--workers`` not given: every CPU this process may use, capped by the run's chunks
-    without a word (the output does not depend on it). Given: capped in the same way,
-    and said before the run when it is; the capped count is what ``simulate`` is given,
-    so it does not warn a second time. The ranking spreads its risks, not chunks, over
-    the processes: it gets the count asked for.
+    ``--workers`` not given: None for both, which ``simulate`` and, after it, the ranking
+    take as every CPU this process may use, as far as the run's chunks and the memory
+    available allow (:func:`simulator.parallel.auto_workers`), without a word (the output
+    does not depend on it). Given: capped by the run's
+    chunks and the CPUs, and said before the run when it is; the capped count is what
+    ``simulate`` is given, so it does not warn a second time. The ranking spreads its
+    risks, not chunks, over the processes: it gets the count asked for.
     """
-    from .parallel import available_cpus, capped, usable_workers
+    from .parallel import capped
     if requested is None:
-        cpus = available_cpus()
-        return usable_workers(cpus, iterations), cpus
+        return None, None
     cap = capped(requested, iterations)
     if cap is None:
         return requested, requested
@@ -206,8 +207,9 @@ def _workers(requested: int | None, iterations: int) -> tuple[int, int]:
     return cap[0], requested
 
 
-def _run_into(args, sc, folder, workers: int, pool: int) -> int:
+def _run_into(args, sc, folder, workers: int | None, pool: int | None) -> int:
     from .output import dumps, write_files
+    from .parallel import auto_workers
     target = args.target
     stage = Stages()  # every stage after the bar says what it does and how long it took
     started = time.perf_counter()
@@ -217,6 +219,7 @@ def _run_into(args, sc, folder, workers: int, pool: int) -> int:
                           mitigated=args.mitigated, engine=args.engine, workers=workers,
                           progress=bar.update, scheduler=getattr(args, "scheduler", None),
                           keep=keep)
+    pool = pool or auto_workers(result.network)
     elapsed = time.perf_counter() - started
     with stage(f"simulated in {seconds(elapsed)}; summary statistics"):
         result.summary()

@@ -124,3 +124,53 @@ def test_a_worker_sends_back_only_its_count(tiny_file, monkeypatch):
     assert simulator.parallel._run_chunk_shared((net, 1, 0, 100, "mc", "cpm")) == 100
     alone = simulator.parallel.run_chunk(net, 1, 0, 100, "mc", "cpm")
     assert sched.finish.tobytes() == alone[1].finish.tobytes()
+
+
+def test_without_a_count_every_cpu_is_used_as_far_as_the_memory_allows(tiny_file, pool,
+                                                                        monkeypatch):
+    """``workers=None`` (the command line's default): the CPUs, capped by the chunks and by
+    the memory available at BASE_BYTES + CELL_BYTES per activity and iteration of a chunk
+    for each process and this one; never a warning (filterwarnings = error)."""
+    from simulator.scenario.compile import compile_scenario
+    par = simulator.parallel
+    sc = load_scenario(tiny_file)
+    each = par.BASE_BYTES + par.CELL_BYTES * compile_scenario(sc).size * CHUNK
+    monkeypatch.setattr(par, "available_memory", lambda: 100 * each)
+    simulate(sc, 9 * CHUNK, 1, workers=None)
+    simulate(sc, 2 * CHUNK, 1, workers=None)
+    assert pool.sizes == [4, 2]  # the four CPUs; two chunks
+    monkeypatch.setattr(par, "available_memory", lambda: 3 * each + each // 2)
+    simulate(sc, 9 * CHUNK, 1, workers=None)
+    assert pool.sizes[-1] == 2  # three fit, and this process is one of them
+    monkeypatch.setattr(par, "available_memory", lambda: each // 2)
+    simulate(sc, 9 * CHUNK, 1, workers=None)  # none fit: this process alone, no pool
+    assert len(pool.sizes) == 3
+    monkeypatch.setattr(par, "available_memory", lambda: None)  # unknown: the CPUs
+    net = compile_scenario(sc)
+    assert par.auto_workers(net) == 4 and par.auto_workers(net, 500) == 1
+
+
+def test_available_memory_is_what_the_kernel_says_is_available():
+    meminfo = "/proc/meminfo"
+    if not os.path.exists(meminfo):
+        pytest.skip("no /proc/meminfo here")
+    with open(meminfo) as f:
+        kib = next(int(line.split()[1]) for line in f if line.startswith("MemAvailable:"))
+    assert abs(simulator.parallel.available_memory() - kib * 1024) < 256 * 2**20  # it moves
+
+
+def test_the_cli_default_leaves_the_count_to_the_run_without_a_word(tiny_file, pool, capsys,
+                                                                      monkeypatch):
+    import simulator.commands
+    asked = []
+
+    def spy(*args, **kw):
+        asked.append(kw["workers"])
+        return simulate(*args, **kw)
+    monkeypatch.setattr(simulator.commands, "simulate", spy)
+    for n in (500, 3 * CHUNK):
+        assert main(["run", str(tiny_file), "-n", str(n), "--seed", "1", "--json"]) == 0
+        assert "capped" not in capsys.readouterr().err
+    assert main(["run", str(tiny_file), "-n", "500", "--seed", "1", "--json", "--workers", "2"]) == 0
+    assert asked == [None, None, 1]  # as many as the run allows; as asked, capped and said
+    assert "--workers 2 capped at 1" in capsys.readouterr().err
