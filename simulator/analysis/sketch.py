@@ -26,9 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
-from .firstcut import sorted_cut
+from .bandcut import cut_rows, merge_lists, sorted_cut
 
 #: Half-width of a band in standard errors of the quantile it is kept for.
 Z = 6.0
@@ -76,7 +75,7 @@ def cut(x: np.ndarray, a: np.ndarray, b: np.ndarray, src: np.ndarray | None = No
         raise ValueError("order statistics of NaN are not defined")
     src = np.arange(x.shape[0]) if src is None else np.asarray(src, dtype=np.int64)
     a, b = np.ascontiguousarray(a, dtype=float), np.ascontiguousarray(b, dtype=float)
-    below, rows, vals, cnts, ptr = _cut(x, src, a, b)
+    below, rows, vals, cnts, ptr = cut_rows(x, src, a, b)
     kept = [(rows[ptr[j]:ptr[j + 1]], vals[ptr[j]:ptr[j + 1]], cnts[ptr[j]:ptr[j + 1]])
             for j in range(a.shape[1])]
     return Cut(a.copy(), b.copy(), below, kept, x.shape[1], np.isfinite(x).sum(axis=1)[src])
@@ -92,130 +91,6 @@ def join(cuts: list[Cut]) -> Cut:
     return Cut(np.vstack([c.a for c in cuts]), np.vstack([c.b for c in cuts]),
                np.vstack([c.below for c in cuts]), kept, cuts[0].seen,
                np.concatenate([c.finite for c in cuts]))
-
-
-@njit(cache=True)
-def _merge(r1, v1, c1, r2, v2, c2):  # pragma: no cover - compiled; tested through merge()
-    """Merge two (row, value, count) lists sorted by row then value; equal pairs once."""
-    size = r1.size + r2.size
-    rows, vals, cnts = np.empty(size, np.int64), np.empty(size), np.empty(size, np.int64)
-    i = j = k = 0
-    while i < r1.size or j < r2.size:
-        if j == r2.size or (i < r1.size and (r1[i] < r2[j] or (r1[i] == r2[j] and v1[i] <= v2[j]))):
-            r, v, c = r1[i], v1[i], c1[i]
-            i += 1
-        else:
-            r, v, c = r2[j], v2[j], c2[j]
-            j += 1
-        if k and rows[k - 1] == r and vals[k - 1] == v:
-            cnts[k - 1] += c
-        else:
-            rows[k], vals[k], cnts[k] = r, v, c
-            k += 1
-    return rows[:k].copy(), vals[:k].copy(), cnts[:k].copy()
-
-
-@njit(cache=True)
-def _cut(x, src, a, b):  # pragma: no cover - compiled; tested through cut()
-    """One pass over the chunk: per row and slot the count under the band and the values in
-    it, each (row, slot) group sorted with equal values once. Slot-major output.
-
-    Values equal to an edge are counted, not stored: discrete rows (coverage shares,
-    dates pinned by a constraint) often have most of their values on an edge.
-    """
-    rows, m = src.size, x.shape[1]
-    slots = a.shape[1]
-    below = np.zeros((rows, slots), np.int64)
-    on_a = np.zeros((rows, slots), np.int64)
-    on_b = np.zeros((rows, slots), np.int64)
-    inner = np.zeros((rows, slots), np.int64)
-    # most values lie under every band or over it: one test each, not one per slot
-    low, high = np.full(rows, np.inf), np.full(rows, -np.inf)
-    # a row that repeats the one before it, values and edges (a coverage's months after
-    # its last change), has that row's counts and values
-    same = np.zeros(rows, np.bool_)
-    for r in range(rows):
-        same[r] = r > 0 and src[r] == src[r - 1]
-        for j in range(slots):
-            same[r] = same[r] and a[r, j] == a[r - 1, j] and b[r, j] == b[r - 1, j]
-            if a[r, j] <= b[r, j]:
-                low[r], high[r] = min(low[r], a[r, j]), max(high[r], b[r, j])
-    for r in range(rows):
-        if same[r]:
-            below[r], on_a[r], inner[r], on_b[r] = below[r - 1], on_a[r - 1], inner[r - 1], on_b[r - 1]
-            continue
-        under = 0
-        for i in range(m):
-            v = x[src[r], i]
-            if v < low[r]:
-                under += 1
-                continue
-            if v > high[r]:
-                continue
-            for j in range(slots):
-                lo, hi = a[r, j], b[r, j]
-                if lo > hi:  # an unused slot
-                    continue
-                if v < lo:
-                    below[r, j] += 1
-                elif v == lo:
-                    on_a[r, j] += 1
-                elif v < hi:
-                    inner[r, j] += 1
-                elif v == hi:
-                    on_b[r, j] += 1
-        for j in range(slots):
-            if a[r, j] <= b[r, j]:
-                below[r, j] += under
-    start = np.zeros((slots, rows + 1), np.int64)  # group (j, r) at start[j, r] (slot-major)
-    total = 0
-    for j in range(slots):
-        for r in range(rows):
-            start[j, r] = total
-            total += inner[r, j]
-        start[j, rows] = total
-    vals = np.empty(total)
-    fill = np.zeros((rows, slots), np.int64)
-    for r in range(rows):
-        if same[r]:
-            for j in range(slots):
-                vals[start[j, r]:start[j, r] + inner[r, j]] = vals[start[j, r - 1]:start[j, r - 1] + inner[r, j]]
-            continue
-        for i in range(m):
-            v = x[src[r], i]
-            if v <= low[r] or v >= high[r]:
-                continue
-            for j in range(slots):
-                if a[r, j] < v < b[r, j]:
-                    vals[start[j, r] + fill[r, j]] = v
-                    fill[r, j] += 1
-    size = total + 2 * rows * slots
-    out_rows = np.empty(size, np.int64)
-    out_vals = np.empty(size)
-    out_cnts = np.empty(size, np.int64)
-    ptr = np.zeros(slots + 1, np.int64)
-    k = 0
-    for j in range(slots):
-        for r in range(rows):
-            if on_a[r, j]:
-                out_rows[k], out_vals[k], out_cnts[k] = r, a[r, j], on_a[r, j]
-                k += 1
-            lo, hi = start[j, r], start[j, r] + inner[r, j]
-            if hi > lo:
-                group = np.sort(vals[lo:hi])
-                out_rows[k], out_vals[k], out_cnts[k] = r, group[0], 1
-                k += 1
-                for v in group[1:]:
-                    if v == out_vals[k - 1]:
-                        out_cnts[k - 1] += 1
-                    else:
-                        out_rows[k], out_vals[k], out_cnts[k] = r, v, 1
-                        k += 1
-            if on_b[r, j] and b[r, j] > a[r, j]:
-                out_rows[k], out_vals[k], out_cnts[k] = r, b[r, j], on_b[r, j]
-                k += 1
-        ptr[j + 1] = k
-    return below, out_rows[:k].copy(), out_vals[:k].copy(), out_cnts[:k].copy(), ptr
 
 
 class OrderSketch:
@@ -265,7 +140,7 @@ class OrderSketch:
         Cutting the first chunk with these bands keeps what merging it whole and then
         narrowing would, without holding every value once per slot in between. The rows
         are sorted (in place with ``overwrite``, when ``x`` is a float64 C-contiguous array
-        the caller no longer needs), and cut from their sorted values (:mod:`.firstcut`);
+        the caller no longer needs), and cut from their sorted values (:mod:`.bandcut`);
         the cut equals ``cut(x, a, b, src)`` with the edges set.
         """
         if self.seen:
@@ -314,7 +189,7 @@ class OrderSketch:
             keep = ~under & (val <= self.b[row, j])
             old = self.kept[j]
             # both are sorted by (row, value): a linear merge, not a sort of the whole band
-            self.kept[j] = _merge(old[0], old[1], old[2], row[keep], val[keep], cnt[keep])
+            self.kept[j] = merge_lists(old[0], old[1], old[2], row[keep], val[keep], cnt[keep])
 
     def narrow(self) -> None:
         """Move the edges in to ``Z`` standard errors around the wanted positions."""

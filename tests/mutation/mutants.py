@@ -59,6 +59,7 @@ MERGE, COMPARE = "simulator/analysis/merge_bias.py", "simulator/analysis/compare
 COMPILE, EXPAND = "simulator/scenario/compile.py", "simulator/scenario/expand.py"
 EXCL = "simulator/analysis/exclusion.py"
 SKETCH, TALLY = "simulator/analysis/sketch.py", "simulator/analysis/tally.py"
+BANDCUT = "simulator/analysis/bandcut.py"
 EXTRAS, ROLL = "simulator/analysis/extras.py", "simulator/analysis/rollouts.py"
 
 M = Mutant
@@ -360,22 +361,22 @@ MUTANTS: list[Mutant] = [
     # --- streamed runs: sketch, tally, extras ------------------------------------------------
     M("stream-narrow-drop-count", "stream", SKETCH, "cum[np.maximum(first - 1, 0)]",
       "cum[np.maximum(first, 0)]", "values dropped under a narrowed edge miscounted by one entry"),
-    M("stream-edge-value-below", "stream", SKETCH,
+    M("stream-edge-value-below", "stream", BANDCUT,
       "                elif v == lo:\n                    on_a[r, j] += 1",
       "                elif v == lo:\n                    below[r, j] += 1",
       "values on a band's lower edge counted below it"),
     M("stream-rank-past-band", "stream", SKETCH, "hit = todo & (r >= 0) & (r < total[rows])",
       "hit = todo & (r >= 0) & (r <= total[rows])", "a rank just past one band read from it"),
-    M("stream-merge-ties", "stream", SKETCH, "if k and rows[k - 1] == r and vals[k - 1] == v:",
+    M("stream-merge-ties", "stream", BANDCUT, "if k and rows[k - 1] == r and vals[k - 1] == v:",
       "if k and rows[k - 1] == r and vals[k - 1] == v and c < 0:", "equal values kept twice",
       equivalent="a value kept as two entries counts the same ranks, and the next narrowing "
                  "drops the entries outside the band: no answer changes"),
-    M("stream-first-cut-edge", "stream", "simulator/analysis/firstcut.py",
+    M("stream-first-cut-edge", "stream", BANDCUT,
       'i1 = np.searchsorted(buf, lo, side="right")', 'i1 = np.searchsorted(buf, lo, side="left")',
       "the first chunk's values on a lower edge kept inside the band, not counted on it"),
     M("stream-first-finite", "stream", SKETCH, "        finite = np.isfinite(x).sum(axis=1)[src]\n",
       "        finite = np.isinf(x).sum(axis=1)[src]\n", "the first chunk's finite values miscounted"),
-    M("stream-repeat-edges", "stream", SKETCH,
+    M("stream-repeat-edges", "stream", BANDCUT,
       "same[r] = same[r] and a[r, j] == a[r - 1, j] and b[r, j] == b[r - 1, j]",
       "same[r] = same[r] and a[r, j] == a[r - 1, j]",
       "a repeated row cut as the row before it although its upper edges differ"),
