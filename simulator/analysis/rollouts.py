@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import pandas as pd
 
+from ..engines.calendar import SortedCounter
 from . import stats
 
 if TYPE_CHECKING:
@@ -166,7 +167,7 @@ def coverage_on_grid(net, fin: np.ndarray, weights: np.ndarray, times: np.ndarra
 def coverage_span(net, fin: np.ndarray, weights: np.ndarray,
                   times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`coverage_on_grid` as rows and a row map (see :func:`held_span`)."""
-    live_from = np.searchsorted(times + _eps(net), fin, side="left")  # first point with f <= t
+    live_from = SortedCounter(times + _eps(net)).left(fin)  # first point with f <= t
     rows, src = held_span(live_from, np.full_like(live_from, len(times)), weights, len(times))
     rows /= weights.sum()
     return rows, src
@@ -307,8 +308,9 @@ def holding(net, sched, times: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarr
     which its units are held, and the units."""
     probe = times + _eps(net)
     acts, units = _claims_of(net, k)
-    a = np.searchsorted(probe, sched.taken[acts], side="left")   # first point with taken <= t
-    b = np.searchsorted(probe, sched.finish[acts], side="left")  # first point with finish <= t
+    probe = SortedCounter(probe)  # searchsorted(probe, x, "left"), without the binary search
+    a = probe.left(sched.taken[acts])   # first point with taken <= t
+    b = probe.left(sched.finish[acts])  # first point with finish <= t
     return a, np.maximum(a, b), units
 
 

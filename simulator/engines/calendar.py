@@ -16,7 +16,7 @@ SNAP = 1e-7
 _MAX_CELLS = 1 << 20
 
 
-class _Counter:
+class SortedCounter:
     """How many of a few sorted, distinct values lie at or below (or below) each x.
 
     ``np.searchsorted`` does a branchy binary search per element; here a grid
@@ -30,9 +30,11 @@ class _Counter:
         # NaN ends make both corrections false at the edges, for infinite x too
         self.pad = np.concatenate([[np.nan], values, [np.nan]])
         gap = np.diff(values).min() if values.size > 1 else 1.0
+        if not gap > 0:  # equal values (a grid of steps under a day): binary search
+            gap = np.inf
         self.lo, self.inv = (values[0] if values.size else 0.0), 2.0 / gap
         span = (values[-1] - self.lo) * self.inv if values.size else 0.0
-        self.cells = int(span) + 2 if span < _MAX_CELLS else 0
+        self.cells = int(span) + 2 if 0 < self.inv and span < _MAX_CELLS else 0
         edges = self.lo + np.arange(self.cells) / self.inv
         self.right_at = np.searchsorted(values, edges, side="right")
         self.left_at = np.searchsorted(values, edges, side="left")
@@ -79,8 +81,8 @@ class Calendar:
     before: np.ndarray      # B_j: blackout time before window j, length k+1
     work_at: np.ndarray     # working time at each window start: a_j - B_j
     work_pad: np.ndarray    # [-inf, a_0 - B_0, ...]
-    opened: _Counter        # counts of window starts a_j
-    worked: _Counter        # counts of working-time window starts a_j - B_j
+    opened: SortedCounter        # counts of window starts a_j
+    worked: SortedCounter        # counts of working-time window starts a_j - B_j
 
     @classmethod
     def from_windows(cls, windows: np.ndarray) -> "Calendar":
@@ -89,7 +91,7 @@ class Calendar:
         before = np.concatenate([[0.0], np.cumsum(b - a)])
         work_at = a - before[:-1]
         return cls(a, np.concatenate([[-np.inf], b]), before, work_at,
-                   np.concatenate([[-np.inf], work_at]), _Counter(a), _Counter(work_at))
+                   np.concatenate([[-np.inf], work_at]), SortedCounter(a), SortedCounter(work_at))
 
     def work(self, t: np.ndarray) -> np.ndarray:
         """Working time elapsed at calendar time ``t``."""

@@ -143,12 +143,22 @@ def test_driving_predecessor(build):
 
 
 def test_window_counter_matches_searchsorted():
-    from simulator.engines.calendar import _Counter
+    from simulator.engines.calendar import SortedCounter
     rng = np.random.default_rng(3)
     for size in (1, 2, 7, 60):
         values = np.sort(rng.choice(np.arange(0, 500.0, 0.25), size=size, replace=False))
-        counter = _Counter(values)
+        counter = SortedCounter(values)
         x = np.concatenate([rng.uniform(-50, 600, 5000), values, values + 1e-12, values - 1e-12,
                             [-np.inf, np.inf, values[0], values[-1]]])
+        np.testing.assert_array_equal(counter.right(x), np.searchsorted(values, x, side="right"))
+        np.testing.assert_array_equal(counter.left(x), np.searchsorted(values, x, side="left"))
+
+
+def test_the_counter_of_a_grid_with_equal_or_no_values_searches_as_searchsorted():
+    """Grids of steps under a day repeat a point; a report's grid can be empty."""
+    from simulator.engines.calendar import SortedCounter
+    x = np.array([-np.inf, -1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, np.inf])
+    for values in (np.array([0.0, 0.5, 0.5, 2.0]), np.array([1.0, 1.0]), np.zeros(0), np.array([3.0])):
+        counter = SortedCounter(values)
         np.testing.assert_array_equal(counter.right(x), np.searchsorted(values, x, side="right"))
         np.testing.assert_array_equal(counter.left(x), np.searchsorted(values, x, side="left"))

@@ -110,13 +110,13 @@ def test_blackout_includes_its_last_day(build):
 def test_window_counter_on_grids_that_round():
     """Window edges in weeks and months are not binary fractions, so a value can land in the
     next cell of the counter's grid; the corrections must still count it exactly."""
-    from simulator.engines.calendar import _Counter
+    from simulator.engines.calendar import SortedCounter
     rng = np.random.default_rng(7)
     for step in (1 / 3, 1 / 7, 1 / 30.4375, 0.1):
         for size in (2, 9, 40):
             for _ in range(400):  # about one draw in 200 lands a value across a cell edge
                 values = np.unique(rng.integers(0, 3000, size) * step)
-                counter = _Counter(values)
+                counter = SortedCounter(values)
                 x = np.concatenate([values, np.nextafter(values, np.inf), np.nextafter(values, -np.inf)])
                 np.testing.assert_array_equal(counter.left(x), np.searchsorted(values, x, side="left"))
                 np.testing.assert_array_equal(counter.right(x), np.searchsorted(values, x, side="right"))
