@@ -90,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "same dates, much slower (default: capacity when phases hold resources, else cpm)")
     p.add_argument("--workers", type=int, default=None,
                    help="processes, capped at what the run and the CPUs can use; the result "
-                   "does not change (default: every CPU this process may use)")
+                   "does not change (default: every CPU this process may use, as far as the "
+                   "memory available allows)")
     p.add_argument("--scheduler", metavar="ADDRESS", default=None,
                    help="run on the Dask scheduler at ADDRESS (the result does not change)")
     p.add_argument("--out", help="directory for summary.json, summary.csv, manifest.json, "
@@ -121,7 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="root seed (default: fresh entropy, printed so the run can be repeated)")
     p.add_argument("--mitigated", action="store_true", help="use the risks' mitigated values")
 
-    p = sub.add_parser("report", help="rebuild DIR/report.html from the data a run saved in DIR")
+    p = sub.add_parser("report", help="rebuild DIR/report.html from the data a run saved in DIR",
+                       description="Rebuild DIR/report.html from the data a run saved in DIR, "
+                       "with no simulation; the figures are drawn by one process per CPU (the "
+                       "same bytes as one process draws).")
     p.add_argument("dir", metavar="DIR", help="the --out folder of an earlier `veikart run`")
     p.add_argument("--lang", choices=["nb", "en"], default="nb",
                    help="language of report.html (default: %(default)s)")
@@ -149,7 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="language of the printed comparison (default: %(default)s)")
     p.add_argument("--workers", type=_count, default=None,
                    help="processes for each scenario's run, capped at what the run and the CPUs "
-                   "can use; the result does not change (default: every CPU this process may use)")
+                   "can use; the result does not change (default: every CPU this process may use, "
+                   "as far as the memory available allows)")
     _extends_option(p)
 
     p = sub.add_parser("prioritise", help="find the priority order that serves an objective best")

@@ -219,7 +219,8 @@ def _run_into(args, sc, folder, workers: int | None, pool: int | None) -> int:
                           mitigated=args.mitigated, engine=args.engine, workers=workers,
                           progress=bar.update, scheduler=getattr(args, "scheduler", None),
                           keep=keep)
-    pool = pool or auto_workers(result.network)
+    # the ranking and the figures: as asked, but never more than the CPUs and memory allow
+    pool = min(pool, auto_workers(result.network)) if pool else auto_workers(result.network)
     elapsed = time.perf_counter() - started
     with stage(f"simulated in {seconds(elapsed)}; summary statistics"):
         result.summary()

@@ -84,13 +84,20 @@ class _Done:
         return self.value
 
 
+#: Signals held back while a pool's workers are forked (see ProcessExecutor._call).
+_HELD = {signal.SIGINT, signal.SIGTERM}
+
+
 def _die_with_parent(parent: int) -> None:
     """Start of a pool worker: end it when the process that started it dies.
 
     A command killed with SIGKILL runs no clean-up, and its pool's workers (which
     hold the pipes of their siblings) would otherwise wait for work forever. Linux
     sends them SIGTERM instead (``prctl(PR_SET_PDEATHSIG)``); elsewhere nothing changes.
+    The signals the parent held back while forking are taken again.
     """
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
     try:
         import ctypes
         libc = ctypes.CDLL(None, use_errno=True)
@@ -118,6 +125,7 @@ class ProcessExecutor(Executor):
         self.workers = workers
         self.context = context
         self._pool: ProcessPoolExecutor | None = None
+        self._fresh = False  # workers not yet started
 
     def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -126,18 +134,39 @@ class ProcessExecutor(Executor):
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
                                              initializer=_die_with_parent,
                                              initargs=(os.getpid(),))
+            self._fresh = True
         return self._pool
 
+    def _call(self, method: str, *args) -> Any:
+        """The pool's ``method``; its first call starts the workers (a fork pool starts
+        them all then) with Ctrl-C held back: a KeyboardInterrupt raised in the fork's
+        own hooks is printed and dropped by Python, and the command would run on. The
+        signal is taken as soon as the workers have started."""
+        pool = self._started()
+        if not self._fresh or not hasattr(signal, "pthread_sigmask"):
+            return getattr(pool, method)(*args)
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+        try:
+            return getattr(pool, method)(*args)
+        finally:
+            self._fresh = False
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
     def map(self, fn: Callable, items: Sequence) -> Iterator[Any]:
-        return self._started().map(fn, items)
+        return self._call("map", fn, items)
 
     def submit(self, fn: Callable, item: Any) -> Any:
-        return self._started().submit(fn, item)
+        return self._call("submit", fn, item)
 
-    def close(self) -> None:
+    def close(self, cancel: bool = False) -> None:
+        """Stop the workers once the units under way are done; with ``cancel``, drop the
+        units not yet started (the command was interrupted: nobody waits for them)."""
         if self._pool is not None:
-            self._pool.shutdown()
+            self._pool.shutdown(cancel_futures=cancel)
             self._pool = None
+
+    def __exit__(self, exc_type, *exc) -> None:
+        self.close(cancel=exc_type is not None)
 
 
 class DaskExecutor(Executor):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import mmap
 import multiprocessing
 import os
@@ -34,11 +35,32 @@ def usable_workers(requested: int, iterations: int) -> int:
 
 
 def available_cpus() -> int:
-    """The CPUs this process may run on (its affinity mask where the platform has one)."""
+    """The CPUs this process may run on: its affinity mask where the platform has one, and
+    no more than its cgroup's (version 2) CPU quota, as in a container."""
     try:
-        return len(os.sched_getaffinity(0))
+        cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+        cpus = os.cpu_count() or 1
+    quota = (_cgroup_file("cpu.max") or "max").split()
+    if quota[0] != "max" and len(quota) == 2 and float(quota[1]) > 0:
+        cpus = min(cpus, max(1, math.ceil(float(quota[0]) / float(quota[1]))))
+    return cpus
+
+
+def _cgroup_file(name: str) -> str | None:
+    """The text of this process's cgroup (version 2) file ``name``, or None where there is
+    none (other platforms, cgroup version 1). Only its own group's limit is read, not its
+    parents'."""
+    try:
+        with open("/proc/self/cgroup") as f:
+            group = next((line.split("::", 1)[1].strip() for line in f if line.startswith("0::")),
+                         None)
+        if group is None:
+            return None
+        with open(f"/sys/fs/cgroup{group.rstrip('/')}/{name}") as f:
+            return f.read().strip()
+    except (OSError, ValueError):
+        return None
 
 
 #: A process's resident memory before its chunk: the interpreter, numpy, numba, the network.
@@ -50,15 +72,21 @@ CELL_BYTES = 80
 
 
 def available_memory() -> int | None:
-    """Bytes of memory available now (Linux's MemAvailable), or None where unknown."""
+    """Bytes of memory available now: Linux's MemAvailable, and no more than is left under
+    this process's cgroup (version 2) limit, as in a container; None where unknown."""
+    free = None
     try:
         with open("/proc/meminfo") as f:
             for line in f:
                 if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
+                    free = int(line.split()[1]) * 1024
     except OSError:
         pass
-    return None
+    limit, used = _cgroup_file("memory.max"), _cgroup_file("memory.current")
+    if limit and limit != "max" and used:
+        left = max(0, int(limit) - int(used))
+        free = left if free is None else min(free, left)
+    return free
 
 
 def auto_workers(net: Network, iterations: int | None = None) -> int:

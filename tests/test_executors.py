@@ -152,3 +152,62 @@ def _alive(pid: int) -> bool:
             return fh.read().split()[2] != "Z"  # a zombie has ended; init reaps it
     except FileNotFoundError:
         return False
+
+
+@pytest.mark.skipif(not hasattr(os, "register_at_fork") or not hasattr(signal, "pthread_sigmask"),
+                    reason="no fork hooks or signal masks here")
+def test_a_ctrl_c_while_a_pool_forks_stops_the_command(tmp_path):
+    """Python prints and drops a KeyboardInterrupt raised in a fork's own hooks, so a Ctrl-C
+    that lands while a pool starts its workers was lost and the command ran on to exit 0.
+    The signal is held back until the workers have started, then taken; the workers get
+    the signals back. Here the Ctrl-C is sent from a hook that runs as the pool forks."""
+    import subprocess
+    script = tmp_path / "fork.py"
+    script.write_text(
+        "import os, signal\n"
+        "from simulator.executors import ProcessExecutor\n"
+        "sent = []\n"
+        "def ctrl_c():\n"
+        "    if not sent:\n"
+        "        sent.append(1)\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "os.register_at_fork(before=ctrl_c)\n"
+        "def blocked(_):\n"
+        "    return signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])\n"
+        "try:\n"
+        "    with ProcessExecutor(2, 'fork') as pool:\n"
+        "        print('workers hold Ctrl-C back:', any(pool.map(blocked, range(4))), flush=True)\n"
+        "    print('ran on', flush=True)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted', flush=True)\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip().splitlines()[-1] == "interrupted", done.stdout + done.stderr
+    assert "Exception ignored" not in done.stderr
+    script.write_text(script.read_text().replace("os.register_at_fork(before=ctrl_c)\n", ""))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert done.stdout.splitlines() == ["workers hold Ctrl-C back: False", "ran on"], done.stderr
+
+
+def _mark(path):
+    time.sleep(0.2)
+    open(path, "w").close()
+
+
+def test_a_pool_left_by_an_exception_drops_the_units_not_yet_started(tmp_path):
+    """An interrupted command does not wait for every queued unit (the report's figures,
+    the ranking's risks): only those already under way finish."""
+    with pytest.raises(KeyboardInterrupt):
+        with ProcessExecutor(2, "fork" if "fork" in mp_methods() else None) as pool:
+            for k in range(20):
+                pool.submit(_mark, str(tmp_path / f"{k}.done"))
+            raise KeyboardInterrupt
+    assert len(list(tmp_path.glob("*.done"))) <= 6  # two workers, a few queued ahead
+    with ProcessExecutor(2) as pool:  # left normally: every unit runs
+        for k in range(6):
+            pool.submit(_mark, str(tmp_path / f"all{k}.done"))
+    assert len(list(tmp_path.glob("all*.done"))) == 6
+
+
+def mp_methods():
+    import multiprocessing
+    return multiprocessing.get_all_start_methods()

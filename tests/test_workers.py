@@ -174,3 +174,23 @@ def test_the_cli_default_leaves_the_count_to_the_run_without_a_word(tiny_file, p
     assert main(["run", str(tiny_file), "-n", "500", "--seed", "1", "--json", "--workers", "2"]) == 0
     assert asked == [None, None, 1]  # as many as the run allows; as asked, capped and said
     assert "--workers 2 capped at 1" in capsys.readouterr().err
+
+
+def test_a_containers_cgroup_limits_the_cpus_and_the_memory(monkeypatch):
+    """A container's CPU quota and memory limit (cgroup version 2) bound what a run takes
+    by default, below the host's CPUs and MemAvailable."""
+    par = simulator.parallel
+    files = {"cpu.max": "150000 100000", "memory.max": str(8 * 2**30),
+             "memory.current": str(3 * 2**30)}
+    monkeypatch.setattr(par, "_cgroup_file", lambda name: None)
+    host = par.available_memory()
+    monkeypatch.setattr(par, "_cgroup_file", files.get)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
+    assert par.available_cpus() == 2                      # 1.5 CPUs of quota: 2 processes
+    left = 5 * 2**30                                      # 8 GiB limit, 3 GiB used
+    near = 512 * 2**20  # MemAvailable moves between two reads
+    got = par.available_memory()
+    assert got == left if host is None or host > left + near else abs(got - min(host, left)) < near
+    files.update({"cpu.max": "max 100000", "memory.max": "max"})
+    assert par.available_cpus() == 64
+    assert host is None and par.available_memory() is None or abs(par.available_memory() - host) < near

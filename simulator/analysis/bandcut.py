@@ -11,7 +11,8 @@ the values inside are a slice already in order, so the chunk is cut without a pa
 over its values. A wide network's first chunk is most of a short run's reduction.
 
 The output of :func:`sorted_cut` is that of :func:`cut_rows` with the same edges, entry for
-entry.
+entry, but for the sign of a zero: a row holding both 0.0 and -0.0 (equal values) may keep
+either (the tally's rows hold no -0.0).
 """
 
 from __future__ import annotations

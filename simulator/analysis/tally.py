@@ -162,7 +162,9 @@ def values(lay: Layout, net: Network, scenario, sched: Schedule) -> np.ndarray:
         x = np.atleast_2d(x)
         out[at:at + x.shape[0]] = x
         at += x.shape[0]
-    return out
+    # -0.0 becomes 0.0: the two compare equal, and which a band kept would depend on the
+    # order its values were sorted in
+    return np.add(out, 0.0, out=out)
 
 
 @dataclass
