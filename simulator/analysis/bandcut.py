@@ -129,8 +129,6 @@ def cut_rows(x, src, a, b):  # pragma: no cover - compiled; tested through cut()
     on_a = np.zeros((rows, slots), np.int64)
     on_b = np.zeros((rows, slots), np.int64)
     inner = np.zeros((rows, slots), np.int64)
-    # most values lie under every band or over it: one test each, not one per slot
-    low, high = np.full(rows, np.inf), np.full(rows, -np.inf)
     # a row that repeats the one before it, values and edges (a coverage's months after
     # its last change), has that row's counts and values
     same = np.zeros(rows, np.bool_)
@@ -138,35 +136,25 @@ def cut_rows(x, src, a, b):  # pragma: no cover - compiled; tested through cut()
         same[r] = r > 0 and src[r] == src[r - 1]
         for j in range(slots):
             same[r] = same[r] and a[r, j] == a[r - 1, j] and b[r, j] == b[r - 1, j]
-            if a[r, j] <= b[r, j]:
-                low[r], high[r] = min(low[r], a[r, j]), max(high[r], b[r, j])
     for r in range(rows):
         if same[r]:
             below[r], on_a[r], inner[r], on_b[r] = below[r - 1], on_a[r - 1], inner[r - 1], on_b[r - 1]
             continue
-        under = 0
-        for i in range(m):
-            v = x[src[r], i]
-            if v < low[r]:
-                under += 1
-                continue
-            if v > high[r]:
-                continue
-            for j in range(slots):
-                lo, hi = a[r, j], b[r, j]
-                if lo > hi:  # an unused slot
-                    continue
-                if v < lo:
-                    below[r, j] += 1
-                elif v == lo:
-                    on_a[r, j] += 1
-                elif v < hi:
-                    inner[r, j] += 1
-                elif v == hi:
-                    on_b[r, j] += 1
+        row = x[src[r]]
         for j in range(slots):
-            if a[r, j] <= b[r, j]:
-                below[r, j] += under
+            lo, hi = a[r, j], b[r, j]
+            if lo > hi:  # an unused slot
+                continue
+            # counted without branches, a slot at a time: the loop vectorises, where a
+            # test per value and slot costs a mispredicted branch on most values
+            n_below = n_lo = n_in = n_hi = 0
+            for i in range(m):
+                v = row[i]
+                n_below += np.int64(v < lo)
+                n_lo += np.int64(v == lo)
+                n_in += np.int64(v > lo) & np.int64(v < hi)
+                n_hi += np.int64(v == hi)  # kept only where hi > lo
+            below[r, j], on_a[r, j], inner[r, j], on_b[r, j] = n_below, n_lo, n_in, n_hi
     start = np.zeros((slots, rows + 1), np.int64)  # group (j, r) at start[j, r] (slot-major)
     total = 0
     for j in range(slots):
@@ -175,20 +163,22 @@ def cut_rows(x, src, a, b):  # pragma: no cover - compiled; tested through cut()
             total += inner[r, j]
         start[j, rows] = total
     vals = np.empty(total)
-    fill = np.zeros((rows, slots), np.int64)
     for r in range(rows):
-        if same[r]:
-            for j in range(slots):
-                vals[start[j, r]:start[j, r] + inner[r, j]] = vals[start[j, r - 1]:start[j, r - 1] + inner[r, j]]
-            continue
-        for i in range(m):
-            v = x[src[r], i]
-            if v <= low[r] or v >= high[r]:
+        for j in range(slots):
+            at, size = start[j, r], inner[r, j]
+            if same[r]:
+                vals[at:at + size] = vals[start[j, r - 1]:start[j, r - 1] + size]
                 continue
-            for j in range(slots):
-                if a[r, j] < v < b[r, j]:
-                    vals[start[j, r] + fill[r, j]] = v
-                    fill[r, j] += 1
+            lo, hi = a[r, j], b[r, j]
+            row = x[src[r]]
+            k = 0
+            for i in range(m):
+                if k == size:  # every value inside found
+                    break
+                v = row[i]
+                if lo < v < hi:
+                    vals[at + k] = v
+                    k += 1
     size = total + 2 * rows * slots
     out_rows = np.empty(size, np.int64)
     out_vals = np.empty(size)
