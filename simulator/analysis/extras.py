@@ -124,15 +124,6 @@ class Extras:
         self.n = 0
         self.exact: dict[int, np.ndarray] = {}  # coverage rows taken again after a band missed
 
-    def coverage_values(self, rows: np.ndarray, ks: np.ndarray) -> np.ndarray:
-        """The ``ks``-th smallest coverages of ``rows`` over the run (NaN where a band missed
-        and the row was not taken again)."""
-        out = self.coverage.values(rows, ks)
-        for i, (row, k) in enumerate(zip(rows, ks) if self.exact else ()):
-            if row in self.exact:
-                out[i] = self.exact[row][k]
-        return out
-
     def bands(self):
         """The bands to cut the next chunk's coverage with (None before the first)."""
         return self.coverage.bands() if self.coverage is not None and self.n else None
@@ -154,7 +145,7 @@ class Extras:
         month ends: shapes (points,) and (points, 3)."""
         rows = g * self.layout.times.size + np.arange(points)
         ks = np.array(self.layout.ranks)
-        pct = self.coverage_values(np.repeat(rows, ks.size), np.tile(ks, rows.size))
+        pct = self.coverage.values(np.repeat(rows, ks.size), np.tile(ks, rows.size), self.exact)
         if np.isnan(pct).any():
             raise Missed("a coverage band missed a rank and the row was not taken again")
         return self.coverage_sums[rows] / self.n, pct.reshape(points, ks.size)

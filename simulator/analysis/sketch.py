@@ -248,8 +248,10 @@ class OrderSketch:
             return float(v)
         raise Missed(f"rank {k} of row {row} is outside the values kept")
 
-    def values(self, rows: np.ndarray, ks: np.ndarray) -> np.ndarray:
-        """:meth:`value` of many ``(row, k)`` at once; NaN where no band holds the rank."""
+    def values(self, rows: np.ndarray, ks: np.ndarray, exact: dict | None = None) -> np.ndarray:
+        """:meth:`value` of many ``(row, k)`` at once; NaN where no band holds the rank.
+        ``exact`` maps rows taken again from all their values to those values, sorted:
+        they are read there instead."""
         rows, ks = np.asarray(rows, dtype=np.int64), np.asarray(ks, dtype=np.int64)
         if self._lookup is None:  # tables read many ranks between two merges: index once
             self._lookup = [None if not self.kept[j][1].size else
@@ -265,6 +267,9 @@ class OrderSketch:
             hit = todo & (r >= 0) & (r < total[rows])
             out[hit] = self.kept[j][1][np.searchsorted(cum, base[rows[hit]] + r[hit], side="right")]
             todo &= ~hit
+        for at, (row, k) in enumerate(zip(rows, ks) if exact else ()):
+            if row in exact:
+                out[at] = exact[row][k]
         return out
 
     def size(self) -> int:

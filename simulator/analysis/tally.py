@@ -293,11 +293,7 @@ class Tally:
         Missed
             A band missed one of the ranks and its row was not taken again.
         """
-        rows, ks = np.asarray(rows, dtype=np.int64), np.asarray(ks, dtype=np.int64)
-        out = self.sketch.values(rows, ks)
-        for i, (row, k) in enumerate(zip(rows, ks) if self.exact else ()):
-            if row in self.exact:  # taken again after a band missed
-                out[i] = self.exact[row][k]
+        out = self.sketch.values(rows, ks, self.exact)
         if np.isnan(out).any():
             raise Missed("a band missed a rank and the row was not taken again")
         return out
