@@ -195,7 +195,8 @@ def _workers(requested: int | None, iterations: int) -> tuple[int | None, int | 
     does not depend on it). Given: capped by the run's
     chunks and the CPUs, and said before the run when it is; the capped count is what
     ``simulate`` is given, so it does not warn a second time. The ranking spreads its
-    risks, not chunks, over the processes: it gets the count asked for.
+    risks, not chunks, over the processes: it gets the count asked for, capped after the
+    run by what the CPUs and the memory allow.
     """
     from .parallel import capped
     if requested is None:
@@ -220,7 +221,8 @@ def _run_into(args, sc, folder, workers: int | None, pool: int | None) -> int:
                           progress=bar.update, scheduler=getattr(args, "scheduler", None),
                           keep=keep)
     # the ranking and the figures: as asked, but never more than the CPUs and memory allow
-    pool = min(pool, auto_workers(result.network)) if pool else auto_workers(result.network)
+    most = auto_workers(result.network)
+    pool = min(pool or most, most)
     elapsed = time.perf_counter() - started
     with stage(f"simulated in {seconds(elapsed)}; summary statistics"):
         result.summary()

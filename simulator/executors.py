@@ -233,6 +233,32 @@ def _identity(obj: Any) -> Any:
     return obj
 
 
+#: What the units of the running :func:`fork_map` share; forked workers inherit it.
+_SHARED: Any = None
+
+
+def shared() -> Any:
+    """What the running :func:`fork_map` was given to share (in its workers too)."""
+    return _SHARED
+
+
+def fork_map(fn: Callable, items: Sequence, workers: int, state: Any) -> list:
+    """``fn(item)`` for each item, in order, on up to ``workers`` forked processes that
+    inherit ``state`` (``fn`` reads it with :func:`shared`) instead of being sent it: for
+    what does not pickle, or is large. In this process with one worker, one item, or where
+    the platform cannot fork."""
+    global _SHARED
+    from .parallel import can_fork
+    _SHARED = state
+    try:
+        if workers > 1 and len(items) > 1 and can_fork():
+            with make_executor(min(workers, len(items)), context="fork") as pool:
+                return list(pool.map(fn, items))
+        return [fn(item) for item in items]
+    finally:
+        _SHARED = None
+
+
 def make_executor(workers: int = 1, *, client=None, scheduler: str | None = None,
                   dask: bool = False, context: str | None = None) -> Executor:
     """The executor for a run.
@@ -263,4 +289,4 @@ def make_executor(workers: int = 1, *, client=None, scheduler: str | None = None
     return ProcessExecutor(workers, context) if workers > 1 else Executor()
 
 
-__all__ = ["Executor", "ProcessExecutor", "DaskExecutor", "make_executor"]
+__all__ = ["Executor", "ProcessExecutor", "DaskExecutor", "fork_map", "make_executor", "shared"]

@@ -13,15 +13,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..engines import capacity, cpm
-from ..executors import make_executor
-from ..parallel import can_fork
+from ..executors import fork_map, shared
 from ..sampling.draws import Draws
 from ..sampling.streams import CHUNK
 from . import critical, stats
 from .result import Result
-
-#: (result, members of each target, target finishes as simulated) for forked workers
-_STATE: tuple | None = None
 
 
 def excluded_outlooks(result: Result, targets: list[str], workers: int = 1
@@ -48,7 +44,6 @@ def excluded_outlooks(result: Result, targets: list[str], workers: int = 1
         As simulated.
     after : ndarray, shape (targets, drivers + gates, 3)
     """
-    global _STATE
     net, sched = result.network, result.whole("the exclusion ranking").schedule
     members = [critical.target_members(net, t) for t in targets]
     base = np.array([critical.target_finish(net, sched, t) for t in targets])
@@ -56,15 +51,7 @@ def excluded_outlooks(result: Result, targets: list[str], workers: int = 1
     out = np.empty((len(targets), len(net.risk_groups()) + len(net.gates), 3))
     out[:] = before[:, None, :]
     tasks = _tasks(result)
-    _STATE = (result, members, base)
-    try:
-        if workers > 1 and len(tasks) > 1 and can_fork():
-            with make_executor(min(workers, len(tasks)), context="fork") as pool:
-                rows = list(pool.map(_redo, tasks))
-        else:
-            rows = [_redo(task) for task in tasks]
-    finally:
-        _STATE = None
+    rows = fork_map(_redo, tasks, workers, (result, members, base))
     for (row, *_), outlook in zip(tasks, rows):
         out[:, row] = outlook
     return before, out
@@ -96,7 +83,7 @@ def _tasks(result: Result) -> list[tuple[int, str, int, np.ndarray]]:
 def _redo(task: tuple[int, str, int, np.ndarray]) -> np.ndarray:
     """The targets' outlook, shape (targets, 3), with one risk or gate removed."""
     _, kind, k, cols = task
-    result, members, base = _STATE
+    result, members, base = shared()  # (result, members of each target, finishes as simulated)
     net, draws, sched = result.network, result.draws, result.schedule
     if kind == "risk":
         ks = net.risk_groups()[k][1]

@@ -306,9 +306,8 @@ def _mean_held_by_day(result: Result, dates: np.ndarray) -> np.ndarray:
 def holding(net, sched, times: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per claim on resource ``k`` and iteration, the first and the first-not grid point at
     which its units are held, and the units."""
-    probe = times + _eps(net)
     acts, units = _claims_of(net, k)
-    probe = SortedCounter(probe)  # searchsorted(probe, x, "left"), without the binary search
+    probe = SortedCounter(times + _eps(net))  # searchsorted(..., "left") without a binary search
     a = probe.left(sched.taken[acts])   # first point with taken <= t
     b = probe.left(sched.finish[acts])  # first point with finish <= t
     return a, np.maximum(a, b), units

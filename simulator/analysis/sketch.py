@@ -70,15 +70,27 @@ def cut(x: np.ndarray, a: np.ndarray, b: np.ndarray, src: np.ndarray | None = No
     into the run's sketch with :meth:`OrderSketch.merge`. With ``src``, the chunk is
     ``x[src]``: rows that repeat (a coverage that no longer changes) are stored once.
     """
+    x, src = _rows_of(x, src)
+    a, b = np.ascontiguousarray(a, dtype=float), np.ascontiguousarray(b, dtype=float)
+    return _as_cut(cut_rows(x, src, a, b), a.copy(), b.copy(),
+                   x.shape[1], np.isfinite(x).sum(axis=1)[src])
+
+
+def _rows_of(x: np.ndarray, src: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """A chunk as float64 C-contiguous rows (NaN refused) and its row map (each row once
+    without ``src``)."""
     x = np.ascontiguousarray(x, dtype=float)
     if np.isnan(x).any():
         raise ValueError("order statistics of NaN are not defined")
-    src = np.arange(x.shape[0]) if src is None else np.asarray(src, dtype=np.int64)
-    a, b = np.ascontiguousarray(a, dtype=float), np.ascontiguousarray(b, dtype=float)
-    below, rows, vals, cnts, ptr = cut_rows(x, src, a, b)
+    return x, np.arange(x.shape[0]) if src is None else np.asarray(src, dtype=np.int64)
+
+
+def _as_cut(out: tuple, a: np.ndarray, b: np.ndarray, seen: int, finite: np.ndarray) -> Cut:
+    """A :class:`Cut` from a compiled cut's ``below, rows, vals, cnts, ptr`` (slot-major)."""
+    below, rows, vals, cnts, ptr = out
     kept = [(rows[ptr[j]:ptr[j + 1]], vals[ptr[j]:ptr[j + 1]], cnts[ptr[j]:ptr[j + 1]])
             for j in range(a.shape[1])]
-    return Cut(a.copy(), b.copy(), below, kept, x.shape[1], np.isfinite(x).sum(axis=1)[src])
+    return Cut(a, b, below, kept, seen, finite)
 
 
 def join(cuts: list[Cut]) -> Cut:
@@ -145,14 +157,12 @@ class OrderSketch:
         """
         if self.seen:
             raise ValueError("the bands are set from the first chunk only")
-        x = np.asarray(x, dtype=float)
-        if np.isnan(x).any():
-            raise ValueError("order statistics of NaN are not defined")
-        if overwrite and x.flags.c_contiguous and x.flags.writeable:
+        given = x
+        x, src = _rows_of(x, src)
+        if (overwrite or x is not given) and x.flags.writeable:  # ours to sort in place
             x.sort(axis=1)
         else:
             x = np.sort(x, axis=1)
-        src = np.arange(x.shape[0]) if src is None else np.asarray(src, dtype=np.int64)
         m = x.shape[1]
         at = slice(start, start + src.size)
         finite = np.isfinite(x).sum(axis=1)[src]
@@ -166,11 +176,9 @@ class OrderSketch:
                 ok = (count > 0) & (p >= 0) & (p < m)
                 pos[side, ok, j] = p[ok]
         a, b = self.a[at].copy(), self.b[at].copy()
-        below, rows, vals, cnts, ptr = sorted_cut(x, src, pos[0], pos[1], a, b)
+        out = sorted_cut(x, src, pos[0], pos[1], a, b)
         self.a[at], self.b[at] = a, b
-        kept = [(rows[ptr[j]:ptr[j + 1]], vals[ptr[j]:ptr[j + 1]], cnts[ptr[j]:ptr[j + 1]])
-                for j in range(a.shape[1])]
-        return Cut(a, b, below, kept, m, finite)
+        return _as_cut(out, a, b, m, finite)
 
     def merge(self, part: Cut) -> None:
         """Add a chunk's :class:`Cut` (made with these bands or wider ones; the first chunk's

@@ -7,6 +7,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..executors import fork_map, shared
 from .data import ReportData
 from .plot_coverage import plot_coverage
 from .plot_criticality import plot_criticality
@@ -173,31 +174,19 @@ def pictures(data: ReportData, lang: str, workers: int = 1) -> list[Picture]:
     return out
 
 
-#: The figures being drawn, inherited by forked workers (drawings do not pickle).
-_PLOTS: list | None = None
-
-
 def _draw_one(k: int) -> str:
-    _, draw, size = _PLOTS[k]
+    _, draw, size = shared()[k]
     return png_data_url(draw, size)
 
 
 def _draw_all(plots: list, workers: int) -> list[str]:
-    """Each plot's data URL, in order; the largest figures are started first, so that two
-    processes finish together."""
-    global _PLOTS
-    from ..executors import make_executor
-    from ..parallel import can_fork
-    if workers <= 1 or len(plots) < 2 or not can_fork():
-        return [png_data_url(draw, size) for _, draw, size in plots]
-    import matplotlib.backends.backend_agg  # noqa: F401 - loaded once, before the fork
-    order = sorted(range(len(plots)), key=lambda k: -plots[k][2][0] * plots[k][2][1])
-    _PLOTS = plots
-    try:
-        with make_executor(min(workers, len(plots)), context="fork") as pool:
-            drawn = dict(zip(order, pool.map(_draw_one, order)))
-    finally:
-        _PLOTS = None
+    """Each plot's data URL, in order; with ``workers`` > 1 on forked processes (drawings
+    do not pickle), the largest figures started first, so that two processes finish together."""
+    import matplotlib.backends.backend_agg  # noqa: F401 - loaded once, before any fork
+    order = list(range(len(plots)))
+    if workers > 1:
+        order.sort(key=lambda k: -plots[k][2][0] * plots[k][2][1])
+    drawn = dict(zip(order, fork_map(_draw_one, order, workers, plots)))
     return [drawn[k] for k in range(len(plots))]
 
 
