@@ -1,12 +1,13 @@
 """Peak memory and wall time of the command line against the number of iterations.
 
 Run: ``python benchmarks/memory.py [--sizes 100000 1000000] [--workers 1 2]
-[--modes json terminal out]``
+[--modes json terminal out iterations]``
 
 Each command runs in a fresh process under ``/usr/bin/time -v``; the peak resident memory
 is that of the largest process (the parent or a worker). ``json`` is ``veikart run
 --json``; ``terminal`` the summary printed with the top risks; ``out`` is ``veikart run
---out DIR`` with every file and the report. A run
+--out DIR`` with every file and the report; ``iterations`` that with
+``--save-iterations`` too (every iteration written to Parquet as it is scheduled). A run
 kept whole grows by about 20 KB an iteration on the default scenario; a streamed run
 (what the command line does) should stay nearly flat.
 """
@@ -26,7 +27,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--modes", nargs="+", choices=["json", "terminal", "out"],
+    parser.add_argument("--modes", nargs="+", choices=["json", "terminal", "out", "iterations"],
                         default=["json", "out"])
     parser.add_argument("--scenario", type=Path, default=SCENARIO)
     args = parser.parse_args()
@@ -38,7 +39,8 @@ def main() -> None:
                     cmd = [sys.executable, "-m", "simulator", "run", str(args.scenario),
                            "-n", str(n), "--seed", "1", "--workers", str(w)]
                     cmd += {"json": ["--json"], "terminal": [],
-                            "out": ["--out", str(Path(tmp) / "out")]}[mode]
+                            "out": ["--out", str(Path(tmp) / "out")],
+                            "iterations": ["--out", str(Path(tmp) / "out"), "--save-iterations"]}[mode]
                     wall, rss = timed(cmd)
                     print(f"{mode:8} {n:>10,} iterations, {w} worker{'s' if w > 1 else ' '}: "
                           f"{wall:7.1f} s, peak RSS {rss:7,.0f} MiB", flush=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import warnings
 from contextlib import nullcontext
 from typing import Callable, Mapping
@@ -13,6 +14,7 @@ from .analysis.compare import compare_results
 from .analysis.result import Result
 from .engines import cpm
 from .executors import make_executor
+from .output import iterations_writer, write_iterations
 from .parallel import auto_workers, capped, pick_engine, run_chunks
 from .sampling.draws import METHODS, planned_draws
 from .sampling.streams import CHUNK, SeedLike, root_seed
@@ -55,7 +57,8 @@ def plan(network: Network | Scenario) -> cpm.Schedule:
 def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None, *,
              sampling: str = "mc", mitigated: bool = False, engine: str | None = None,
              workers: int | None = 1, progress: Callable[[int], None] | None = None,
-             client=None, scheduler: str | None = None, keep: str = "all") -> Result:
+             client=None, scheduler: str | None = None, keep: str = "all",
+             iterations_file: str | os.PathLike | None = None) -> Result:
     """Sample and schedule a scenario many times.
 
     Parameters
@@ -101,6 +104,12 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
         a report needs too: the coverage and units held per month, each
         activity's duration SD and every initiative's and milestone's finish
         (4 bytes an iteration each). What needs more than was kept says so.
+    iterations_file : str or path-like, optional
+        Also write every iteration's dates and draws
+        (:func:`simulator.output.iterations_frame`) to this Parquet file, one row
+        group per chunk, as the chunks are scheduled: with ``keep="summary"`` or
+        ``"report"`` the file holds what the run does not keep. It is written
+        under a temporary name and is in place only when the run ends well.
 
     Returns
     -------
@@ -126,8 +135,10 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
         workers = auto_workers(net, iterations)
     engine = pick_engine(net, engine)
     if keep != "all" and iterations > CHUNK:
-        return _streamed(scenario, net, root, iterations, sampling, engine, workers, progress,
-                         client, scheduler, report=keep == "report")
+        with (iterations_writer(iterations_file) if iterations_file is not None
+              else nullcontext()) as sink:
+            return _streamed(scenario, net, root, iterations, sampling, engine, workers,
+                             progress, client, scheduler, report=keep == "report", sink=sink)
     if client is None and scheduler is None:
         draws, sched = run_chunks(net, root, iterations, sampling, engine=engine, workers=workers,
                                   on_chunk=progress)
@@ -135,20 +146,24 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
         with make_executor(workers, client=client, scheduler=scheduler) as pool:
             draws, sched = run_chunks(net, root, iterations, sampling, engine=engine,
                                       on_chunk=progress, executor=pool)
-    return Result(network=net, draws=draws, schedule=sched, plan=plan(net), seed=root,
-                  iterations=iterations, sampling=sampling, engine=engine,
-                  scenario_hash=scenario_hash(scenario), scenario=scenario)
+    result = Result(network=net, draws=draws, schedule=sched, plan=plan(net), seed=root,
+                    iterations=iterations, sampling=sampling, engine=engine,
+                    scenario_hash=scenario_hash(scenario), scenario=scenario)
+    if iterations_file is not None:
+        write_iterations(result, iterations_file)
+    return result
 
 
 def _streamed(scenario: Scenario, net: Network, root: int, iterations: int, sampling: str,
-              engine: str, workers: int, progress, client, scheduler, report: bool) -> Result:
+              engine: str, workers: int, progress, client, scheduler, report: bool,
+              sink) -> Result:
     from .stream import stream_chunks
     pool = (make_executor(workers, client=client, scheduler=scheduler)
             if client is not None or scheduler is not None else nullcontext())
     with pool as executor:
         draws, sched, tally = stream_chunks(net, scenario, root, iterations, sampling,
                                             engine=engine, workers=workers, on_chunk=progress,
-                                            executor=executor, report=report)
+                                            executor=executor, report=report, sink=sink)
     return Result(network=net, draws=draws, schedule=sched, plan=plan(net), seed=root,
                   iterations=iterations, sampling=sampling, engine=engine,
                   scenario_hash=scenario_hash(scenario), scenario=scenario, kept=CHUNK,

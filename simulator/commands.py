@@ -176,7 +176,9 @@ def run_command(args) -> int:
     target = args.target
     problem = (_unknown_target(sc, target, args.file)
                or next(filter(None, (_unknown_target(sc, w, args.file, "--why") for w in args.why)), None)
-               or _bad_out(args.out) or _bad_engine(sc, args.engine))
+               or _bad_out(args.out) or _bad_engine(sc, args.engine)
+               or (args.save_iterations and not args.out
+                   and "veikart: --save-iterations needs --out DIR: iterations.parquet is written there"))
     if problem:
         print(problem, file=sys.stderr)
         return 2
@@ -215,11 +217,13 @@ def _run_into(args, sc, folder, workers: int | None, pool: int | None) -> int:
     stage = Stages()  # every stage after the bar says what it does and how long it took
     started = time.perf_counter()
     keep = _keep(args, sc, folder is not None)
+    # every iteration goes to the stage as it is scheduled; the run keeps only what it reports
+    rows = folder.stage / "iterations.parquet" if folder is not None and args.save_iterations else None
     with _progress(args.iterations) as bar:
         result = simulate(sc, args.iterations, args.seed, sampling=args.sampling,
                           mitigated=args.mitigated, engine=args.engine, workers=workers,
                           progress=bar.update, scheduler=getattr(args, "scheduler", None),
-                          keep=keep)
+                          keep=keep, iterations_file=rows)
     # the ranking and the figures: as asked, but never more than the CPUs and memory allow
     most = auto_workers(result.network)
     pool = min(pool or most, most)
@@ -232,8 +236,7 @@ def _run_into(args, sc, folder, workers: int | None, pool: int | None) -> int:
             data = _report_data(result, target, pool)
         ranking = data.risks
         with stage(f"writing the summary files to {args.out}"):
-            write_files(result, folder.stage, scenario_file=args.file,
-                        save_iterations=args.save_iterations)
+            write_files(result, folder.stage, scenario_file=args.file)
         _write_report(data, folder.stage, args.lang, args.no_report, stage, pool)
         print(folder.said(folder.commit()), file=sys.stderr)
     if args.json:
@@ -274,13 +277,12 @@ def _keep(args, sc, out: bool) -> str:
     """What a run must keep (``simulate``'s ``keep``) for what the command writes.
 
     The summary, the JSON and the rankings need the tally and the first chunk; a
-    report, the extras too; ``--save-iterations`` and a sensitivity to another
-    target than the scenario's, every iteration.
+    report, the extras too; a sensitivity to another target than the scenario's,
+    every iteration. ``--save-iterations`` writes every iteration as it is scheduled
+    (``simulate(iterations_file=...)``), so it needs nothing kept.
     """
     if not out:
         return "summary"
-    if args.save_iterations:
-        return "all"
     if args.target is not None and args.target != compile_scenario(sc).target:
         return "all"
     return "report"

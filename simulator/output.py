@@ -8,7 +8,7 @@ import platform
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -76,11 +76,23 @@ def iterations_frame(result: Result, lo: int = 0, hi: int | None = None) -> pd.D
     lo, hi : int
         The iterations ``lo:hi`` only (default all).
     """
-    net = result.network
     hi = result.iterations if hi is None else hi
     whole = result.whole("the per-iteration table")
-    sched, draws = whole.schedule.columns(lo, hi), whole.draws.columns(lo, hi)
-    cols: dict[str, np.ndarray] = {"iteration": np.arange(lo, hi)}
+    return chunk_frame(result.network, whole.draws.columns(lo, hi), whole.schedule.columns(lo, hi), lo)
+
+
+def chunk_frame(net, draws, sched, lo: int) -> pd.DataFrame:
+    """:func:`iterations_frame` of one chunk's arrays, its first iteration being number ``lo``.
+
+    Parameters
+    ----------
+    net : Network
+    draws : Draws
+    sched : Schedule
+        The chunk's, as :func:`simulator.parallel.run_chunk` returns them.
+    lo : int
+    """
+    cols: dict[str, np.ndarray] = {"iteration": np.arange(lo, lo + sched.finish.shape[1])}
     for i, act in enumerate(net.ids):
         cols[f"{act}.start"] = sched.start[i]
         cols[f"{act}.finish"] = sched.finish[i]
@@ -93,27 +105,49 @@ def iterations_frame(result: Result, lo: int = 0, hi: int | None = None) -> pd.D
     return pd.DataFrame(cols)
 
 
-def write_iterations(result: Result, path: str | Path) -> None:
-    """Write :func:`iterations_frame` to Parquet one row group per chunk of iterations.
+@contextmanager
+def iterations_writer(path: str | Path) -> Iterator[Callable[[pd.DataFrame], None]]:
+    """Write Parquet a row group at a time; the file is in place only if the block ends well.
 
-    Only one chunk's table is built at a time, so writing a long run costs no more
-    memory than a short one.
+    Yields
+    ------
+    callable
+        Takes the next rows (a chunk's :func:`chunk_frame`) and appends them as one
+        row group. Only that chunk is held, so a long run costs no more memory than
+        a short one.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
-
-    from .sampling.streams import CHUNK
     writer = None
-    try:
+
+    def write(frame: pd.DataFrame) -> None:
+        nonlocal writer
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if writer is None:
+            writer = pq.ParquetWriter(tmp, table.schema)
+        writer.write_table(table)
+
+    with atomic_path(Path(path)) as tmp:
+        try:
+            yield write
+        finally:
+            if writer is not None:
+                writer.close()
+        if writer is None:
+            raise ValueError("no iterations were written")
+
+
+def write_iterations(result: Result, path: str | Path) -> None:
+    """Write :func:`iterations_frame` to Parquet, one row group per chunk of iterations.
+
+    Only one chunk's table is built at a time. The file is written under a
+    temporary name and renamed into place when whole. A run that was not kept
+    whole can still write this file while it runs: ``simulate(iterations_file=...)``.
+    """
+    from .sampling.streams import CHUNK
+    with iterations_writer(path) as write:
         for lo in range(0, result.iterations, CHUNK):
-            table = pa.Table.from_pandas(iterations_frame(result, lo, min(lo + CHUNK, result.iterations)),
-                                         preserve_index=False)
-            if writer is None:
-                writer = pq.ParquetWriter(path, table.schema)
-            writer.write_table(table)
-    finally:
-        if writer is not None:
-            writer.close()
+            write(iterations_frame(result, lo, min(lo + CHUNK, result.iterations)))
 
 
 #: A text cell starting with one of these is a formula to a spreadsheet (OWASP's list).
@@ -185,7 +219,6 @@ def write_files(result: Result, out: str | Path, *, scenario_file: str | None = 
         written.append(out / name)
     if save_iterations:
         target = out / "iterations.parquet"
-        with atomic_path(target) as tmp:
-            write_iterations(result, tmp)
+        write_iterations(result, target)
         written.append(target)
     return written

@@ -14,10 +14,14 @@ from __future__ import annotations
 from contextlib import nullcontext
 from typing import Callable
 
+import pandas as pd
+
 from .analysis.extras import complete_extras, coverage_rows
 from .analysis.tally import Tally, complete, layout, reduce_chunk, values
 from .executors import Executor, make_executor
+from .output import chunk_frame
 from .parallel import can_fork, chunks, run_chunk, usable_workers
+from .sampling.streams import CHUNK
 from .scenario.network import Network
 
 #: Chunks under way per worker: enough that none waits while the parent merges.
@@ -33,10 +37,11 @@ def _job(job):
 
 
 def _part(args):
-    job, seed, c, n, method, engine, bands = args
+    job, seed, c, n, method, engine, bands, rows = args
     net, scenario, lay = _job(job)
-    _, sched = run_chunk(net, seed, c, n, method, engine)
-    return reduce_chunk(lay, net, scenario, sched, *bands)
+    draws, sched = run_chunk(net, seed, c, n, method, engine)
+    frame = chunk_frame(net, draws, sched, c * CHUNK) if rows else None
+    return reduce_chunk(lay, net, scenario, sched, *bands), frame
 
 
 def _rows(args):
@@ -56,12 +61,15 @@ def _coverage(args):
 def stream_chunks(net: Network, scenario, seed: int, iterations: int, method: str, *,
                   engine: str = "cpm", workers: int = 1,
                   on_chunk: Callable[[int], None] | None = None,
-                  executor: Executor | None = None, report: bool = False):
+                  executor: Executor | None = None, report: bool = False,
+                  sink: Callable[[pd.DataFrame], None] | None = None):
     """Schedule a run chunk by chunk and reduce it as it goes.
 
     Parameters are those of :func:`simulator.parallel.run_chunks`, plus the
-    ``scenario`` the network was compiled from (for its benefit rates), and
-    ``report``: reduce the report's extras too (:mod:`simulator.analysis.extras`).
+    ``scenario`` the network was compiled from (for its benefit rates),
+    ``report``: reduce the report's extras too (:mod:`simulator.analysis.extras`),
+    and ``sink``: given every chunk's :func:`simulator.output.chunk_frame`, in chunk
+    order, where the chunk is merged (the rows are made where it was scheduled).
 
     Returns
     -------
@@ -75,6 +83,8 @@ def stream_chunks(net: Network, scenario, seed: int, iterations: int, method: st
     plan = chunks(iterations)
     head = run_chunk(net, seed, 0, plan[0][1], method, engine, on_progress=on_chunk)
     tally.merge(reduce_chunk(lay, net, scenario, head[1], *tally.bands()))
+    if sink is not None:
+        sink(chunk_frame(net, *head, 0))
     tally.sketch.narrow()
     rest = plan[1:]
     workers = usable_workers(workers, iterations)
@@ -89,11 +99,13 @@ def stream_chunks(net: Network, scenario, seed: int, iterations: int, method: st
               make_executor(workers, context="fork" if forked else None)) as pool:
             def unit(i):  # the bands as they are when the chunk is sent out
                 c, n = rest[i]
-                return job, seed, c, n, method, engine, tally.bands()
+                return job, seed, c, n, method, engine, tally.bands(), sink is not None
 
-            for part in pool.imap(_part, unit, len(rest), AHEAD * max(1, pool.workers)):
+            for part, frame in pool.imap(_part, unit, len(rest), AHEAD * max(1, pool.workers)):
                 tally.merge(part)
                 tally.sketch.narrow()
+                if sink is not None:
+                    sink(frame)
                 if on_chunk is not None:
                     on_chunk(part.cut.seen)
             complete(tally, lambda rows: pool.map(_rows, [(job, seed, c, n, method, engine, rows)

@@ -77,6 +77,12 @@ def test_out_writes_files_byte_identically(tiny_file, tmp_path, capsys):
     assert "pll" in out.out and "P50" in out.out
 
 
+def test_save_iterations_needs_out(tiny_file, capsys):
+    assert main(["run", str(tiny_file), "-n", "50", "--save-iterations"]) == 2
+    err = capsys.readouterr().err
+    assert "--save-iterations needs --out" in err and "Traceback" not in err
+
+
 def test_iterations_are_written_a_chunk_at_a_time(tiny_file, tmp_path):
     """The streamed file holds exactly the in-memory table, in row groups of one chunk."""
     import pyarrow.parquet as pq

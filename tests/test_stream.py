@@ -250,22 +250,69 @@ def test_a_scenario_without_capacity_streams_the_same_report(tiny_file):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True, obj=name)
 
 
-def test_the_command_lines_files_are_those_of_a_run_kept_whole(tmp_path, capsys):
-    """``--save-iterations`` keeps every iteration; without it the run is streamed: the same
-    summary files byte for byte, the same report tables, the same terminal summary."""
+def test_the_command_lines_files_are_those_of_a_run_kept_whole(tmp_path, capsys, monkeypatch):
+    """A run kept whole and the streamed one the command makes: the same summary files byte
+    for byte, the same report tables, the same terminal summary; ``--save-iterations`` writes
+    the whole run's iterations.parquet while it streams."""
+    from simulator import commands
     from simulator.cli import main
     from simulator.report.data import ReportData
-    args = ["run", NYTTE, "-n", str(N), "--seed", "4", "--workers", "2"]
-    printed = []
-    for name, extra in (("whole", ["--save-iterations"]), ("streamed", [])):
-        assert main([*args, "--out", str(tmp_path / name), *extra]) == 0
+    args = ["run", NYTTE, "-n", str(N), "--seed", "4", "--workers", "2", "--save-iterations"]
+    printed, keeps, real = [], [], commands.simulate
+
+    def simulate(*a, keep, **kw):
+        keeps.append(keep)
+        return real(*a, keep=keep, **kw)
+    monkeypatch.setattr(commands, "simulate", simulate)
+    for name in ("whole", "streamed"):
+        if name == "whole":
+            monkeypatch.setattr(commands, "_keep", lambda *a: "all")
+        else:
+            monkeypatch.undo()
+            monkeypatch.setattr(commands, "simulate", simulate)
+        assert main([*args, "--out", str(tmp_path / name)]) == 0
         printed.append(capsys.readouterr().out.splitlines()[1:])  # the first line has timings
+    assert keeps == ["all", "report"]
     whole, streamed = tmp_path / "whole", tmp_path / "streamed"
-    assert (whole / "iterations.parquet").exists() and not (streamed / "iterations.parquet").exists()
-    for name in ("summary.json", "summary.csv"):
+    for name in ("summary.json", "summary.csv", "iterations.parquet"):
         assert (whole / name).read_bytes() == (streamed / name).read_bytes(), name
     a, b = ReportData.load(whole), ReportData.load(streamed)
     assert dict(a.meta) == dict(b.meta)
     for table in ("summary", "samples", "sensitivity", "risks", "coverage", "utilisation", "why"):
         pd.testing.assert_frame_equal(getattr(a, table), getattr(b, table), check_exact=True)
     assert printed[0] == printed[1]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_streamed_run_writes_every_iteration_as_it_goes(tmp_path, workers):
+    """``iterations_file`` with ``keep="summary"``: the rows of the run kept whole, in order,
+    one row group per chunk, while the run keeps only its first chunk."""
+    import pyarrow.parquet as pq
+
+    from simulator.output import iterations_frame
+    sc = simulator.load_scenario(NYTTE)
+    whole = simulator.simulate(sc, N, 6)
+    streamed = simulator.simulate(sc, N, 6, keep="summary", workers=workers,
+                                  iterations_file=tmp_path / "it.parquet")
+    assert not streamed.is_whole
+    meta = pq.ParquetFile(tmp_path / "it.parquet").metadata
+    assert [meta.row_group(k).num_rows for k in range(meta.num_row_groups)] == [CHUNK, CHUNK, 777]
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "it.parquet"), iterations_frame(whole),
+                                  check_exact=True)
+    assert [p.name for p in tmp_path.iterdir()] == ["it.parquet"]
+
+
+def test_a_failed_streamed_run_leaves_no_iterations_file(tmp_path, monkeypatch):
+    from simulator import stream
+    real, calls = stream.chunk_frame, []
+
+    def broken(*args):  # the third chunk fails where it is scheduled
+        calls.append(args[-1])
+        if len(calls) == 3:
+            raise MemoryError("no room")
+        return real(*args)
+    monkeypatch.setattr(stream, "chunk_frame", broken)
+    with pytest.raises(MemoryError):
+        simulator.simulate(simulator.load_scenario(NYTTE), N, 6, keep="summary",
+                           iterations_file=tmp_path / "it.parquet")
+    assert calls == [0, CHUNK, 2 * CHUNK] and list(tmp_path.iterdir()) == []
