@@ -6,8 +6,9 @@ import hashlib
 import os
 import warnings
 from contextlib import nullcontext
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from .analysis.compare import compare_results
@@ -58,7 +59,8 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
              sampling: str = "mc", mitigated: bool = False, engine: str | None = None,
              workers: int | None = 1, progress: Callable[[int], None] | None = None,
              client=None, scheduler: str | None = None, keep: str = "all",
-             iterations_file: str | os.PathLike | None = None) -> Result:
+             iterations_file: str | os.PathLike | None = None,
+             compared: Sequence[str] = ()) -> Result:
     """Sample and schedule a scenario many times.
 
     Parameters
@@ -110,6 +112,12 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
         group per chunk, as the chunks are scheduled: with ``keep="summary"`` or
         ``"report"`` the file holds what the run does not keep. It is written
         under a temporary name and is in place only when the run ends well.
+    compared : sequence of str
+        Initiatives, milestones and phases to compare with other runs
+        (:func:`simulator.analysis.compare.compare_results`): with ``keep="summary"``
+        or ``"report"`` the run keeps their P50 and P80 and, for every iteration,
+        one bit: whether they finished by the deadline. An element the summary does
+        not show (a hidden phase) makes the run keep every iteration.
 
     Returns
     -------
@@ -134,11 +142,17 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
     if workers is None:
         workers = auto_workers(net, iterations)
     engine = pick_engine(net, engine)
+    if isinstance(compared, str):
+        raise TypeError(f"compared must be a sequence of element ids, not the string {compared!r}")
+    compared = tuple(compared)
+    if compared and not set(compared) <= set(_finish_rows(net)):
+        keep = "all"
     if keep != "all" and iterations > CHUNK:
         with (iterations_writer(iterations_file) if iterations_file is not None
               else nullcontext()) as sink:
             return _streamed(scenario, net, root, iterations, sampling, engine, workers,
-                             progress, client, scheduler, report=keep == "report", sink=sink)
+                             progress, client, scheduler, report=keep == "report", sink=sink,
+                             compared=compared)
     if client is None and scheduler is None:
         draws, sched = run_chunks(net, root, iterations, sampling, engine=engine, workers=workers,
                                   on_chunk=progress)
@@ -156,18 +170,24 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
 
 def _streamed(scenario: Scenario, net: Network, root: int, iterations: int, sampling: str,
               engine: str, workers: int, progress, client, scheduler, report: bool,
-              sink) -> Result:
+              sink, compared: tuple[str, ...]) -> Result:
     from .stream import stream_chunks
     pool = (make_executor(workers, client=client, scheduler=scheduler)
             if client is not None or scheduler is not None else nullcontext())
     with pool as executor:
         draws, sched, tally = stream_chunks(net, scenario, root, iterations, sampling,
                                             engine=engine, workers=workers, on_chunk=progress,
-                                            executor=executor, report=report, sink=sink)
+                                            executor=executor, report=report, sink=sink,
+                                            compared=compared)
     return Result(network=net, draws=draws, schedule=sched, plan=plan(net), seed=root,
                   iterations=iterations, sampling=sampling, engine=engine,
                   scenario_hash=scenario_hash(scenario), scenario=scenario, kept=CHUNK,
                   streamed=tally)
+
+
+def _finish_rows(net: Network) -> list[str]:
+    """The elements a tally has a finish row of: the shown activities and the initiatives."""
+    return [*(net.ids[i] for i in np.flatnonzero(net.shown)), *net.initiative_ids]
 
 
 def compare(scenarios: Mapping[str, Scenario], iterations: int = 10_000, seed: SeedLike = None,
@@ -183,7 +203,9 @@ def compare(scenarios: Mapping[str, Scenario], iterations: int = 10_000, seed: S
         Normalised once; every scenario runs with the same root seed, so
         elements they share get the same draws in every iteration.
     **options
-        Passed to :func:`simulate` (``sampling``, ``mitigated``, ``workers``).
+        Passed to :func:`simulate` (``sampling``, ``mitigated``, ``workers``). Each
+        run keeps by default only what the comparison needs (``keep="summary"``
+        with ``compared``): the table is the same bytes as with every iteration kept.
 
     Returns
     -------
@@ -191,8 +213,16 @@ def compare(scenarios: Mapping[str, Scenario], iterations: int = 10_000, seed: S
         See :func:`simulator.analysis.compare.compare_results`.
     """
     root = root_seed(seed)
+    options = {"keep": "summary", "compared": common_elements(scenarios.values()), **options}
     results = {name: simulate(sc, iterations, root, **options) for name, sc in scenarios.items()}
     return compare_results(results)
+
+
+def common_elements(scenarios) -> tuple[str, ...]:
+    """Ids of the initiatives and milestones every scenario has, sorted: what
+    :func:`compare` compares when no elements are named."""
+    sets = [{i.id for i in sc.initiatives} | {m.id for m in sc.milestones} for sc in scenarios]
+    return tuple(sorted(set.intersection(*sets))) if sets else ()
 
 
 __all__ = ["load_scenario", "simulate", "plan", "scenario_hash", "compare"]

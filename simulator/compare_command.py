@@ -77,10 +77,12 @@ def compare_command(args) -> int:
     with OutputDir(args.out, writes=(*COMPARE_FILES, MANIFEST)) if args.out else nullcontext() as folder:
         seed = root_seed(args.seed)
         workers, _ = _workers(getattr(args, "workers", None), args.iterations)
+        from .api import common_elements
+        compared = common_elements(scenarios.values()) if args.target is None else (args.target,)
         results = {}
         with _progress(args.iterations * len(scenarios)) as bar:
             for path, sc in scenarios.items():
-                results[path] = simulate_one(sc, args, seed, bar.update, workers)
+                results[path] = simulate_one(sc, args, seed, bar.update, workers, compared)
         from .analysis.compare import compare_results
         table = compare_results(results, None if args.target is None else [args.target])
         obj = comparison_dict(results, table, args.target)
@@ -94,10 +96,12 @@ def compare_command(args) -> int:
     return 0
 
 
-def simulate_one(sc, args, seed: int, progress, workers: int = 1) -> Result:
+def simulate_one(sc, args, seed: int, progress, workers: int = 1,
+                 compared: tuple[str, ...] = ()) -> Result:
+    """One scenario's run for ``compare``: it keeps only what comparing ``compared`` needs."""
     from .api import simulate
     return simulate(sc, args.iterations, seed, sampling=args.sampling, mitigated=args.mitigated,
-                    progress=progress, workers=workers)
+                    progress=progress, workers=workers, keep="summary", compared=compared)
 
 
 def _bad_target(scenarios: dict, target: str | None) -> str | None:

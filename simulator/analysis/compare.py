@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -24,7 +25,9 @@ def _elements(results: Mapping[str, Result]) -> list[str]:
 def compare_results(results: Mapping[str, Result], elements: Sequence[str] | None = None) -> pd.DataFrame:
     """P50, P80 and P(by deadline) of each scenario, and paired differences to the first.
 
-    The results must come from the same seed and iteration count. Streams are
+    The results must come from the same seed and iteration count, and either be
+    kept whole or have been simulated to compare the elements
+    (``simulate(compared=...)``: P50, P80 and a bit per iteration). Streams are
     keyed by element id, so iteration ``i`` of each scenario shares every draw
     of the elements they have in common; the differences are then paired and
     their standard errors are far smaller than those of independent runs.
@@ -65,27 +68,39 @@ def compare_results(results: Mapping[str, Result], elements: Sequence[str] | Non
     rows = []
     n = first.iterations
     for element in _elements(results) if elements is None else elements:
-        base_finish = first.finish(element)
-        base_hit = base_finish <= first.network.deadline_time
-        base = stats.outlook(base_finish, first.network.deadline_time)[0]
+        base_hit = first.on_time(element)
+        base = first.outlook(element)
         base_days = _days_from(first, first, base[:2])
         for name, res in results.items():
-            finish = base_finish if res is first else res.finish(element)
-            hit = finish <= res.network.deadline_time
-            p50, p80, prob = base if res is first else stats.outlook(finish, res.network.deadline_time)[0]
+            hit = base_hit if res is first else res.on_time(element)
+            p50, p80, prob = base if res is first else res.outlook(element)
             dates = res.network.to_dates(np.array([p50, p80]), finish=True)
-            diff = hit.astype(float) - base_hit
             with np.errstate(invalid="ignore"):  # both after the horizon: no gain to state
                 gain_days = base_days - _days_from(first, res, np.array([p50, p80]))
+            mean, se = paired_gain(hit, base_hit)
             rows.append({"id": element, "scenario": name, "unit": res.network.unit,
                          "p50": p50, "p80": p80,
                          "p50_date": dates[0], "p80_date": dates[1], "prob_by_deadline": prob,
                          "p50_gain": gain_days[0] / first.network.unit_days,
                          "p80_gain": gain_days[1] / first.network.unit_days,
                          "p50_gain_days": gain_days[0], "p80_gain_days": gain_days[1],
-                         "prob_gain": diff.mean(),
-                         "prob_gain_se": diff.std(ddof=1) / np.sqrt(n)})
+                         "prob_gain": mean, "prob_gain_se": se})
     return pd.DataFrame(rows)
+
+
+def paired_gain(hit: np.ndarray, base_hit: np.ndarray) -> tuple[float, float]:
+    """Mean of ``hit - base_hit`` over the iterations and its standard error (ddof 1).
+
+    The differences are -1, 0 or 1, so both follow from two counts: ``a``
+    iterations on time only with ``hit``, ``b`` only with ``base_hit``. The
+    sum of squared deviations, ``a + b - (a - b)^2 / n``, is computed in integers
+    and the variance of the mean is one division of integers, so the error is
+    correctly rounded.
+    """
+    n = hit.size
+    a = int(np.count_nonzero(hit & ~base_hit))
+    b = int(np.count_nonzero(base_hit & ~hit))
+    return (a - b) / n, math.sqrt((n * (a + b) - (a - b) ** 2) / (n * n * (n - 1)))
 
 
 def _days_from(base: Result, res: Result, t: np.ndarray) -> np.ndarray:

@@ -105,6 +105,23 @@ class Result:
         """Finish times of an activity or initiative, one per iteration."""
         return critical.target_finish(self.network, self.whole("finish times").schedule, element)
 
+    def on_time(self, element: str) -> np.ndarray:
+        """Per iteration, whether an activity or initiative finished by the deadline.
+
+        A run that did not keep every iteration has it for the elements it was
+        simulated to compare (``simulate(compared=...)``), one bit an iteration.
+        """
+        if self.streamed is not None and self.streamed.compared(element):
+            return self.streamed.on_time(element)
+        return self.whole("finish times").finish(element) <= self.network.deadline_time
+
+    def outlook(self, element: str) -> np.ndarray:
+        """P50, P80 and P(by deadline) of an element's finish (:func:`stats.outlook`)."""
+        if self.streamed is not None and self.streamed.compared(element):
+            return self.streamed.outlook(element)
+        return stats.outlook(self.whole("finish times").finish(element),
+                             self.network.deadline_time)[0]
+
     def start(self, element: str) -> np.ndarray:
         """Start times of an activity or initiative, one per iteration."""
         return critical.target_start(self.network, self.whole("start times").schedule, element)

@@ -105,6 +105,10 @@ def percent_digits(p: float, digits: int) -> int:
     return digits
 
 
+#: The percentiles :func:`outlook` gives.
+OUTLOOK = (50.0, 80.0)
+
+
 def outlook(finishes: np.ndarray, deadline: float) -> np.ndarray:
     """P50, P80 (as :func:`percentiles` estimates them) and P(finish <= deadline) per row.
 
@@ -115,7 +119,7 @@ def outlook(finishes: np.ndarray, deadline: float) -> np.ndarray:
     ndarray, shape (k, 3)
     """
     finishes = np.atleast_2d(finishes)
-    pct = percentiles(finishes, (50.0, 80.0))[:, :, 0]
+    pct = percentiles(finishes, OUTLOOK)[:, :, 0]
     return np.column_stack([pct, (finishes <= deadline).mean(axis=1)])
 
 

@@ -63,15 +63,21 @@ class Layout:
     p99: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # activity rows
     extras: object = None                  # ExtrasLayout when the run keeps a report's extras
     benefits: bool = False
+    finish_rows: dict = field(default_factory=dict)  # element id -> its finish row
+    paired: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # rows with bits
 
     @property
     def rows(self) -> int:
         return self.lo.shape[0]
 
 
-def layout(net: Network, scenario, iterations: int, report: bool = False) -> Layout:
+def layout(net: Network, scenario, iterations: int, report: bool = False,
+           compared: tuple[str, ...] = ()) -> Layout:
     """The rows of a run of ``scenario`` (compiled as ``net``) of ``iterations``; with
-    ``report``, the report's :mod:`extras <simulator.analysis.extras>` too."""
+    ``report``, the report's :mod:`extras <simulator.analysis.extras>` too; with
+    ``compared`` (ids of shown elements and initiatives), what a comparison of runs
+    needs of each beyond its P50 and P80 (among every run's percentiles): per
+    iteration, whether it finished by the deadline (a bit, kept in chunk order)."""
     from . import calibrate as cal
     from .benefits import PERCENTILES as BENEFIT_PERCENTILES
     from .rollouts import TIME_LEVELS, _claimants
@@ -126,13 +132,14 @@ def layout(net: Network, scenario, iterations: int, report: bool = False) -> Lay
     fin = blocks["finish"].start
     element_of = {**{net.ids[i]: fin + k for k, i in enumerate(shown)},
                   **{x: fin + len(shown) + k for k, x in enumerate(net.initiative_ids)}}
+    paired = np.array([element_of[e] for e in compared], np.int64)  # P50, P80: always wanted
     hit_rows = [*range(fin, blocks["finish"].stop), *range(cov, blocks["coverage"].stop),
                 *(element_of[p.id] for p in dated)]
     hit_at = [net.deadline_time] * (elements + sizes["coverage"]) + [p.finish for p in dated]
     return Layout(n, shown, blocks, lo, hi, finite, ranks, moments, np.array(hit_rows, np.int64),
                   np.array(hit_at, float), tuple(ratio), tuple(slips), tuple(dated), p99,
                   extras=extras_layout(net, n) if report else None,
-                  benefits=scenario.benefits is not None)
+                  benefits=scenario.benefits is not None, finish_rows=element_of, paired=paired)
 
 
 def values(lay: Layout, net: Network, scenario, sched: Schedule) -> np.ndarray:
@@ -180,6 +187,7 @@ class Part:
     durations: np.ndarray | None = None   # moments of each activity's duration
     target: np.ndarray | None = None      # moments of the target's finite finishes
     extras: ExtrasPart | None = None
+    bits: np.ndarray | None = None        # packed "finish <= deadline" of the paired rows
 
 
 def reduce_chunk(lay: Layout, net: Network, scenario, sched: Schedule,
@@ -191,6 +199,7 @@ def reduce_chunk(lay: Layout, net: Network, scenario, sched: Schedule,
     hits = _blocks(lambda b: (x[lay.hit_rows[b]] <= lay.hit_at[b, None]).sum(axis=1),
                    lay.hit_rows.size, np.zeros(0, np.int64))
     moments = _blocks(lambda b: stats.chunk_moments(x[lay.moments[b]]), lay.moments.size, EMPTY)
+    bits = np.packbits(x[lay.paired] <= net.deadline_time, axis=1) if lay.paired.size else None
     if bands is None:  # the first chunk sets its own bands (and sorts x in place: last use)
         part_cut = OrderSketch(lay.lo, lay.hi, lay.finite, lay.iterations).first_cut(
             x, overwrite=True)
@@ -204,7 +213,7 @@ def reduce_chunk(lay: Layout, net: Network, scenario, sched: Schedule,
     durations = _blocks(lambda b: stats.chunk_moments(sched.durations[b]),
                         sched.durations.shape[0], EMPTY)
     return Part(part_cut, moments, hits, crit, icrit, waiting_sums(net, sched), durations,
-                stats.chunk_moments(target[None], finite_only=True), extras)
+                stats.chunk_moments(target[None], finite_only=True), extras, bits)
 
 
 #: :func:`stats.chunk_moments` of no rows.
@@ -237,6 +246,7 @@ class Tally:
         self.waits = self.durations = self.target = None
         self.exact: dict[int, np.ndarray] = {}  # rows taken again whole after a band missed
         self.extras = None if lay.extras is None else Extras(lay.extras)
+        self.bits: list[tuple[np.ndarray, int]] = []  # per chunk: packed bits, iterations
 
     def merge(self, part: Part) -> None:
         """Add the next chunk's part (chunks in order: the sums depend on it)."""
@@ -250,6 +260,8 @@ class Tally:
         self.target = stats.merge_moments(self.target, part.target)
         if part.extras is not None:
             self.extras.merge(part.extras)
+        if part.bits is not None:
+            self.bits.append((part.bits, part.cut.seen))
         if part.waits is not None:
             self.waits = part.waits if self.waits is None else tuple(
                 a + b for a, b in zip(self.waits, part.waits))
@@ -316,6 +328,22 @@ class Tally:
         mean = np.where(m[:, 3] == 0, m[:, 1] / self.n, np.nan)
         std = stats.moment_sd(m)
         return mean, std
+
+    def compared(self, element: str) -> bool:
+        """Whether the run kept what a comparison needs of ``element`` (``layout(compared=...)``)."""
+        return bool((self.layout.paired == self.layout.finish_rows.get(element, -1)).any())
+
+    def on_time(self, element: str) -> np.ndarray:
+        """Per iteration, whether a :meth:`compared` element finished by the deadline."""
+        k = int(np.flatnonzero(self.layout.paired == self.layout.finish_rows[element])[0])
+        return np.concatenate([np.unpackbits(b[k], count=m).astype(bool) for b, m in self.bits])
+
+    def outlook(self, element: str) -> np.ndarray:
+        """:func:`stats.outlook` of a :meth:`compared` element's finishes: P50, P80,
+        P(by deadline)."""
+        row = self.layout.finish_rows[element]
+        pct = self.percentiles([row], stats.OUTLOOK)[0, :, 0]
+        return np.array([*pct, self.hits[row - self.layout.blocks["finish"].start] / self.n])
 
     def finite_share(self, rows) -> np.ndarray:
         """Share of iterations with a finite value, per row."""

@@ -1,0 +1,95 @@
+"""``compare`` on runs that keep only what it needs: the same table, byte for byte, as on runs
+kept whole, and paired errors computed exactly."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import ROOT
+
+import simulator
+from simulator.analysis.compare import compare_results, paired_gain
+from simulator.cli import main
+from simulator.sampling.streams import CHUNK
+
+BASE = str(ROOT / "scenarios" / "veikart-22.1.yaml")
+FUNDED = str(ROOT / "scenarios" / "veikart-22.1-steg2-funded.yaml")
+N = 2 * CHUNK + 777  # three chunks, the last one short
+
+
+def test_paired_gain_by_hand():
+    hit = np.array([1, 0, 1, 1], bool)
+    base = np.array([0, 0, 1, 0], bool)  # differences 1, 0, 0, 1: mean 1/2, variance 1/3
+    assert paired_gain(hit, base) == (0.5, np.sqrt(1 / 12))
+    assert paired_gain(base, base) == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_paired_gain_is_the_sample_mean_and_its_standard_error(seed):
+    rng = np.random.default_rng(seed)
+    hit, base = rng.random(10_001) < 0.6, rng.random(10_001) < 0.5
+    diff = hit.astype(float) - base
+    mean, se = paired_gain(hit, base)
+    assert mean == diff.mean()
+    assert se == pytest.approx(diff.std(ddof=1) / np.sqrt(diff.size), rel=1e-13)
+
+
+@pytest.fixture(scope="module")
+def pair():
+    return {name: simulator.load_scenario(path) for name, path in (("base", BASE), ("funded", FUNDED))}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_compare_of_streamed_runs_is_that_of_runs_kept_whole(pair, workers):
+    whole = simulator.compare(pair, N, 5, keep="all")
+    streamed = simulator.compare(pair, N, 5, workers=workers)
+    assert len(whole) == 2 * len(simulator.api.common_elements(pair.values())) > 10
+    pd.testing.assert_frame_equal(streamed, whole, check_exact=True)
+    assert (whole["prob_gain"] != 0).any()  # the overlay moves something
+
+
+def test_a_streamed_run_keeps_a_bit_an_iteration_of_what_it_compares(pair):
+    sc = pair["base"]
+    whole = simulator.simulate(sc, N, 9)
+    ids = ("pll", "leveranser-2026")
+    streamed = simulator.simulate(sc, N, 9, keep="summary", compared=ids, workers=2)
+    assert not streamed.is_whole
+    for e in ids:
+        finish = whole.finish(e)
+        np.testing.assert_array_equal(streamed.on_time(e), finish <= whole.network.deadline_time)
+        expected = [np.sort(finish)[int(np.ceil(p * N)) - 1] for p in (0.5, 0.8)]
+        assert list(streamed.outlook(e)) == [*expected, np.mean(finish <= whole.network.deadline_time)]
+    with pytest.raises(ValueError, match="keep='all'"):
+        streamed.on_time("kjernejournal")  # not compared
+
+
+def test_compared_is_checked(pair):
+    with pytest.raises(TypeError, match="sequence of element ids"):
+        simulator.simulate(pair["base"], 100, 1, compared="pll")
+
+
+def test_a_hidden_element_keeps_the_run_whole(pair):
+    """An activity the summary does not show has no finish row: the run keeps everything."""
+    net = simulator.scenario.compile.compile_scenario(pair["base"])
+    hidden = [a for a, shown in zip(net.ids, net.shown) if not shown]
+    assert hidden
+    run = simulator.simulate(pair["base"], N, 1, keep="summary", compared=(hidden[0],))
+    assert run.is_whole
+
+
+def test_compare_command_files_are_those_of_runs_kept_whole(tmp_path, capsys, monkeypatch):
+    from simulator import api
+    args = ["compare", BASE, FUNDED, "-n", str(N), "--seed", "4"]
+    assert main([*args, "--out", str(tmp_path / "streamed")]) == 0
+    streamed_out = capsys.readouterr().out
+    real = api.simulate
+    monkeypatch.setattr(api, "simulate", lambda *a, **kw: real(*a, **{**kw, "keep": "all"}))
+    assert main([*args, "--out", str(tmp_path / "whole")]) == 0
+    assert capsys.readouterr().out == streamed_out
+    for name in ("comparison.json", "comparison.csv"):
+        assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "streamed" / name).read_bytes()
+    rows = json.loads((tmp_path / "whole" / "comparison.json").read_text())["comparison"]
+    assert {r["id"] for r in rows} >= {"pll", "leveranser-2026"}
