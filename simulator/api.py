@@ -16,7 +16,7 @@ from .analysis.result import Result
 from .engines import cpm
 from .executors import make_executor
 from .output import iterations_writer, write_iterations
-from .parallel import auto_workers, capped, pick_engine, run_chunks
+from .parallel import auto_workers, capped, fits_whole, pick_engine, run_chunks
 from .sampling.draws import METHODS, planned_draws
 from .sampling.streams import CHUNK, SeedLike, root_seed
 from .scenario import load_scenario
@@ -203,9 +203,10 @@ def compare(scenarios: Mapping[str, Scenario], iterations: int = 10_000, seed: S
         Normalised once; every scenario runs with the same root seed, so
         elements they share get the same draws in every iteration.
     **options
-        Passed to :func:`simulate` (``sampling``, ``mitigated``, ``workers``). Each
-        run keeps by default only what the comparison needs (``keep="summary"``
-        with ``compared``): the table is the same bytes as with every iteration kept.
+        Passed to :func:`simulate` (``sampling``, ``mitigated``, ``workers``). A run
+        too long to keep whole (:func:`simulator.parallel.fits_whole`) keeps only
+        what the comparison needs (``keep="summary"`` with ``compared``); the table
+        is the same bytes either way.
 
     Returns
     -------
@@ -213,9 +214,17 @@ def compare(scenarios: Mapping[str, Scenario], iterations: int = 10_000, seed: S
         See :func:`simulator.analysis.compare.compare_results`.
     """
     root = root_seed(seed)
-    options = {"keep": "summary", "compared": common_elements(scenarios.values()), **options}
-    results = {name: simulate(sc, iterations, root, **options) for name, sc in scenarios.items()}
+    compared = common_elements(scenarios.values())
+    results = {name: simulate(sc, iterations, root, **{"keep": comparison_keep(sc, iterations),
+                                                        "compared": compared, **options})
+               for name, sc in scenarios.items()}
     return compare_results(results)
+
+
+def comparison_keep(scenario: Scenario, iterations: int) -> str:
+    """``keep`` for a run to compare: ``all`` when it fits (:func:`~simulator.parallel.fits_whole`,
+    quicker), else ``summary`` (with ``compared``, what the comparison needs)."""
+    return "all" if fits_whole(compile_scenario(scenario), iterations) else "summary"
 
 
 def common_elements(scenarios) -> tuple[str, ...]:

@@ -98,10 +98,12 @@ def compare_command(args) -> int:
 
 def simulate_one(sc, args, seed: int, progress, workers: int = 1,
                  compared: tuple[str, ...] = ()) -> Result:
-    """One scenario's run for ``compare``: it keeps only what comparing ``compared`` needs."""
-    from .api import simulate
+    """One scenario's run for ``compare``: kept whole when short, else only what comparing
+    ``compared`` needs (:func:`simulator.api.comparison_keep`)."""
+    from .api import comparison_keep, simulate
     return simulate(sc, args.iterations, seed, sampling=args.sampling, mitigated=args.mitigated,
-                    progress=progress, workers=workers, keep="summary", compared=compared)
+                    progress=progress, workers=workers, compared=compared,
+                    keep=comparison_keep(sc, args.iterations))
 
 
 def _bad_target(scenarios: dict, target: str | None) -> str | None:

@@ -102,6 +102,20 @@ def auto_workers(net: Network, iterations: int | None = None) -> int:
     return max(1, min(cpus, free // each - 1))
 
 
+#: The most a comparison's run may hold kept whole (:func:`fits_whole`).
+WHOLE_BYTES = 2 * 2**30
+
+
+def fits_whole(net: Network, iterations: int) -> bool:
+    """Whether a run of ``iterations`` is small enough to keep whole: at :data:`CELL_BYTES`
+    per activity and iteration, no more than :data:`WHOLE_BYTES` and a quarter of the
+    memory available now. A short run kept whole is quicker than one reduced as it goes
+    (no bands to cut); a long one is streamed so that its memory stays flat."""
+    need = CELL_BYTES * net.size * iterations
+    free = available_memory()
+    return need <= WHOLE_BYTES and (free is None or need <= free // 4)
+
+
 def capped(requested: int, iterations: int) -> tuple[int, str] | None:
     """The workers a run of ``iterations`` can use and why, when fewer than ``requested``.
 

@@ -43,12 +43,31 @@ def pair():
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_compare_of_streamed_runs_is_that_of_runs_kept_whole(pair, workers):
-    whole = simulator.compare(pair, N, 5, keep="all")
+def test_compare_of_streamed_runs_is_that_of_runs_kept_whole(pair, workers, monkeypatch):
+    keeps, real = [], simulator.api.simulate
+
+    def simulate(*a, **kw):
+        keeps.append(kw["keep"])
+        return real(*a, **kw)
+    monkeypatch.setattr(simulator.api, "simulate", simulate)
+    whole = simulator.compare(pair, N, 5)  # short: kept whole
+    monkeypatch.setattr(simulator.parallel, "WHOLE_BYTES", 0)  # as a long run is
     streamed = simulator.compare(pair, N, 5, workers=workers)
+    assert keeps == ["all", "all", "summary", "summary"]
     assert len(whole) == 2 * len(simulator.api.common_elements(pair.values())) > 10
     pd.testing.assert_frame_equal(streamed, whole, check_exact=True)
     assert (whole["prob_gain"] != 0).any()  # the overlay moves something
+
+
+def test_a_run_is_kept_whole_when_it_is_short_and_fits(pair, monkeypatch):
+    from simulator import parallel
+    net = simulator.scenario.compile.compile_scenario(pair["base"])
+    cells = parallel.CELL_BYTES * net.size
+    monkeypatch.setattr(parallel, "available_memory", lambda: 4 * cells * 1000)
+    assert parallel.fits_whole(net, 1000) and not parallel.fits_whole(net, 1001)
+    monkeypatch.setattr(parallel, "available_memory", lambda: None)
+    limit = parallel.WHOLE_BYTES // cells
+    assert parallel.fits_whole(net, limit) and not parallel.fits_whole(net, limit + 1)
 
 
 def test_a_streamed_run_keeps_a_bit_an_iteration_of_what_it_compares(pair):
@@ -81,14 +100,16 @@ def test_a_hidden_element_keeps_the_run_whole(pair):
 
 
 def test_compare_command_files_are_those_of_runs_kept_whole(tmp_path, capsys, monkeypatch):
-    from simulator import api
+    from simulator import api, parallel
+    keeps, real = [], api.simulate
+    monkeypatch.setattr(api, "simulate", lambda *a, **kw: keeps.append(kw["keep"]) or real(*a, **kw))
     args = ["compare", BASE, FUNDED, "-n", str(N), "--seed", "4"]
-    assert main([*args, "--out", str(tmp_path / "streamed")]) == 0
-    streamed_out = capsys.readouterr().out
-    real = api.simulate
-    monkeypatch.setattr(api, "simulate", lambda *a, **kw: real(*a, **{**kw, "keep": "all"}))
     assert main([*args, "--out", str(tmp_path / "whole")]) == 0
-    assert capsys.readouterr().out == streamed_out
+    whole_out = capsys.readouterr().out
+    monkeypatch.setattr(parallel, "WHOLE_BYTES", 0)  # as a long run is
+    assert main([*args, "--out", str(tmp_path / "streamed")]) == 0
+    assert capsys.readouterr().out == whole_out
+    assert keeps == ["all", "all", "summary", "summary"]
     for name in ("comparison.json", "comparison.csv"):
         assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "streamed" / name).read_bytes()
     rows = json.loads((tmp_path / "whole" / "comparison.json").read_text())["comparison"]
