@@ -194,3 +194,53 @@ def test_a_containers_cgroup_limits_the_cpus_and_the_memory(monkeypatch):
     files.update({"cpu.max": "max 100000", "memory.max": "max"})
     assert par.available_cpus() == 64
     assert host is None and par.available_memory() is None or abs(par.available_memory() - host) < near
+
+
+def _cgroups(tmp_path, monkeypatch, lines, files):
+    """A fake /proc/self/cgroup with ``lines`` and cgroup files under a fake root."""
+    par = simulator.parallel
+    (tmp_path / "cgroup").write_text("".join(f"{line}\n" for line in lines))
+    for rel, text in files.items():
+        (tmp_path / "fs" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "fs" / rel).write_text(f"{text}\n")
+    monkeypatch.setattr(par, "PROC_CGROUP", str(tmp_path / "cgroup"))
+    monkeypatch.setattr(par, "CGROUP_ROOT", str(tmp_path / "fs"))
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
+    return par
+
+
+V1 = ["9:name=systemd:/", "4:memory:/box", "3:cpu,cpuacct:/box", "0::/"]
+
+
+@pytest.mark.parametrize("folder", ["box/", ""])  # its group's folder; a container's root
+def test_a_cgroup_v1_limits_the_cpus_and_the_memory(tmp_path, monkeypatch, folder):
+    par = _cgroups(tmp_path, monkeypatch, V1, {
+        f"memory/{folder}memory.limit_in_bytes": 6 * 2**30,
+        f"memory/{folder}memory.usage_in_bytes": 5 * 2**30,
+        f"cpu/{folder}cpu.cfs_quota_us": 250000, f"cpu/{folder}cpu.cfs_period_us": 100000})
+    assert par._memory_left() == 2**30 and par._cpu_quota() == 2.5
+    assert par.available_cpus() == 3
+    assert par.available_memory() <= 2**30
+
+
+def test_an_unlimited_cgroup_v1_leaves_the_host_figures(tmp_path, monkeypatch):
+    par = _cgroups(tmp_path, monkeypatch, V1, {
+        "memory/box/memory.limit_in_bytes": 9223372036854771712,
+        "memory/box/memory.usage_in_bytes": 5 * 2**30,
+        "cpu/box/cpu.cfs_quota_us": -1, "cpu/box/cpu.cfs_period_us": 100000})
+    assert par._cpu_quota() is None and par.available_cpus() == 64
+    assert par._memory_left() > 2**62
+
+
+def test_cgroup_v2_is_read_before_v1(tmp_path, monkeypatch):
+    par = _cgroups(tmp_path, monkeypatch, ["4:memory:/box", "0::/two"], {
+        "two/memory.max": 4 * 2**30, "two/memory.current": 2**30, "two/cpu.max": "max 100000",
+        "memory/box/memory.limit_in_bytes": 2**30, "memory/box/memory.usage_in_bytes": 0})
+    assert par._memory_left() == 3 * 2**30 and par._cpu_quota() is None
+
+
+def test_no_cgroup_files_mean_no_limits(tmp_path, monkeypatch):
+    par = _cgroups(tmp_path, monkeypatch, ["0::/"], {})
+    assert par._memory_left() is None and par._cpu_quota() is None
+    monkeypatch.setattr(par, "PROC_CGROUP", str(tmp_path / "missing"))
+    assert par._memory_left() is None and par.available_cpus() == 64
