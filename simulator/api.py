@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .analysis.compare import compare_results
+from .analysis.critical import target_members
 from .analysis.result import Result
 from .engines import cpm
 from .executors import make_executor
@@ -60,7 +61,7 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
              workers: int | None = 1, progress: Callable[[int], None] | None = None,
              client=None, scheduler: str | None = None, keep: str = "all",
              iterations_file: str | os.PathLike | None = None,
-             compared: Sequence[str] = ()) -> Result:
+             compared: Sequence[str] = (), targets: Sequence[str] = ()) -> Result:
     """Sample and schedule a scenario many times.
 
     Parameters
@@ -118,6 +119,12 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
         or ``"report"`` the run keeps their P50 and P80 and, for every iteration,
         one bit: whether they finished by the deadline. An element the summary does
         not show (a hidden phase) makes the run keep every iteration.
+    targets : sequence of str
+        Milestones, phases or initiatives, beside the scenario's target, that the
+        activity sensitivity, the criticality and (with ``keep="report"``) the
+        report will refer to: a run that does not keep every iteration reduces what
+        they need of each (criticality counts, the moments of its finish, with
+        ``report`` its finishes) as it goes. The same bytes as a run kept whole.
 
     Returns
     -------
@@ -142,9 +149,12 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
     if workers is None:
         workers = auto_workers(net, iterations)
     engine = pick_engine(net, engine)
-    if isinstance(compared, str):
-        raise TypeError(f"compared must be a sequence of element ids, not the string {compared!r}")
-    compared = tuple(compared)
+    for name, ids in (("compared", compared), ("targets", targets)):
+        if isinstance(ids, str):
+            raise TypeError(f"{name} must be a sequence of element ids, not the string {ids!r}")
+    compared, targets = tuple(compared), tuple(targets)
+    for t in targets:  # an unknown id is named now, not by a worker half-way through the run
+        target_members(net, t)
     if compared and not set(compared) <= set(_finish_rows(net)):
         keep = "all"
     if keep != "all" and iterations > CHUNK:
@@ -152,7 +162,7 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
               else nullcontext()) as sink:
             return _streamed(scenario, net, root, iterations, sampling, engine, workers,
                              progress, client, scheduler, report=keep == "report", sink=sink,
-                             compared=compared)
+                             compared=compared, targets=targets)
     if client is None and scheduler is None:
         draws, sched = run_chunks(net, root, iterations, sampling, engine=engine, workers=workers,
                                   on_chunk=progress)
@@ -170,7 +180,7 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
 
 def _streamed(scenario: Scenario, net: Network, root: int, iterations: int, sampling: str,
               engine: str, workers: int, progress, client, scheduler, report: bool,
-              sink, compared: tuple[str, ...]) -> Result:
+              sink, compared: tuple[str, ...], targets: tuple[str, ...]) -> Result:
     from .stream import stream_chunks
     pool = (make_executor(workers, client=client, scheduler=scheduler)
             if client is not None or scheduler is not None else nullcontext())
@@ -178,7 +188,7 @@ def _streamed(scenario: Scenario, net: Network, root: int, iterations: int, samp
         draws, sched, tally = stream_chunks(net, scenario, root, iterations, sampling,
                                             engine=engine, workers=workers, on_chunk=progress,
                                             executor=executor, report=report, sink=sink,
-                                            compared=compared)
+                                            compared=compared, targets=targets)
     return Result(network=net, draws=draws, schedule=sched, plan=plan(net), seed=root,
                   iterations=iterations, sampling=sampling, engine=engine,
                   scenario_hash=scenario_hash(scenario), scenario=scenario, kept=CHUNK,

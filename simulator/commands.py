@@ -223,7 +223,8 @@ def _run_into(args, sc, folder, workers: int | None, pool: int | None) -> int:
         result = simulate(sc, args.iterations, args.seed, sampling=args.sampling,
                           mitigated=args.mitigated, engine=args.engine, workers=workers,
                           progress=bar.update, scheduler=getattr(args, "scheduler", None),
-                          keep=keep, iterations_file=rows)
+                          keep=keep, iterations_file=rows,
+                          targets=() if target is None else (target,))
     # the ranking and the figures: as asked, but never more than the CPUs and memory allow
     most = auto_workers(result.network)
     pool = min(pool or most, most)
@@ -277,15 +278,11 @@ def _keep(args, sc, out: bool) -> str:
     """What a run must keep (``simulate``'s ``keep``) for what the command writes.
 
     The summary, the JSON and the rankings need the tally and the first chunk; a
-    report, the extras too; a sensitivity to another target than the scenario's,
-    every iteration. ``--save-iterations`` writes every iteration as it is scheduled
-    (``simulate(iterations_file=...)``), so it needs nothing kept.
+    report, the extras too. A sensitivity to another target than the scenario's is
+    reduced as the run goes (``simulate(targets=...)``), and ``--save-iterations``
+    writes every iteration as it is scheduled (``simulate(iterations_file=...)``).
     """
-    if not out:
-        return "summary"
-    if args.target is not None and args.target != compile_scenario(sc).target:
-        return "all"
-    return "report"
+    return "report" if out else "summary"
 
 
 def _gain(days: float) -> str:

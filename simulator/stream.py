@@ -63,7 +63,7 @@ def stream_chunks(net: Network, scenario, seed: int, iterations: int, method: st
                   on_chunk: Callable[[int], None] | None = None,
                   executor: Executor | None = None, report: bool = False,
                   sink: Callable[[pd.DataFrame], None] | None = None,
-                  compared: tuple[str, ...] = ()):
+                  compared: tuple[str, ...] = (), targets: tuple[str, ...] = ()):
     """Schedule a run chunk by chunk and reduce it as it goes.
 
     Parameters are those of :func:`simulator.parallel.run_chunks`, plus the
@@ -71,7 +71,8 @@ def stream_chunks(net: Network, scenario, seed: int, iterations: int, method: st
     ``report``: reduce the report's extras too (:mod:`simulator.analysis.extras`),
     and ``sink``: given every chunk's :func:`simulator.output.chunk_frame`, in chunk
     order, where the chunk is merged (the rows are made where it was scheduled);
-    ``compared``: what a comparison needs of these elements (:func:`~.analysis.tally.layout`).
+    ``compared`` and ``targets``: what a comparison needs of these elements, and a
+    sensitivity to these targets (:func:`~.analysis.tally.layout`).
 
     Returns
     -------
@@ -80,7 +81,7 @@ def stream_chunks(net: Network, scenario, seed: int, iterations: int, method: st
     tally : Tally
     """
     global _JOB
-    lay = layout(net, scenario, iterations, report=report, compared=compared)
+    lay = layout(net, scenario, iterations, report=report, compared=compared, targets=targets)
     tally = Tally(lay)
     plan = chunks(iterations)
     head = run_chunk(net, seed, 0, plan[0][1], method, engine, on_progress=on_chunk)

@@ -316,3 +316,57 @@ def test_a_failed_streamed_run_leaves_no_iterations_file(tmp_path, monkeypatch):
         simulator.simulate(simulator.load_scenario(NYTTE), N, 6, keep="summary",
                            iterations_file=tmp_path / "it.parquet")
     assert calls == [0, CHUNK, 2 * CHUNK] and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("target", ["pll-tilpasning", "legemiddelliste", "halvparten-i-bruk"])
+def test_a_sensitivity_to_another_target_streams_the_same_bytes(target):
+    """``targets``: the criticality, the activity sensitivity and the report's tables for a
+    phase, an initiative or a milestone other than the scenario's target, as kept whole."""
+    from simulator.analysis.sensitivity import activity_sensitivity
+    from simulator.report.data import ReportData
+    sc = simulator.load_scenario(NYTTE)
+    whole = simulator.simulate(sc, N, 12)
+    streamed = simulator.simulate(sc, N, 12, keep="report", targets=[target], workers=2)
+    assert not streamed.is_whole and whole.target != target
+    crit = whole.criticality(target)
+    np.testing.assert_array_equal(
+        crit, critical.criticality(whole.network, whole.schedule, target))  # all at once
+    assert crit.max() == 1.0  # the target drives itself
+    pd.testing.assert_series_equal(streamed.criticality(target), crit, check_exact=True)
+    a, b = activity_sensitivity(whole, target), activity_sensitivity(streamed, target)
+    pd.testing.assert_frame_equal(b, a, check_exact=True)
+    finish = whole.finish(target)
+    sd = finish[np.isfinite(finish)].std(ddof=1)
+    ssi = a["criticality"] * a["duration_sd"] / sd
+    np.testing.assert_allclose(a["ssi"], ssi, rtol=1e-12)  # against numpy's SD of every finish
+    np.testing.assert_allclose(a["duration_sd"], whole.schedule.durations.std(axis=1, ddof=1),
+                               rtol=1e-9)
+    x, y = ReportData.from_result(whole, target), ReportData.from_result(streamed, target)
+    for name in ("summary", "samples", "sensitivity", "risks", "coverage", "utilisation"):
+        pd.testing.assert_frame_equal(getattr(y, name), getattr(x, name), check_exact=True, obj=name)
+    assert target in y.samples.columns
+
+
+def test_an_unknown_target_is_named_before_the_run():
+    with pytest.raises(KeyError, match="`nowhere` is not a milestone, phase or initiative"):
+        simulator.simulate(simulator.load_scenario(NYTTE), N, 1, keep="summary", targets=["nowhere"])
+
+
+def test_the_command_line_streams_a_run_with_another_target(tmp_path, capsys, monkeypatch):
+    from simulator import commands
+    from simulator.cli import main
+    from simulator.report.data import ReportData
+    args = ["run", NYTTE, "-n", str(N), "--seed", "4", "--target", "legemiddelliste"]
+    printed, keeps, real = [], [], commands.simulate
+    monkeypatch.setattr(commands, "simulate",
+                        lambda *a, keep, **kw: keeps.append(keep) or real(*a, keep=keep, **kw))
+    assert main([*args, "--out", str(tmp_path / "streamed")]) == 0
+    printed.append(capsys.readouterr().out.splitlines()[1:])
+    monkeypatch.setattr(commands, "_keep", lambda *a: "all")
+    assert main([*args, "--out", str(tmp_path / "whole")]) == 0
+    printed.append(capsys.readouterr().out.splitlines()[1:])
+    assert keeps == ["report", "all"] and printed[0] == printed[1]
+    a, b = ReportData.load(tmp_path / "whole"), ReportData.load(tmp_path / "streamed")
+    assert a.meta["target"] == "legemiddelliste"
+    for table in ("summary", "samples", "sensitivity", "risks", "coverage", "utilisation", "why"):
+        pd.testing.assert_frame_equal(getattr(b, table), getattr(a, table), check_exact=True)

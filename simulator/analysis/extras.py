@@ -40,10 +40,11 @@ def month_grid(net: Network) -> tuple[np.ndarray, np.ndarray]:
     return dates[keep], times[keep]
 
 
-def sample_columns(net: Network) -> list[str]:
-    """The elements whose finishes are kept per iteration: initiatives, milestones, target."""
+def sample_columns(net: Network, targets: tuple[str, ...] = ()) -> list[str]:
+    """The elements whose finishes are kept per iteration: initiatives, milestones, the
+    scenario's target and ``targets``."""
     cols = [*net.initiative_ids, *[i for i, k in zip(net.ids, net.kinds) if k == "milestone"]]
-    return cols if net.target in cols else [*cols, net.target]
+    return list(dict.fromkeys([*cols, net.target, *targets]))
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,7 +57,7 @@ class ExtrasLayout:
     ranks: tuple                 # the coverage percentiles' 0-based ranks
     rollouts: int
     resources: int
-    columns: int                 # elements whose finishes are kept (sample_columns)
+    ids: tuple                   # elements whose finishes are kept (sample_columns)
 
     def sketch(self) -> OrderSketch:
         n, rows = self.iterations, self.rollouts * self.times.size
@@ -65,13 +66,14 @@ class ExtrasLayout:
                            self.iterations)
 
 
-def extras_layout(net: Network, iterations: int) -> ExtrasLayout:
-    """The layout of a run of ``iterations`` of ``net``."""
+def extras_layout(net: Network, iterations: int, targets: tuple[str, ...] = ()) -> ExtrasLayout:
+    """The layout of a run of ``iterations`` of ``net``, keeping the finishes of ``targets``
+    too."""
     _, times = month_grid(net)
     levels = int(net.claim_units.sum()) + 1 if net.claim_units.size else 1
     ranks = tuple(stats.percentile_ranks(iterations, p / 100)[0] for p in COVERAGE_PERCENTILES)
     return ExtrasLayout(iterations, times, levels, ranks, len(net.rollouts), len(net.resources),
-                        len(sample_columns(net)))
+                        tuple(sample_columns(net, targets)))
 
 
 @dataclass
@@ -107,7 +109,7 @@ def reduce_extras(lay: ExtrasLayout, net: Network, sched, bands) -> ExtrasPart:
             at = np.arange(h.shape[0])[:, None] * lay.levels
             counts = np.bincount((at + h.astype(np.int64)).ravel(), minlength=h.shape[0] * lay.levels)
             held[k] = counts.reshape(h.shape[0], -1)[src]
-    samples = np.vstack([critical.target_finish(net, sched, c) for c in sample_columns(net)])
+    samples = np.vstack([critical.target_finish(net, sched, c) for c in lay.ids])
     return ExtrasPart(part_cut, sums, held, samples.astype(np.float32))
 
 
@@ -120,7 +122,7 @@ class Extras:
         self.coverage_sums = np.zeros(lay.rollouts * lay.times.size)
         self.held = np.zeros((lay.resources, lay.times.size, lay.levels), dtype=np.int64)
         # filled in place chunk by chunk: the largest table of a long run, never copied
-        self.samples = np.empty((lay.columns, lay.iterations), dtype=np.float32)
+        self.samples = np.empty((len(lay.ids), lay.iterations), dtype=np.float32)
         self.n = 0
         self.exact: dict[int, np.ndarray] = {}  # coverage rows taken again after a band missed
 

@@ -152,12 +152,8 @@ class Result:
         target : str, optional
             A milestone, phase or initiative; default the scenario's target.
         """
-        target = target or self.target
-        if target == self.target:
-            ci = self.tally.crit / self.iterations
-        else:
-            ci = critical.criticality(self.network, self.whole("criticality to another target")
-                                      .schedule, target)
+        from .tally import target_stats
+        ci = target_stats(self, target or self.target)[0] / self.iterations
         return pd.Series(ci, index=pd.Index(self.network.ids, name="id"), name="criticality")
 
     def summary(self, fmt: str = "wide") -> pd.DataFrame:

@@ -11,6 +11,7 @@ from . import critical, stats
 from .exclusion import excluded_outlooks
 from .merge_bias import merge_bias
 from .result import Result
+from .tally import target_stats
 
 #: Iterations (the first ones of a run) that the analyses needing paired per-iteration values
 #: use: the exclusion ranking, which reschedules them once per risk, and the Spearman
@@ -56,12 +57,6 @@ def _spearman_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         rx -= rx.mean(axis=1, keepdims=True)
         out[varies] = rx @ ry / np.sqrt((rx * rx).sum(axis=1) * (ry @ ry))
     return out
-
-
-def _finite_sd(y: np.ndarray) -> float:
-    """Standard deviation (ddof=1) over the finite values; NaN with fewer than two."""
-    y = y[np.isfinite(y)]
-    return float(y.std(ddof=1)) if y.size > 1 else np.nan
 
 
 def _ratio(num: np.ndarray, den: float) -> np.ndarray:
@@ -138,15 +133,10 @@ def activity_sensitivity(result: Result, target: str | None = None, *,
     target = _target(result, target)
     net = result.network
     head = _head(result, sample)
-    if target == net.target:  # from the run's tally: kept whole or not, the same bytes
-        tally = result.tally
-        crit = tally.crit / result.iterations
-        sd, finish_sd = stats.moment_sd(tally.durations), float(stats.moment_sd(tally.target)[0])
-    else:
-        sched = result.whole("activity sensitivities to another target").schedule
-        finish = critical.target_finish(net, sched, target)
-        crit = critical.criticality(net, sched, target)
-        sd, finish_sd = sched.durations.std(axis=1, ddof=1), _finite_sd(finish)
+    # from the run's tally, summed chunk by chunk: kept whole or not, the same bytes
+    counts, moments = target_stats(result, target)
+    crit = counts / result.iterations
+    sd, finish_sd = stats.moment_sd(result.tally.durations), float(stats.moment_sd(moments)[0])
     return pd.DataFrame({
         "name": net.names, "criticality": crit, "duration_sd": sd,
         "ssi": crit * _ratio(sd, finish_sd),

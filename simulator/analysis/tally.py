@@ -65,6 +65,7 @@ class Layout:
     benefits: bool = False
     finish_rows: dict = field(default_factory=dict)  # element id -> its finish row
     paired: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # rows with bits
+    others: tuple = ()                     # targets beyond the scenario's (see target_stats)
 
     @property
     def rows(self) -> int:
@@ -72,12 +73,14 @@ class Layout:
 
 
 def layout(net: Network, scenario, iterations: int, report: bool = False,
-           compared: tuple[str, ...] = ()) -> Layout:
+           compared: tuple[str, ...] = (), targets: tuple[str, ...] = ()) -> Layout:
     """The rows of a run of ``scenario`` (compiled as ``net``) of ``iterations``; with
     ``report``, the report's :mod:`extras <simulator.analysis.extras>` too; with
     ``compared`` (ids of shown elements and initiatives), what a comparison of runs
     needs of each beyond its P50 and P80 (among every run's percentiles): per
-    iteration, whether it finished by the deadline (a bit, kept in chunk order)."""
+    iteration, whether it finished by the deadline (a bit, kept in chunk order); with
+    ``targets``, what a sensitivity to each needs (:func:`target_stats`), and with
+    ``report`` their finishes."""
     from . import calibrate as cal
     from .benefits import PERCENTILES as BENEFIT_PERCENTILES
     from .rollouts import TIME_LEVELS, _claimants
@@ -133,13 +136,15 @@ def layout(net: Network, scenario, iterations: int, report: bool = False,
     element_of = {**{net.ids[i]: fin + k for k, i in enumerate(shown)},
                   **{x: fin + len(shown) + k for k, x in enumerate(net.initiative_ids)}}
     paired = np.array([element_of[e] for e in compared], np.int64)  # P50, P80: always wanted
+    others = tuple(t for t in dict.fromkeys(targets) if t != net.target)
     hit_rows = [*range(fin, blocks["finish"].stop), *range(cov, blocks["coverage"].stop),
                 *(element_of[p.id] for p in dated)]
     hit_at = [net.deadline_time] * (elements + sizes["coverage"]) + [p.finish for p in dated]
     return Layout(n, shown, blocks, lo, hi, finite, ranks, moments, np.array(hit_rows, np.int64),
                   np.array(hit_at, float), tuple(ratio), tuple(slips), tuple(dated), p99,
-                  extras=extras_layout(net, n) if report else None,
-                  benefits=scenario.benefits is not None, finish_rows=element_of, paired=paired)
+                  extras=extras_layout(net, n, others) if report else None,
+                  benefits=scenario.benefits is not None, finish_rows=element_of, paired=paired,
+                  others=others)
 
 
 def values(lay: Layout, net: Network, scenario, sched: Schedule) -> np.ndarray:
@@ -188,6 +193,7 @@ class Part:
     target: np.ndarray | None = None      # moments of the target's finite finishes
     extras: ExtrasPart | None = None
     bits: np.ndarray | None = None        # packed "finish <= deadline" of the paired rows
+    others: tuple = ()                    # per other target: criticality counts, moments
 
 
 def reduce_chunk(lay: Layout, net: Network, scenario, sched: Schedule,
@@ -213,7 +219,38 @@ def reduce_chunk(lay: Layout, net: Network, scenario, sched: Schedule,
     durations = _blocks(lambda b: stats.chunk_moments(sched.durations[b]),
                         sched.durations.shape[0], EMPTY)
     return Part(part_cut, moments, hits, crit, icrit, waiting_sums(net, sched), durations,
-                stats.chunk_moments(target[None], finite_only=True), extras, bits)
+                stats.chunk_moments(target[None], finite_only=True), extras, bits,
+                tuple(_target_part(net, sched, t) for t in lay.others))
+
+
+def _target_part(net: Network, sched: Schedule, target: str) -> tuple[np.ndarray, np.ndarray]:
+    """One chunk's criticality counts to ``target`` and moments of its finite finishes."""
+    finish = critical.target_finish(net, sched, target)
+    return (critical.criticality_counts(net, sched, target),
+            stats.chunk_moments(finish[None], finite_only=True))
+
+
+def target_stats(result, target: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per activity, the iterations in which it drives ``target``, and the
+    :func:`stats.chunk_moments` of the target's finite finishes, over the whole run.
+
+    Summed and merged chunk by chunk in chunk order, as a streamed run does, whether
+    the run kept every iteration or reduced them for this target
+    (``simulate(targets=...)``): the same bytes either way.
+    """
+    tally = result.streamed
+    if target == result.network.target:
+        return result.tally.crit, result.tally.target
+    if tally is not None and target in tally.others:
+        return tally.others[target]
+    from ..sampling.streams import CHUNK
+    sched = result.whole(f"the criticality to {target}").schedule
+    crit = moments = None
+    for lo in range(0, result.iterations, CHUNK):
+        c, m = _target_part(result.network, sched.columns(lo, min(lo + CHUNK, result.iterations)),
+                            target)
+        crit, moments = c if crit is None else crit + c, stats.merge_moments(moments, m)
+    return crit, moments
 
 
 #: :func:`stats.chunk_moments` of no rows.
@@ -247,6 +284,7 @@ class Tally:
         self.exact: dict[int, np.ndarray] = {}  # rows taken again whole after a band missed
         self.extras = None if lay.extras is None else Extras(lay.extras)
         self.bits: list[tuple[np.ndarray, int]] = []  # per chunk: packed bits, iterations
+        self.others: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # target -> counts, moments
 
     def merge(self, part: Part) -> None:
         """Add the next chunk's part (chunks in order: the sums depend on it)."""
@@ -262,6 +300,9 @@ class Tally:
             self.extras.merge(part.extras)
         if part.bits is not None:
             self.bits.append((part.bits, part.cut.seen))
+        for t, (c, m) in zip(self.layout.others, part.others):
+            crit, moments = self.others.get(t, (None, None))
+            self.others[t] = (c if crit is None else crit + c, stats.merge_moments(moments, m))
         if part.waits is not None:
             self.waits = part.waits if self.waits is None else tuple(
                 a + b for a, b in zip(self.waits, part.waits))
@@ -351,7 +392,7 @@ class Tally:
 
 
 __all__ = ["LEVELS", "Layout", "Part", "Tally", "inverted_cdf_rank", "layout", "reduce_chunk",
-           "values"]
+           "target_stats", "values"]
 
 
 def complete(tally: Tally, chunk_rows) -> None:

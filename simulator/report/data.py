@@ -147,8 +147,7 @@ class ReportData:
         if result.is_whole:
             samples = pd.DataFrame({c: result.finish(c).astype(np.float32) for c in cols})
         else:  # a run reduced for a report kept these per iteration
-            from ..analysis.extras import sample_columns
-            have = sample_columns(net)
+            have = list(result.extras.layout.ids)
             if any(c not in have for c in cols):
                 result.whole(f"finish samples of {target}")
             samples = pd.DataFrame(result.extras.samples.T, columns=have, copy=False)

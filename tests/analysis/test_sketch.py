@@ -151,7 +151,7 @@ def test_a_rank_just_past_one_band_is_read_from_the_next():
 def test_p90_of_units_held_from_the_counts_per_whole_number():
     """Eight iterations hold 0 units and two hold 3: the P90 (the 9th of 10) is 3."""
     from simulator.analysis.extras import Extras, ExtrasLayout
-    lay = ExtrasLayout(10, np.array([1.0, 2.0]), 4, (0, 4, 8), 0, 1, 1)
+    lay = ExtrasLayout(10, np.array([1.0, 2.0]), 4, (0, 4, 8), 0, 1, ("m",))
     ex = Extras(lay)
     ex.n = 10
     ex.held[0, 0] = [8, 0, 0, 2]   # month 1: the 9th smallest is 3
