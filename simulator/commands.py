@@ -216,7 +216,7 @@ def _run_into(args, sc, folder, workers: int | None, pool: int | None) -> int:
     target = args.target
     stage = Stages()  # every stage after the bar says what it does and how long it took
     started = time.perf_counter()
-    keep = _keep(args, sc, folder is not None)
+    keep = _keep(folder is not None)
     # every iteration goes to the stage as it is scheduled; the run keeps only what it reports
     rows = folder.stage / "iterations.parquet" if folder is not None and args.save_iterations else None
     with _progress(args.iterations) as bar:
@@ -274,7 +274,7 @@ def _run_into(args, sc, folder, workers: int | None, pool: int | None) -> int:
     return 0
 
 
-def _keep(args, sc, out: bool) -> str:
+def _keep(out: bool) -> str:
     """What a run must keep (``simulate``'s ``keep``) for what the command writes.
 
     The summary, the JSON and the rankings need the tally and the first chunk; a

@@ -26,9 +26,17 @@ def _pair(build):
     return base, alt
 
 
-def test_paired_gains_are_the_share_and_spread_of_the_removed_delay(build, seed):
+@pytest.mark.parametrize("kept", ["whole", "streamed"])
+def test_paired_gains_are_the_share_and_spread_of_the_removed_delay(build, seed, kept, monkeypatch):
+    """Kept whole (short) or streamed with a bit per iteration (as a long run is): the
+    finishes land on the deadline itself, which counts as on time."""
     base, alt = _pair(build)
     n = 400
+    if kept == "streamed":
+        import simulator.parallel
+        from simulator.sampling.streams import CHUNK
+        monkeypatch.setattr(simulator.parallel, "WHOLE_BYTES", 0)
+        n = CHUNK + 400  # two chunks; even, as 400 is
     table = compare({"base": base, "no-risk": alt}, n, seed)
     fired = simulate(base, n, seed).draws.fired[0]
     share = fired.mean()
@@ -36,7 +44,7 @@ def test_paired_gains_are_the_share_and_spread_of_the_removed_delay(build, seed)
     rows = table.set_index(["id", "scenario"])
     b, a = rows.loc[("m", "base")], rows.loc[("m", "no-risk")]
     assert (b["p50"], b["p80"], a["p50"], a["p80"]) == (10 if share <= 0.5 else 15, 15, 10, 10)
-    assert b["prob_by_deadline"] == 1 - share and a["prob_by_deadline"] == 1.0
+    assert b["prob_by_deadline"] == (n - fired.sum()) / n and a["prob_by_deadline"] == 1.0
     assert (b["p80_gain"], a["p80_gain"]) == (0, 5)
     assert (b["prob_gain"], b["prob_gain_se"]) == (0, 0)
     # the paired difference is the fired indicator: mean share, sd sqrt(s (1 - s) n / (n - 1))

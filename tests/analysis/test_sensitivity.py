@@ -139,6 +139,21 @@ def test_never_funded_iterations_rank_last_and_leave_the_spread_finite(build, se
     assert table.loc["a", "cruciality"] > 0
 
 
+def test_another_targets_spread_leaves_out_its_never_funded_iterations(build, seed):
+    """The same for a target that is not the scenario's (``a`` itself, not ``m``)."""
+    body = single_phase_with_risk({"funding": {"decisions": {"dates": ["2022-03-01"]},
+                                               "grant_probability": 0.5}}, uniform(5, 15))
+    res = simulate(build(body), 4000, seed=seed)
+    finish = res.finish("a")
+    funded = np.isfinite(finish)
+    assert res.target == "m" and 0 < funded.mean() < 1
+    table = activity_sensitivity(res, target="a")
+    a = res.schedule.durations[res.network.index("a")]
+    assert table.loc["a", "criticality"] == 1.0
+    assert table.loc["a", "ssi"] == pytest.approx(a.std(ddof=1) / finish[funded].std(ddof=1),
+                                                  rel=1e-9)
+
+
 # --- drivers ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("risk", [
