@@ -228,10 +228,21 @@ def comparison_keep(scenario: Scenario, iterations: int) -> str:
 
 
 def common_elements(scenarios) -> tuple[str, ...]:
-    """Ids of the initiatives and milestones every scenario has, sorted: what
-    :func:`compare` compares when no elements are named."""
-    sets = [{i.id for i in sc.initiatives} | {m.id for m in sc.milestones} for sc in scenarios]
-    return tuple(sorted(set.intersection(*sets))) if sets else ()
+    """Ids of the first scenario's initiatives and milestones that every scenario has, sorted:
+    what :func:`compare` compares when no elements are named.
+
+    As :func:`~simulator.analysis.compare.compare_results` pairs them, another scenario
+    may have the id as an initiative, a phase or a milestone (a milestone of the
+    baseline may be a phase of a variant).
+    """
+    scenarios = list(scenarios)
+    if not scenarios:
+        return ()
+    wanted = {i.id for i in scenarios[0].initiatives} | {m.id for m in scenarios[0].milestones}
+    for sc in scenarios[1:]:
+        wanted &= ({i.id for i in sc.initiatives} | {p.id for i in sc.initiatives for p in i.phases}
+                   | {m.id for m in sc.milestones})
+    return tuple(sorted(wanted))
 
 
 __all__ = ["load_scenario", "simulate", "plan", "scenario_hash", "compare"]

@@ -114,3 +114,28 @@ def test_compare_command_files_are_those_of_runs_kept_whole(tmp_path, capsys, mo
         assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "streamed" / name).read_bytes()
     rows = json.loads((tmp_path / "whole" / "comparison.json").read_text())["comparison"]
     assert {r["id"] for r in rows} >= {"pll", "leveranser-2026"}
+
+
+
+def test_a_baseline_milestone_that_is_a_variants_phase_is_compared_streamed(write, capsys,
+                                                                           monkeypatch):
+    """compare pairs the baseline's milestones with an element of the same id of any kind:
+    a long run keeps the bits of every element the table has, so it gives the table of the
+    runs kept whole (it once failed, asking for every iteration of the milestone)."""
+    from texts import TINY
+    milestone = "milestones:\n  - id: done\n    after: [pll-innforing, sfm]\n"
+    phase = ("      - id: done\n        kind: ny-praksis\n"
+             "        duration: {dist: uniform, min: 1, max: 2}\n")
+    assert milestone in TINY
+    files = [str(write(TINY, "base.yaml")),
+             str(write(TINY.replace(milestone, "").replace("risks:", phase + "risks:"), "phase.yaml"))]
+    pair = {f: simulator.load_scenario(f) for f in files}
+    whole = simulator.compare(pair, N, 3)
+    assert list(whole["id"]) == ["sfm", "sfm", "pll", "pll", "done", "done"]
+    args = ["compare", *files, "-n", str(N), "--seed", "3", "--json"]
+    assert main(args) == 0
+    whole_out = capsys.readouterr().out
+    monkeypatch.setattr(simulator.parallel, "WHOLE_BYTES", 0)  # as a long run is
+    pd.testing.assert_frame_equal(simulator.compare(pair, N, 3), whole, check_exact=True)
+    assert main(args) == 0
+    assert capsys.readouterr().out == whole_out
