@@ -109,15 +109,17 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
     iterations_file : str or path-like, optional
         Also write every iteration's dates and draws
         (:func:`simulator.output.iterations_frame`) to this Parquet file, one row
-        group per chunk, as the chunks are scheduled: with ``keep="summary"`` or
-        ``"report"`` the file holds what the run does not keep. It is written
+        group per chunk: as the chunks are scheduled when the run is streamed
+        (``keep="summary"`` or ``"report"``, so the file holds what the run does not
+        keep), at its end when it keeps every iteration. It is written
         under a temporary name and is in place only when the run ends well.
     compared : sequence of str
         Initiatives, milestones and phases to compare with other runs
         (:func:`simulator.analysis.compare.compare_results`): with ``keep="summary"``
         or ``"report"`` the run keeps their P50 and P80 and, for every iteration,
         one bit: whether they finished by the deadline. An element the summary does
-        not show (a hidden phase) makes the run keep every iteration.
+        not show (a rollout's unit) makes the run keep every iteration; an id the
+        scenario does not have is refused (ValueError).
 
     Returns
     -------
@@ -145,6 +147,9 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
     if isinstance(compared, str):
         raise TypeError(f"compared must be a sequence of element ids, not the string {compared!r}")
     compared = tuple(compared)
+    if unknown := [e for e in compared if e not in {*net.ids, *net.initiative_ids}]:
+        raise ValueError(f"compared: {', '.join(map(repr, unknown))} is not an initiative, "
+                         "milestone or phase of the scenario")
     if compared and not set(compared) <= set(_finish_rows(net)):
         keep = "all"
     if keep != "all" and iterations > CHUNK:

@@ -88,6 +88,9 @@ def test_a_streamed_run_keeps_a_bit_an_iteration_of_what_it_compares(pair):
 def test_compared_is_checked(pair):
     with pytest.raises(TypeError, match="sequence of element ids"):
         simulator.simulate(pair["base"], 100, 1, compared="pll")
+    # a misspelt id is refused, not taken as a hidden element that keeps the run whole
+    with pytest.raises(ValueError, match="'plll' is not an initiative, milestone or phase"):
+        simulator.simulate(pair["base"], N, 1, keep="summary", compared=("pll", "plll"))
 
 
 def test_a_hidden_element_keeps_the_run_whole(pair):
