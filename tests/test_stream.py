@@ -316,3 +316,17 @@ def test_a_failed_streamed_run_leaves_no_iterations_file(tmp_path, monkeypatch):
         simulator.simulate(simulator.load_scenario(NYTTE), N, 6, keep="summary",
                            iterations_file=tmp_path / "it.parquet")
     assert calls == [0, CHUNK, 2 * CHUNK] and list(tmp_path.iterdir()) == []
+
+
+def test_the_iterations_file_is_whole_when_its_block_ends(tmp_path):
+    """The file is closed (its footer written) before it is renamed into place, not later when
+    the writer happens to be collected: it can be read while ``write`` is still referenced."""
+    from simulator.output import iterations_writer
+    frames = [pd.DataFrame({"iteration": np.arange(k, k + 3), "x": np.arange(3.0) + k})
+              for k in (0, 3)]
+    with iterations_writer(tmp_path / "it.parquet") as write:
+        for frame in frames:
+            write(frame)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "it.parquet"),
+                                  pd.concat(frames, ignore_index=True), check_exact=True)
+    assert [p.name for p in tmp_path.iterdir()] == ["it.parquet"]
