@@ -330,3 +330,11 @@ def test_the_iterations_file_is_whole_when_its_block_ends(tmp_path):
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "it.parquet"),
                                   pd.concat(frames, ignore_index=True), check_exact=True)
     assert [p.name for p in tmp_path.iterdir()] == ["it.parquet"]
+
+
+def test_the_table_of_a_streamed_run_points_to_writing_it_as_the_run_goes(tmp_path):
+    from simulator.output import write_iterations
+    run = simulator.simulate(simulator.load_scenario(NYTTE), N, 6, keep="summary")
+    with pytest.raises(ValueError, match=r"first 8,192 of 17,161: .*iterations_file=PATH"):
+        write_iterations(run, tmp_path / "it.parquet")
+    assert list(tmp_path.iterdir()) == []
