@@ -9,8 +9,8 @@ is that of the largest process (the parent or a worker). ``json`` is ``veikart r
 --out DIR`` with every file and the report; ``iterations`` that with
 ``--save-iterations`` too (every iteration written to Parquet as it is scheduled);
 ``compare`` is ``veikart compare --json`` of the scenario and its funded overlay
-(``veikart-22.1-steg2-funded.yaml``), each run streamed with a bit per iteration and
-compared element. A run
+(``veikart-22.1-steg2-funded.yaml``), each run kept whole while it is short
+(``parallel.fits_whole``) and beyond streamed with a bit per iteration and compared element. A run
 kept whole grows by about 20 KB an iteration on the default scenario; a streamed run
 (what the command line does) should stay nearly flat.
 """

@@ -110,15 +110,17 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
     iterations_file : str or path-like, optional
         Also write every iteration's dates and draws
         (:func:`simulator.output.iterations_frame`) to this Parquet file, one row
-        group per chunk, as the chunks are scheduled: with ``keep="summary"`` or
-        ``"report"`` the file holds what the run does not keep. It is written
+        group per chunk: as the chunks are scheduled when the run is streamed
+        (``keep="summary"`` or ``"report"``, so the file holds what the run does not
+        keep), at its end when it keeps every iteration. It is written
         under a temporary name and is in place only when the run ends well.
     compared : sequence of str
         Initiatives, milestones and phases to compare with other runs
         (:func:`simulator.analysis.compare.compare_results`): with ``keep="summary"``
         or ``"report"`` the run keeps their P50 and P80 and, for every iteration,
         one bit: whether they finished by the deadline. An element the summary does
-        not show (a hidden phase) makes the run keep every iteration.
+        not show (a rollout's unit) makes the run keep every iteration; an id the
+        scenario does not have is refused (ValueError).
     targets : sequence of str
         Milestones, phases or initiatives, beside the scenario's target, that the
         activity sensitivity, the criticality and (with ``keep="report"``) the
@@ -153,6 +155,9 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
         if isinstance(ids, str):
             raise TypeError(f"{name} must be a sequence of element ids, not the string {ids!r}")
     compared, targets = tuple(compared), tuple(targets)
+    if unknown := [e for e in compared if e not in {*net.ids, *net.initiative_ids}]:
+        raise ValueError(f"compared: {', '.join(map(repr, unknown))} is not an initiative, "
+                         "milestone or phase of the scenario")
     for t in targets:  # an unknown id is named now, not by a worker half-way through the run
         target_members(net, t)
     if compared and not set(compared) <= set(_finish_rows(net)):
@@ -238,10 +243,21 @@ def comparison_keep(scenario: Scenario, iterations: int) -> str:
 
 
 def common_elements(scenarios) -> tuple[str, ...]:
-    """Ids of the initiatives and milestones every scenario has, sorted: what
-    :func:`compare` compares when no elements are named."""
-    sets = [{i.id for i in sc.initiatives} | {m.id for m in sc.milestones} for sc in scenarios]
-    return tuple(sorted(set.intersection(*sets))) if sets else ()
+    """Ids of the first scenario's initiatives and milestones that every scenario has, sorted:
+    what :func:`compare` compares when no elements are named.
+
+    As :func:`~simulator.analysis.compare.compare_results` pairs them, another scenario
+    may have the id as an initiative, a phase or a milestone (a milestone of the
+    baseline may be a phase of a variant).
+    """
+    scenarios = list(scenarios)
+    if not scenarios:
+        return ()
+    wanted = {i.id for i in scenarios[0].initiatives} | {m.id for m in scenarios[0].milestones}
+    for sc in scenarios[1:]:
+        wanted &= ({i.id for i in sc.initiatives} | {p.id for i in sc.initiatives for p in i.phases}
+                   | {m.id for m in sc.milestones})
+    return tuple(sorted(wanted))
 
 
 __all__ = ["load_scenario", "simulate", "plan", "scenario_hash", "compare"]

@@ -96,7 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run on the Dask scheduler at ADDRESS (the result does not change)")
     p.add_argument("--out", help="directory for summary.json, summary.csv, manifest.json, "
                    "report.html and the report-data/ it is built from")
-    p.add_argument("--save-iterations", action="store_true", help="also write iterations.parquet")
+    p.add_argument("--save-iterations", action="store_true",
+                   help="also write every iteration to iterations.parquet in the --out "
+                   "directory (a row group per chunk, as the run goes)")
     p.add_argument("--json", action="store_true", help="print the JSON result to stdout, nothing else")
     p.add_argument("--target", metavar="ID", default=None,
                    help="milestone, phase or initiative the sensitivity and risk ranking refer to")

@@ -75,10 +75,19 @@ def iterations_frame(result: Result, lo: int = 0, hi: int | None = None) -> pd.D
     result : Result
     lo, hi : int
         The iterations ``lo:hi`` only (default all).
+
+    Raises
+    ------
+    ValueError
+        When the run did not keep every iteration (``simulate(keep=...)``); such a run
+        writes this table as it goes with ``simulate(iterations_file=...)``.
     """
     hi = result.iterations if hi is None else hi
-    whole = result.whole("the per-iteration table")
-    return chunk_frame(result.network, whole.draws.columns(lo, hi), whole.schedule.columns(lo, hi), lo)
+    if not result.is_whole:  # keep='all' is the costly answer; a long run writes them as it goes
+        raise ValueError(f"the per-iteration table needs every iteration, and this run kept the "
+                         f"first {result.kept:,} of {result.iterations:,}: write them as the run "
+                         "goes with simulate(..., iterations_file=PATH), or simulate with keep='all'")
+    return chunk_frame(result.network, result.draws.columns(lo, hi), result.schedule.columns(lo, hi), lo)
 
 
 def chunk_frame(net, draws, sched, lo: int) -> pd.DataFrame:

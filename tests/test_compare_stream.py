@@ -68,6 +68,8 @@ def test_a_run_is_kept_whole_when_it_is_short_and_fits(pair, monkeypatch):
     monkeypatch.setattr(parallel, "available_memory", lambda: None)
     limit = parallel.WHOLE_BYTES // cells
     assert parallel.fits_whole(net, limit) and not parallel.fits_whole(net, limit + 1)
+    monkeypatch.setattr(parallel, "WHOLE_BYTES", cells * 1000)  # no more than it: at it too
+    assert parallel.fits_whole(net, 1000) and not parallel.fits_whole(net, 1001)
 
 
 def test_a_streamed_run_keeps_a_bit_an_iteration_of_what_it_compares(pair):
@@ -88,6 +90,9 @@ def test_a_streamed_run_keeps_a_bit_an_iteration_of_what_it_compares(pair):
 def test_compared_is_checked(pair):
     with pytest.raises(TypeError, match="sequence of element ids"):
         simulator.simulate(pair["base"], 100, 1, compared="pll")
+    # a misspelt id is refused, not taken as a hidden element that keeps the run whole
+    with pytest.raises(ValueError, match="'plll' is not an initiative, milestone or phase"):
+        simulator.simulate(pair["base"], N, 1, keep="summary", compared=("pll", "plll"))
 
 
 def test_a_hidden_element_keeps_the_run_whole(pair):
@@ -114,3 +119,87 @@ def test_compare_command_files_are_those_of_runs_kept_whole(tmp_path, capsys, mo
         assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "streamed" / name).read_bytes()
     rows = json.loads((tmp_path / "whole" / "comparison.json").read_text())["comparison"]
     assert {r["id"] for r in rows} >= {"pll", "leveranser-2026"}
+
+
+
+def test_a_baseline_milestone_that_is_a_variants_phase_is_compared_streamed(write, capsys,
+                                                                           monkeypatch):
+    """compare pairs the baseline's milestones with an element of the same id of any kind:
+    a long run keeps the bits of every element the table has, so it gives the table of the
+    runs kept whole (it once failed, asking for every iteration of the milestone)."""
+    from texts import TINY
+    milestone = "milestones:\n  - id: done\n    after: [pll-innforing, sfm]\n"
+    phase = ("      - id: done\n        kind: ny-praksis\n"
+             "        duration: {dist: uniform, min: 1, max: 2}\n")
+    assert milestone in TINY
+    files = [str(write(TINY, "base.yaml")),
+             str(write(TINY.replace(milestone, "").replace("risks:", phase + "risks:"), "phase.yaml"))]
+    pair = {f: simulator.load_scenario(f) for f in files}
+    whole = simulator.compare(pair, N, 3)
+    assert list(whole["id"]) == ["sfm", "sfm", "pll", "pll", "done", "done"]
+    args = ["compare", *files, "-n", str(N), "--seed", "3", "--json"]
+    assert main(args) == 0
+    whole_out = capsys.readouterr().out
+    monkeypatch.setattr(simulator.parallel, "WHOLE_BYTES", 0)  # as a long run is
+    pd.testing.assert_frame_equal(simulator.compare(pair, N, 3), whole, check_exact=True)
+    assert main(args) == 0
+    assert capsys.readouterr().out == whole_out
+    # and a variant without the milestone: the table leaves it out, the runs do not ask for it
+    files[1] = str(write(TINY.replace(milestone, ""), "without.yaml"))
+    pair = {f: simulator.load_scenario(f) for f in files}
+    assert list(simulator.compare(pair, N, 3)["id"]) == ["sfm", "sfm", "pll", "pll"]
+
+
+def test_a_finish_on_the_deadline_is_on_time_in_the_bits(write, monkeypatch):
+    """A phase of exactly 10 days ends at the end of the deadline day, in time; a fixed day's
+    delay (probability 0.5, and 0.2 in the variant) makes it late. The bits kept per
+    iteration count such a finish as on time, as the whole run does: P(by deadline) about
+    0.5 and 0.8, a paired gain of about 0.3."""
+    import yaml
+    base = {"scenario": {"name": "tie", "version": "1", "start": "2022-01-01",
+                         "deadline": "2022-01-10", "unit": "days"},
+            "initiatives": [{"id": "a", "phases": [{"id": "a-utvikling", "kind": "utvikling",
+                                                    "duration": {"dist": "fixed", "value": 10}}]}],
+            "risks": [{"id": "late", "category": "vendor", "probability": 0.5,
+                       "delay": {"dist": "fixed", "value": 1}, "applies_to": {"ids": ["a-utvikling"]}}]}
+    less = {**base, "risks": [{**base["risks"][0], "probability": 0.2}]}
+    pair = {name: simulator.load_scenario(write(yaml.safe_dump(body), f"{name}.yaml"))
+            for name, body in (("base", base), ("less", less))}
+    whole = simulator.compare(pair, N, 2)
+    monkeypatch.setattr(simulator.parallel, "WHOLE_BYTES", 0)  # as a long run is
+    streamed = simulator.compare(pair, N, 2)
+    pd.testing.assert_frame_equal(streamed, whole, check_exact=True)
+    a = streamed.set_index(["id", "scenario"])
+    se = np.sqrt(0.25 / N)  # of a share near 0.5; the gain's is smaller still
+    assert abs(a.loc[("a", "base"), "prob_by_deadline"] - 0.5) < 5 * se
+    assert abs(a.loc[("a", "less"), "prob_gain"] - 0.3) < 5 * se
+
+
+@pytest.mark.parametrize("target", ["pll-utproving", "pll", "done"])
+def test_compare_on_a_target_streamed_is_that_kept_whole(write, capsys, monkeypatch, target):
+    """``--target`` a phase (which the default comparison does not keep), an initiative, a
+    milestone: a long run keeps the target's bits, and prints the table of runs kept whole."""
+    from texts import TINY
+    assert "probability: 0.6" in TINY
+    files = [str(write(TINY, "base.yaml")),
+             str(write(TINY.replace("probability: 0.6", "probability: 0.2"), "less.yaml"))]
+    args = ["compare", *files, "-n", str(N), "--seed", "8", "--target", target, "--json"]
+    assert main(args) == 0
+    whole = capsys.readouterr().out
+    monkeypatch.setattr(simulator.parallel, "WHOLE_BYTES", 0)  # as a long run is
+    assert main(args) == 0
+    assert capsys.readouterr().out == whole
+    rows = json.loads(whole)["comparison"]
+    assert [r["id"] for r in rows] == [target] * 2 and rows[1]["prob_gain"] != 0
+
+
+def test_compare_passes_keep_on(write, monkeypatch):
+    """A ``keep`` given to compare is the runs' own, long or not."""
+    from texts import TINY
+    keeps, real = [], simulator.api.simulate
+    monkeypatch.setattr(simulator.api, "simulate",
+                        lambda *a, **kw: keeps.append(kw["keep"]) or real(*a, **kw))
+    monkeypatch.setattr(simulator.parallel, "WHOLE_BYTES", 0)  # as a long run is
+    pair = {name: simulator.load_scenario(write(TINY, f"{name}.yaml")) for name in ("a", "b")}
+    simulator.compare(pair, N, 1, keep="all")
+    assert keeps == ["all", "all"]

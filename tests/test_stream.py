@@ -370,3 +370,25 @@ def test_the_command_line_streams_a_run_with_another_target(tmp_path, capsys, mo
     assert a.meta["target"] == "legemiddelliste"
     for table in ("summary", "samples", "sensitivity", "risks", "coverage", "utilisation", "why"):
         pd.testing.assert_frame_equal(getattr(b, table), getattr(a, table), check_exact=True)
+
+
+def test_the_iterations_file_is_whole_when_its_block_ends(tmp_path):
+    """The file is closed (its footer written) before it is renamed into place, not later when
+    the writer happens to be collected: it can be read while ``write`` is still referenced."""
+    from simulator.output import iterations_writer
+    frames = [pd.DataFrame({"iteration": np.arange(k, k + 3), "x": np.arange(3.0) + k})
+              for k in (0, 3)]
+    with iterations_writer(tmp_path / "it.parquet") as write:
+        for frame in frames:
+            write(frame)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "it.parquet"),
+                                  pd.concat(frames, ignore_index=True), check_exact=True)
+    assert [p.name for p in tmp_path.iterdir()] == ["it.parquet"]
+
+
+def test_the_table_of_a_streamed_run_points_to_writing_it_as_the_run_goes(tmp_path):
+    from simulator.output import write_iterations
+    run = simulator.simulate(simulator.load_scenario(NYTTE), N, 6, keep="summary")
+    with pytest.raises(ValueError, match=r"first 8,192 of 17,161: .*iterations_file=PATH"):
+        write_iterations(run, tmp_path / "it.parquet")
+    assert list(tmp_path.iterdir()) == []
