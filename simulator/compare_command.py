@@ -112,8 +112,8 @@ def _bad_target(scenarios: dict, target: str | None) -> str | None:
     if target is not None:
         return next(filter(None, (_unknown_target(sc, target, path)
                                   for path, sc in scenarios.items())), None)
-    sets = [{i.id for i in sc.initiatives} | {m.id for m in sc.milestones} for sc in scenarios.values()]
-    if not set.intersection(*sets):
+    from .api import common_elements
+    if not common_elements(scenarios.values()):
         return (f"veikart: {' and '.join(scenarios)} have no initiative or milestone id in common; "
                 "compare pairs elements by id, so there is nothing to compare")
     return None

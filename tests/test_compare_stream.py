@@ -203,3 +203,16 @@ def test_compare_passes_keep_on(write, monkeypatch):
     pair = {name: simulator.load_scenario(write(TINY, f"{name}.yaml")) for name in ("a", "b")}
     simulator.compare(pair, N, 1, keep="all")
     assert keeps == ["all", "all"]
+
+
+def test_a_milestone_shared_only_as_a_variants_phase_is_something_in_common(write, capsys):
+    """The command's check of what the scenarios share pairs ids as the table does: the
+    baseline's milestone ``done`` is the variant's only phase, and is compared."""
+    from texts import TINY, scenario_text
+    variant = scenario_text({"initiatives": [{"id": "x", "phases": [
+        {"id": "done", "kind": "utvikling", "duration": {"dist": "fixed", "value": 30}}]}]})
+    files = [str(write(TINY, "base.yaml")), str(write(variant, "variant.yaml"))]
+    assert main(["compare", *files, "-n", "200", "--seed", "1", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["comparison"]
+    assert [(r["id"], r["scenario"]) for r in rows] == [("done", files[0]), ("done", files[1])]
+    assert rows[1]["p80"] == 30

@@ -87,10 +87,12 @@ def schedule(net: Network, durations: np.ndarray, gate_times: np.ndarray,
     Returns
     -------
     Schedule
-        With ``ready`` (cpm start) and ``taken`` (when resources were taken).
+        With ``ready`` (cpm start) and ``taken`` (when resources were taken), unless
+        ``out`` was made without them.
     """
     out = output_for(durations, out, extra=True)
     st, cap = static_arrays(net)
-    run_all(st, cap, durations, gate_times, out.start, out.finish, out.ready, out.taken,
-             out.driver)
+    # a Schedule made without them (a network without capacity) gets them as scratch only
+    scratch = [np.empty_like(out.start) if a is None else a for a in (out.ready, out.taken)]
+    run_all(st, cap, durations, gate_times, out.start, out.finish, *scratch, out.driver)
     return out

@@ -767,3 +767,16 @@ def test_the_capacity_example_agrees_across_the_three_schedulers():
     # the shared team is binding: some tilpasning waits in some iteration
     sched = res.schedule
     assert np.any(sched.taken > sched.ready)
+
+
+def test_the_capacity_engine_asked_for_a_network_without_capacity_gives_the_cpm_dates(tiny_file):
+    """``--engine capacity`` on a scenario that holds no resources: the run's arrays have no
+    ready or taken dates, and the engine schedules it to the cpm engine's dates."""
+    from simulator import load_scenario
+    sc = load_scenario(tiny_file)
+    assert not compile_scenario(sc).needs_capacity
+    by_cpm, by_capacity = simulate(sc, 300, 4), simulate(sc, 300, 4, engine="capacity")
+    assert by_capacity.engine == "capacity" and by_capacity.schedule.ready is None
+    for name in ("start", "finish", "driver"):
+        np.testing.assert_array_equal(getattr(by_capacity.schedule, name),
+                                      getattr(by_cpm.schedule, name))
