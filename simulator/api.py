@@ -222,6 +222,8 @@ def compare(scenarios: Mapping[str, Scenario], iterations: int = 10_000, seed: S
         too long to keep whole (:func:`simulator.parallel.fits_whole`) keeps only
         what the comparison needs (``keep="summary"`` with ``compared``); the table
         is the same bytes either way.
+        ``compared``: the elements to compare (default the initiatives and milestones
+        every scenario has).
 
     Returns
     -------
@@ -229,11 +231,12 @@ def compare(scenarios: Mapping[str, Scenario], iterations: int = 10_000, seed: S
         See :func:`simulator.analysis.compare.compare_results`.
     """
     root = root_seed(seed)
-    compared = common_elements(scenarios.values())
+    named = options.pop("compared", None)
+    compared = common_elements(scenarios.values()) if named is None else tuple(named)
     results = {name: simulate(sc, iterations, root, **{"keep": comparison_keep(sc, iterations),
                                                         "compared": compared, **options})
                for name, sc in scenarios.items()}
-    return compare_results(results)
+    return compare_results(results, None if named is None else list(compared))
 
 
 def comparison_keep(scenario: Scenario, iterations: int) -> str:

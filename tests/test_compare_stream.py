@@ -216,3 +216,13 @@ def test_a_milestone_shared_only_as_a_variants_phase_is_something_in_common(writ
     rows = json.loads(capsys.readouterr().out)["comparison"]
     assert [(r["id"], r["scenario"]) for r in rows] == [("done", files[0]), ("done", files[1])]
     assert rows[1]["p80"] == 30
+
+
+def test_compare_on_named_elements_compares_those_only(pair, monkeypatch):
+    monkeypatch.setattr(simulator.parallel, "WHOLE_BYTES", 0)  # as a long run is
+    table = simulator.compare(pair, N, 5, compared=["pll", "leveranser-2026"])
+    whole = simulator.compare(pair, N, 5, keep="all")
+    assert list(table["id"].unique()) == ["pll", "leveranser-2026"]
+    expected = whole[whole["id"].isin(["pll", "leveranser-2026"])].set_index(["id", "scenario"])
+    pd.testing.assert_frame_equal(table.set_index(["id", "scenario"]), expected.loc[table.set_index(
+        ["id", "scenario"]).index], check_exact=True)
