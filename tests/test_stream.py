@@ -350,6 +350,28 @@ def test_a_sensitivity_to_another_target_streams_the_same_bytes(target):
 def test_an_unknown_target_is_named_before_the_run():
     with pytest.raises(KeyError, match="`nowhere` is not a milestone, phase or initiative"):
         simulator.simulate(simulator.load_scenario(NYTTE), N, 1, keep="summary", targets=["nowhere"])
+    with pytest.raises(KeyError, match="`nowhere` is not"):  # a short run, kept whole, too
+        simulator.simulate(simulator.load_scenario(NYTTE), 50, 1, keep="summary", targets=["nowhere"])
+
+
+def test_a_target_named_twice_or_the_scenarios_own_is_counted_once():
+    """``targets`` may repeat an id or name the scenario's target: each is reduced once."""
+    sc = simulator.load_scenario(NYTTE)
+    streamed = simulator.simulate(sc, N, 5, keep="summary",
+                                  targets=["legemiddelliste", "alt-i-bruk", "legemiddelliste"])
+    assert not streamed.is_whole and streamed.target == "alt-i-bruk"
+    whole = simulator.simulate(sc, N, 5)
+    for t in ("legemiddelliste", "alt-i-bruk"):
+        crit = critical.criticality(whole.network, whole.schedule, t)  # all at once
+        np.testing.assert_array_equal(streamed.criticality(t), crit)
+        assert streamed.criticality(t).max() == 1.0
+
+
+def test_another_target_than_the_run_reduced_says_how_to_have_it():
+    sc = simulator.load_scenario(NYTTE)
+    res = simulator.simulate(sc, N, 5, keep="summary", targets=["legemiddelliste"])
+    with pytest.raises(ValueError, match=r"halvparten-i-bruk.*targets=\['halvparten-i-bruk'\]"):
+        res.criticality("halvparten-i-bruk")
 
 
 def test_the_command_line_streams_a_run_with_another_target(tmp_path, capsys, monkeypatch):
