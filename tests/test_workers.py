@@ -244,3 +244,24 @@ def test_no_cgroup_files_mean_no_limits(tmp_path, monkeypatch):
     assert par._memory_left() is None and par._cpu_quota() is None
     monkeypatch.setattr(par, "PROC_CGROUP", str(tmp_path / "missing"))
     assert par._memory_left() is None and par.available_cpus() == 64
+
+
+#: /proc/self/cgroup in a Docker container on a hybrid host: cpuset and cpuacct come before
+#: the combined cpu,cpuacct line, at other paths, and the paths end with a slash.
+HYBRID = ["12:cpuset:/", "11:cpuacct:/other/", "10:memory:/docker/abc/", "9:cpu,cpuacct:/docker/abc/",
+          "1:name=systemd:/docker/abc", "0::/docker/abc"]
+
+
+def test_a_controller_is_found_by_its_name_not_a_prefix(tmp_path, monkeypatch):
+    """``cpu`` is read in the cpu,cpuacct group, not cpuset's nor cpuacct's; the host's
+    root says no limit, as a v1 host does (-1, and 9223372036854771712 bytes)."""
+    par = _cgroups(tmp_path, monkeypatch, HYBRID, {
+        "cpu/cpu.cfs_quota_us": -1, "cpu/cpu.cfs_period_us": 100000,
+        "cpu/other/cpu.cfs_quota_us": 400000, "cpu/other/cpu.cfs_period_us": 100000,
+        "cpu/docker/abc/cpu.cfs_quota_us": 150000, "cpu/docker/abc/cpu.cfs_period_us": 100000,
+        "memory/memory.limit_in_bytes": 9223372036854771712,
+        "memory/memory.usage_in_bytes": 7 * 2**30,
+        "memory/docker/abc/memory.limit_in_bytes": 3 * 2**30,
+        "memory/docker/abc/memory.usage_in_bytes": 2**30})
+    assert par._cpu_quota() == 1.5 and par.available_cpus() == 2
+    assert par._memory_left() == 2 * 2**30
