@@ -71,8 +71,8 @@ class Result:
         them (and, with ``report``, that a run reduced for a report has it)."""
         if self.is_whole:
             return self
-        raise ValueError(f"{what} need every iteration's dates, and this run kept the first "
-                         f"{self.kept:,} of {self.iterations:,}: simulate it with keep='all'"
+        raise ValueError(f"{what}: every iteration's dates are needed, and this run kept the "
+                         f"first {self.kept:,} of {self.iterations:,}; simulate it with keep='all'"
                          + (" or keep='report'" if report else ""))
 
     @cached_property
