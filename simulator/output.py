@@ -83,11 +83,9 @@ def iterations_frame(result: Result, lo: int = 0, hi: int | None = None) -> pd.D
         writes this table as it goes with ``simulate(iterations_file=...)``.
     """
     hi = result.iterations if hi is None else hi
-    if not result.is_whole:  # keep='all' is the costly answer; a long run writes them as it goes
-        raise ValueError(f"the per-iteration table needs every iteration, and this run kept the "
-                         f"first {result.kept:,} of {result.iterations:,}: write them as the run "
-                         "goes with simulate(..., iterations_file=PATH), or simulate with keep='all'")
-    return chunk_frame(result.network, result.draws.columns(lo, hi), result.schedule.columns(lo, hi), lo)
+    # keep='all' is the costly answer; a long run writes the table as it goes
+    whole = result.whole("the per-iteration table", instead="iterations_file=PATH")
+    return chunk_frame(result.network, whole.draws.columns(lo, hi), whole.schedule.columns(lo, hi), lo)
 
 
 def chunk_frame(net, draws, sched, lo: int) -> pd.DataFrame:

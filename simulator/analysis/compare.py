@@ -8,7 +8,6 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from . import stats
 from .result import Result
 
 

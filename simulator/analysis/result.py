@@ -66,14 +66,16 @@ class Result:
         """Whether every iteration's draws and dates are held (not only the first ones)."""
         return self.kept is None or self.kept >= self.iterations
 
-    def whole(self, what: str, *, report: bool = False) -> "Result":
+    def whole(self, what: str, *, report: bool = False, instead: str | None = None) -> "Result":
         """This result, when it holds every iteration; else a ValueError saying ``what`` needs
-        them (and, with ``report``, that a run reduced for a report has it)."""
+        them, and how to have it: ``instead`` (a cheaper option of ``simulate``), keep='all'
+        and, with ``report``, keep='report' (a run reduced for a report has it)."""
         if self.is_whole:
             return self
-        raise ValueError(f"{what}: every iteration's dates are needed, and this run kept the "
-                         f"first {self.kept:,} of {self.iterations:,}; simulate it with keep='all'"
-                         + (" or keep='report'" if report else ""))
+        ways = [*([instead] if instead else []), "keep='all'", *(["keep='report'"] if report else [])]
+        raise ValueError(f"every iteration's dates are needed for {what}, and this run kept the "
+                         f"first {self.kept:,} of {self.iterations:,}: simulate it with "
+                         + " or ".join(ways))
 
     @cached_property
     def tally(self) -> "Tally":

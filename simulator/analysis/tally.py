@@ -244,13 +244,8 @@ def target_stats(result, target: str) -> tuple[np.ndarray, np.ndarray]:
     if tally is not None and target in tally.others:
         return tally.others[target]
     critical.target_members(result.network, target)  # a typo is named as such, not as a lack
-    if not result.is_whole:  # say the cheaper way too: reducing this target as the run goes
-        raise ValueError(f"the criticality to {target} needs every iteration's dates or a run "
-                         f"that reduced them for it, and this run kept the first {result.kept:,} "
-                         f"of {result.iterations:,}: simulate it with targets=[{target!r}] or "
-                         "keep='all'")
     from ..sampling.streams import CHUNK
-    sched = result.schedule
+    sched = result.whole(f"the criticality to {target}", instead=f"targets=[{target!r}]").schedule
     crit = moments = None
     for lo in range(0, result.iterations, CHUNK):
         c, m = _target_part(result.network, sched.columns(lo, min(lo + CHUNK, result.iterations)),
