@@ -1,0 +1,99 @@
+"""A container's cgroup (version 2, else 1) bounds the CPUs and the memory a run takes by
+default: read from fake /proc/self/cgroup files and cgroup trees."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import simulator.cgroups as cg
+import simulator.parallel as par
+
+
+def _cgroups(tmp_path, monkeypatch, lines, files):
+    """A fake /proc/self/cgroup with ``lines`` and cgroup files under a fake root."""
+    (tmp_path / "cgroup").write_text("".join(f"{line}\n" for line in lines))
+    for rel, text in files.items():
+        (tmp_path / "fs" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "fs" / rel).write_text(f"{text}\n")
+    monkeypatch.setattr(cg, "PROC_CGROUP", str(tmp_path / "cgroup"))
+    monkeypatch.setattr(cg, "CGROUP_ROOT", str(tmp_path / "fs"))
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
+    return cg
+
+
+def test_a_containers_cgroup_limits_the_cpus_and_the_memory(tmp_path, monkeypatch):
+    """A container's CPU quota and memory limit (cgroup version 2) bound what a run takes
+    by default, below the host's CPUs and MemAvailable."""
+    monkeypatch.setattr(cg, "PROC_CGROUP", str(tmp_path / "missing"))
+    host = par.available_memory()
+    _cgroups(tmp_path, monkeypatch, ["0::/box"], {
+        "box/cpu.max": "150000 100000", "box/memory.max": 8 * 2**30,
+        "box/memory.current": 3 * 2**30})
+    assert par.available_cpus() == 2                      # 1.5 CPUs of quota: 2 processes
+    left = 5 * 2**30                                      # 8 GiB limit, 3 GiB used
+    near = 512 * 2**20  # MemAvailable moves between two reads
+    got = par.available_memory()
+    assert got == left if host is None or host > left + near else abs(got - min(host, left)) < near
+    _cgroups(tmp_path, monkeypatch, ["0::/box"], {"box/cpu.max": "max 100000", "box/memory.max": "max"})
+    assert par.available_cpus() == 64
+    assert host is None and par.available_memory() is None or abs(par.available_memory() - host) < near
+
+
+V1 = ["9:name=systemd:/", "4:memory:/box", "3:cpu,cpuacct:/box", "0::/"]
+
+
+@pytest.mark.parametrize("folder", ["box/", ""])  # its group's folder; a container's root
+def test_a_cgroup_v1_limits_the_cpus_and_the_memory(tmp_path, monkeypatch, folder):
+    cg = _cgroups(tmp_path, monkeypatch, V1, {
+        f"memory/{folder}memory.limit_in_bytes": 6 * 2**30,
+        f"memory/{folder}memory.usage_in_bytes": 5 * 2**30,
+        f"cpu/{folder}cpu.cfs_quota_us": 250000, f"cpu/{folder}cpu.cfs_period_us": 100000})
+    assert cg.memory_left() == 2**30 and cg.cpu_quota() == 2.5
+    assert par.available_cpus() == 3
+    assert par.available_memory() <= 2**30
+
+
+def test_an_unlimited_cgroup_v1_leaves_the_host_figures(tmp_path, monkeypatch):
+    cg = _cgroups(tmp_path, monkeypatch, V1, {
+        "memory/box/memory.limit_in_bytes": 9223372036854771712,
+        "memory/box/memory.usage_in_bytes": 5 * 2**30,
+        "cpu/box/cpu.cfs_quota_us": -1, "cpu/box/cpu.cfs_period_us": 100000})
+    assert cg.cpu_quota() is None and par.available_cpus() == 64
+    assert cg.memory_left() > 2**62
+
+
+def test_cgroup_v2_is_read_before_v1(tmp_path, monkeypatch):
+    cg = _cgroups(tmp_path, monkeypatch, ["4:memory:/box", "0::/two"], {
+        "two/memory.max": 4 * 2**30, "two/memory.current": 2**30, "two/cpu.max": "max 100000",
+        "memory/box/memory.limit_in_bytes": 2**30, "memory/box/memory.usage_in_bytes": 0})
+    assert cg.memory_left() == 3 * 2**30 and cg.cpu_quota() is None
+
+
+def test_no_cgroup_files_mean_no_limits(tmp_path, monkeypatch):
+    cg = _cgroups(tmp_path, monkeypatch, ["0::/"], {})
+    assert cg.memory_left() is None and cg.cpu_quota() is None
+    monkeypatch.setattr(cg, "PROC_CGROUP", str(tmp_path / "missing"))
+    assert cg.memory_left() is None and par.available_cpus() == 64
+
+
+#: /proc/self/cgroup in a Docker container on a hybrid host: cpuset and cpuacct come before
+#: the combined cpu,cpuacct line, at other paths, and the paths end with a slash.
+HYBRID = ["12:cpuset:/", "11:cpuacct:/other/", "10:memory:/docker/abc/", "9:cpu,cpuacct:/docker/abc/",
+          "1:name=systemd:/docker/abc", "0::/docker/abc"]
+
+
+def test_a_controller_is_found_by_its_name_not_a_prefix(tmp_path, monkeypatch):
+    """``cpu`` is read in the cpu,cpuacct group, not cpuset's nor cpuacct's; the host's
+    root says no limit, as a v1 host does (-1, and 9223372036854771712 bytes)."""
+    cg = _cgroups(tmp_path, monkeypatch, HYBRID, {
+        "cpu/cpu.cfs_quota_us": -1, "cpu/cpu.cfs_period_us": 100000,
+        "cpu/other/cpu.cfs_quota_us": 400000, "cpu/other/cpu.cfs_period_us": 100000,
+        "cpu/docker/abc/cpu.cfs_quota_us": 150000, "cpu/docker/abc/cpu.cfs_period_us": 100000,
+        "memory/memory.limit_in_bytes": 9223372036854771712,
+        "memory/memory.usage_in_bytes": 7 * 2**30,
+        "memory/docker/abc/memory.limit_in_bytes": 3 * 2**30,
+        "memory/docker/abc/memory.usage_in_bytes": 2**30})
+    assert cg.cpu_quota() == 1.5 and par.available_cpus() == 2
+    assert cg.memory_left() == 2 * 2**30
