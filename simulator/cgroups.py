@@ -30,31 +30,64 @@ def _read(path: str) -> str | None:
         return None
 
 
+def _number(text: str | None) -> int | None:
+    """The integer ``text`` holds; None for version 2's "max", an empty file or none."""
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _v2_group() -> str | None:
+    """This process's version 2 group (``/`` in a container that sees only its own)."""
+    return next((path for controllers, path in _groups() if controllers == ""), None)
+
+
 def _cgroup_file(name: str) -> str | None:
-    """The text of this process's cgroup version 2 file ``name``, or None where there is
-    none (other platforms, cgroup version 1 alone). Only its own group's is read."""
-    group = next((path for controllers, path in _groups() if controllers == ""), None)
+    """The text of this process's cgroup version 2 file ``name`` in its own group's
+    folder, or None where there is none (other platforms, cgroup version 1 alone)."""
+    group = _v2_group()
     return None if group is None else _read(f"{CGROUP_ROOT}{group.rstrip('/')}/{name}")
 
 
-def _cgroup_v1_file(controller: str, name: str) -> str | None:
-    """The text of this process's cgroup version 1 file ``name`` of ``controller``: in its
-    group's folder, or else at the controller's root, which is its group in a container
-    that sees only its own; None where there is none."""
-    group = next((path for controllers, path in _groups() if controller in controllers.split(",")),
-                 None)
-    if group is None:
-        return None
-    folder = f"{CGROUP_ROOT}/{controller}"
-    return _read(f"{folder}{group.rstrip('/')}/{name}") or _read(f"{folder}/{name}")
+def _v1_folders(controller: str) -> list[str]:
+    """The folders where this process's version 1 group of ``controller`` may be, in order.
+
+    A controller is mounted alone (``cpu``) or with others in one folder named by their
+    list (``cpu,cpuacct``), often with a symlink per name but not always; the list in
+    :data:`PROC_CGROUP` may be in another order than the folder's name (``cpuacct,cpu`` on
+    CentOS 7), so its sorted order is tried too. In each, the group's folder comes first,
+    then the root: a container that sees only its own group sees it there.
+    """
+    found = next(((c, path) for c, path in _groups() if controller in c.split(",")), None)
+    if found is None:
+        return []
+    controllers, group = found
+    mounts = [f"{CGROUP_ROOT}/{m}" for m in dict.fromkeys(
+        [controller, controllers, ",".join(sorted(controllers.split(",")))])]
+    return list(dict.fromkeys([m + group.rstrip("/") for m in mounts] + mounts))
+
+
+def _v1_folder(controller: str, name: str) -> str | None:
+    """The first of :func:`_v1_folders` that holds a readable file ``name``."""
+    return next((f for f in _v1_folders(controller) if _read(f"{f}/{name}") is not None), None)
 
 
 def cpu_quota() -> float | None:
-    """CPUs' worth of time the cgroup allows (version 2, else 1); None when unlimited."""
+    """CPUs' worth of time this process's cgroup allows (version 2, else 1).
+
+    Returns
+    -------
+    float or None
+        Quota over period, e.g. 1.5; None when unlimited or unknown.
+    """
     v2 = (_cgroup_file("cpu.max") or "").split()
-    quota, period = (v2 if len(v2) == 2 else
-                     (_cgroup_v1_file("cpu", "cpu.cfs_quota_us"),
-                      _cgroup_v1_file("cpu", "cpu.cfs_period_us")))
+    if len(v2) == 2:
+        quota, period = v2
+    else:  # both from the folder that has the quota
+        folder = _v1_folder("cpu", "cpu.cfs_quota_us")
+        quota, period = ((None, None) if folder is None else
+                         (_read(f"{folder}/cpu.cfs_quota_us"), _read(f"{folder}/cpu.cfs_period_us")))
     try:
         quota, period = float(quota), float(period)
     except (TypeError, ValueError):  # "max", or no file
@@ -62,15 +95,28 @@ def cpu_quota() -> float | None:
     return quota / period if quota > 0 and period > 0 else None  # v1 says -1 for none
 
 
+def _room(limit: str | None, used: str | None) -> int | None:
+    """Bytes left under ``limit`` when ``used`` are in use, never below 0; None when
+    either is not a number ("max", or no file)."""
+    limit, used = _number(limit), _number(used)
+    return None if limit is None or used is None else max(0, limit - used)
+
+
 def memory_left() -> int | None:
-    """Bytes the cgroup (version 2, else 1) lets this process's group use beyond what it
-    uses now; None when there is no limit to read. Version 1's "no limit" is a number far
-    above any machine's memory, and is taken as such."""
-    limit, used = _cgroup_file("memory.max"), _cgroup_file("memory.current")
-    if limit is None:
-        limit = _cgroup_v1_file("memory", "memory.limit_in_bytes")
-        used = _cgroup_v1_file("memory", "memory.usage_in_bytes")
-    try:
-        return max(0, int(limit) - int(used))
-    except (TypeError, ValueError):  # "max", or no file
-        return None
+    """Bytes the cgroup lets this process's group use beyond what it uses now.
+
+    Version 2 when the group has a memory limit file, else version 1.
+
+    Returns
+    -------
+    int or None
+        The room left under the group's limit; None when there is no limit to read.
+        Version 1's "no limit" is a number far above any machine's memory, and is
+        returned as such.
+    """
+    limit = _cgroup_file("memory.max")
+    if limit is not None:
+        return _room(limit, _cgroup_file("memory.current"))
+    folder = _v1_folder("memory", "memory.limit_in_bytes")
+    return None if folder is None else _room(_read(f"{folder}/memory.limit_in_bytes"),
+                                             _read(f"{folder}/memory.usage_in_bytes"))

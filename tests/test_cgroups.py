@@ -97,3 +97,26 @@ def test_a_controller_is_found_by_its_name_not_a_prefix(tmp_path, monkeypatch):
         "memory/docker/abc/memory.usage_in_bytes": 2**30})
     assert cg.cpu_quota() == 1.5 and par.available_cpus() == 2
     assert cg.memory_left() == 2 * 2**30
+
+
+#: cgroup version 1 with cpu and cpuacct mounted together: /sys/fs/cgroup/cpu,cpuacct, and
+#: no ``cpu`` symlink to it. CentOS 7 lists the pair the other way round in
+#: /proc/self/cgroup (``cpuacct,cpu``) than the folder it mounts them in.
+@pytest.mark.parametrize("listed", ["cpu,cpuacct", "cpuacct,cpu"])
+def test_a_v1_controller_mounted_with_others_is_read_in_their_folder(tmp_path, monkeypatch, listed):
+    lines = ["11:memory,hugetlb:/docker/abc", f"4:{listed}:/docker/abc", "0::/"]
+    cg = _cgroups(tmp_path, monkeypatch, lines, {
+        "cpu,cpuacct/cpu.cfs_quota_us": -1, "cpu,cpuacct/cpu.cfs_period_us": 100000,
+        "cpu,cpuacct/docker/abc/cpu.cfs_quota_us": 150000,
+        "cpu,cpuacct/docker/abc/cpu.cfs_period_us": 100000,
+        "hugetlb,memory/docker/abc/memory.limit_in_bytes": 3 * 2**30,
+        "hugetlb,memory/docker/abc/memory.usage_in_bytes": 2**30})
+    assert cg.cpu_quota() == 1.5 and par.available_cpus() == 2  # the group's, not the root's
+    assert cg.memory_left() == 2 * 2**30
+
+
+def test_a_v1_combined_folder_falls_back_to_its_root(tmp_path, monkeypatch):
+    """A container that sees only its own group sees it at the combined folder's root."""
+    cg = _cgroups(tmp_path, monkeypatch, ["4:cpu,cpuacct:/docker/abc", "3:memory:/docker/abc"], {
+        "cpu,cpuacct/cpu.cfs_quota_us": 50000, "cpu,cpuacct/cpu.cfs_period_us": 100000})
+    assert cg.cpu_quota() == 0.5 and par.available_cpus() == 1
