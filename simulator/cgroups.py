@@ -38,6 +38,13 @@ def _number(text: str | None) -> int | None:
         return None
 
 
+def _stat(folder: str | None) -> dict[str, int]:
+    """The ``key value`` lines of ``folder``'s ``memory.stat``; empty where there is none."""
+    text = None if folder is None else _read(f"{folder}/memory.stat")
+    return {parts[0]: int(parts[1]) for line in (text or "").splitlines()
+            if len(parts := line.split()) == 2 and parts[1].isdigit()}
+
+
 def _v2_group() -> str | None:
     """This process's version 2 group (``/`` in a container that sees only its own)."""
     return next((path for controllers, path in _groups() if controllers == ""), None)
@@ -48,6 +55,12 @@ def _cgroup_file(name: str) -> str | None:
     folder, or None where there is none (other platforms, cgroup version 1 alone)."""
     group = _v2_group()
     return None if group is None else _read(f"{CGROUP_ROOT}{group.rstrip('/')}/{name}")
+
+
+def _v2_levels(group: str) -> list[str]:
+    """The folders of ``group`` and of each of its ancestors, up to :data:`CGROUP_ROOT`."""
+    parts = [p for p in group.split("/") if p]
+    return [CGROUP_ROOT + "".join(f"/{p}" for p in parts[:k]) for k in range(len(parts), -1, -1)]
 
 
 def _v1_folders(controller: str) -> list[str]:
@@ -95,28 +108,53 @@ def cpu_quota() -> float | None:
     return quota / period if quota > 0 and period > 0 else None  # v1 says -1 for none
 
 
-def _room(limit: str | None, used: str | None) -> int | None:
+def _room(limit: int | None, used: int | None) -> int | None:
     """Bytes left under ``limit`` when ``used`` are in use, never below 0; None when
-    either is not a number ("max", or no file)."""
-    limit, used = _number(limit), _number(used)
+    either number is missing."""
     return None if limit is None or used is None else max(0, limit - used)
+
+
+def _v2_memory_left(group: str) -> tuple[bool, int | None]:
+    """(whether version 2 sets memory limits here, the smallest room left under them).
+
+    A limit on an ancestor binds this group as much as its own: each level's room is its
+    ``memory.max`` less its ``memory.current``.
+    """
+    levels = [(folder, _read(f"{folder}/memory.max")) for folder in _v2_levels(group)]
+    rooms = [_room(_number(limit), _number(_read(f"{folder}/memory.current")))
+             for folder, limit in levels if limit is not None]
+    return bool(rooms), min((r for r in rooms if r is not None), default=None)
+
+
+def _v1_memory_left() -> int | None:
+    """Room left under the version 1 memory limit: the smaller of the group's
+    ``memory.limit_in_bytes`` and ``memory.stat``'s ``hierarchical_memory_limit`` (its
+    ancestors' too), less ``memory.usage_in_bytes``."""
+    folder = _v1_folder("memory", "memory.limit_in_bytes")
+    if folder is None:
+        return None
+    stat = _stat(folder)
+    limit = _number(_read(f"{folder}/memory.limit_in_bytes"))
+    if limit is not None and "hierarchical_memory_limit" in stat:
+        limit = min(limit, stat["hierarchical_memory_limit"])
+    return _room(limit, _number(_read(f"{folder}/memory.usage_in_bytes")))
 
 
 def memory_left() -> int | None:
     """Bytes the cgroup lets this process's group use beyond what it uses now.
 
-    Version 2 when the group has a memory limit file, else version 1.
+    Version 2 when it sets a memory limit on the group or an ancestor, else version 1.
 
     Returns
     -------
     int or None
-        The room left under the group's limit; None when there is no limit to read.
-        Version 1's "no limit" is a number far above any machine's memory, and is
-        returned as such.
+        The smallest room left under any limit that binds the group; None when there
+        is no limit to read. Version 1's "no limit" is a number far above any machine's
+        memory, and is returned as such.
     """
-    limit = _cgroup_file("memory.max")
-    if limit is not None:
-        return _room(limit, _cgroup_file("memory.current"))
-    folder = _v1_folder("memory", "memory.limit_in_bytes")
-    return None if folder is None else _room(_read(f"{folder}/memory.limit_in_bytes"),
-                                             _read(f"{folder}/memory.usage_in_bytes"))
+    group = _v2_group()
+    if group is not None:
+        found, left = _v2_memory_left(group)
+        if found:
+            return left
+    return _v1_memory_left()

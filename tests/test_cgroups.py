@@ -120,3 +120,45 @@ def test_a_v1_combined_folder_falls_back_to_its_root(tmp_path, monkeypatch):
     cg = _cgroups(tmp_path, monkeypatch, ["4:cpu,cpuacct:/docker/abc", "3:memory:/docker/abc"], {
         "cpu,cpuacct/cpu.cfs_quota_us": 50000, "cpu,cpuacct/cpu.cfs_period_us": 100000})
     assert cg.cpu_quota() == 0.5 and par.available_cpus() == 1
+
+
+def test_a_v2_limit_on_a_parent_group_binds_the_process(tmp_path, monkeypatch):
+    """The smallest room left at any level from the group up to the root: here the
+    parent's, 4 GiB less its 3 GiB in use, though the group itself has no limit."""
+    cg = _cgroups(tmp_path, monkeypatch, ["0::/a/b/c"], {
+        "a/memory.max": 4 * 2**30, "a/memory.current": 3 * 2**30,
+        "a/b/memory.max": "max", "a/b/memory.current": 2**30,
+        "a/b/c/memory.max": "max", "a/b/c/memory.current": 2**29})
+    assert cg.memory_left() == 2**30
+    (tmp_path / "fs/a/b/c/memory.max").write_text(f"{2**30}\n")  # now its own is smallest
+    assert cg.memory_left() == 2**29
+    (tmp_path / "fs/a/b/c/memory.max").unlink()  # no memory controller in the group's own folder
+    assert cg.memory_left() == 2**30
+
+
+def test_only_a_v2_groups_own_and_its_ancestors_limits_bind_it(tmp_path, monkeypatch):
+    """A container's root limit binds; a sibling's or a child's does not; "max" at every
+    level is no limit."""
+    cg = _cgroups(tmp_path, monkeypatch, ["0::/"], {
+        "memory.max": 6 * 2**30, "memory.current": 2**30,
+        "other/memory.max": 2**20, "other/memory.current": 0})
+    assert cg.memory_left() == 5 * 2**30
+    (tmp_path / "two").mkdir()
+    cg = _cgroups(tmp_path / "two", monkeypatch, ["0::/a/b"], {
+        "a/memory.max": "max", "a/memory.current": 2**30,
+        "a/b/memory.max": "max", "a/b/memory.current": 2**30,
+        "a/b/c/memory.max": 2**20, "a/b/c/memory.current": 0})
+    assert cg.memory_left() is None
+
+
+@pytest.mark.parametrize("own, hierarchical, left", [
+    (9223372036854771712, 3 * 2**30, 2 * 2**30),   # the parent's limit, through memory.stat
+    (2 * 2**30, 3 * 2**30, 2**30),                 # the group's own, smaller
+    (9223372036854771712, 9223372036854771712, 9223372036854771712 - 2**30)])  # none
+def test_a_v1_limit_on_a_parent_group_is_read_from_memory_stat(tmp_path, monkeypatch, own,
+                                                               hierarchical, left):
+    cg = _cgroups(tmp_path, monkeypatch, V1, {
+        "memory/box/memory.limit_in_bytes": own, "memory/box/memory.usage_in_bytes": 2**30,
+        "memory/box/memory.stat": f"cache 0\nrss {2**30}\nhierarchical_memory_limit {hierarchical}\n"
+                                  f"hierarchical_memsw_limit 9223372036854771712\ntotal_cache 0"})
+    assert cg.memory_left() == left
