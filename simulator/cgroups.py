@@ -108,20 +108,24 @@ def cpu_quota() -> float | None:
     return quota / period if quota > 0 and period > 0 else None  # v1 says -1 for none
 
 
-def _room(limit: int | None, used: int | None) -> int | None:
-    """Bytes left under ``limit`` when ``used`` are in use, never below 0; None when
-    either number is missing."""
-    return None if limit is None or used is None else max(0, limit - used)
+def _room(limit: int | None, used: int | None, cache: int) -> int | None:
+    """Bytes left under ``limit`` when ``used`` are in use, of which ``cache`` bytes are
+    file cache the kernel reclaims when it needs them (as ``docker stats`` counts); never
+    below 0. None when either number is missing."""
+    if limit is None or used is None:
+        return None
+    return max(0, limit - max(0, used - cache))
 
 
 def _v2_memory_left(group: str) -> tuple[bool, int | None]:
     """(whether version 2 sets memory limits here, the smallest room left under them).
 
     A limit on an ancestor binds this group as much as its own: each level's room is its
-    ``memory.max`` less its ``memory.current``.
+    ``memory.max`` less its ``memory.current`` beyond the inactive file cache.
     """
     levels = [(folder, _read(f"{folder}/memory.max")) for folder in _v2_levels(group)]
-    rooms = [_room(_number(limit), _number(_read(f"{folder}/memory.current")))
+    rooms = [_room(_number(limit), _number(_read(f"{folder}/memory.current")),
+                   _stat(folder).get("inactive_file", 0))
              for folder, limit in levels if limit is not None]
     return bool(rooms), min((r for r in rooms if r is not None), default=None)
 
@@ -129,7 +133,7 @@ def _v2_memory_left(group: str) -> tuple[bool, int | None]:
 def _v1_memory_left() -> int | None:
     """Room left under the version 1 memory limit: the smaller of the group's
     ``memory.limit_in_bytes`` and ``memory.stat``'s ``hierarchical_memory_limit`` (its
-    ancestors' too), less ``memory.usage_in_bytes``."""
+    ancestors' too), less ``memory.usage_in_bytes`` beyond the inactive file cache."""
     folder = _v1_folder("memory", "memory.limit_in_bytes")
     if folder is None:
         return None
@@ -137,13 +141,15 @@ def _v1_memory_left() -> int | None:
     limit = _number(_read(f"{folder}/memory.limit_in_bytes"))
     if limit is not None and "hierarchical_memory_limit" in stat:
         limit = min(limit, stat["hierarchical_memory_limit"])
-    return _room(limit, _number(_read(f"{folder}/memory.usage_in_bytes")))
+    return _room(limit, _number(_read(f"{folder}/memory.usage_in_bytes")),
+                 stat.get("total_inactive_file", 0))
 
 
 def memory_left() -> int | None:
     """Bytes the cgroup lets this process's group use beyond what it uses now.
 
     Version 2 when it sets a memory limit on the group or an ancestor, else version 1.
+    Page cache the kernel can reclaim (the inactive file cache) is not counted as used.
 
     Returns
     -------

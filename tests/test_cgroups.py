@@ -162,3 +162,33 @@ def test_a_v1_limit_on_a_parent_group_is_read_from_memory_stat(tmp_path, monkeyp
         "memory/box/memory.stat": f"cache 0\nrss {2**30}\nhierarchical_memory_limit {hierarchical}\n"
                                   f"hierarchical_memsw_limit 9223372036854771712\ntotal_cache 0"})
     assert cg.memory_left() == left
+
+
+def test_v2_file_cache_the_kernel_can_reclaim_is_room(tmp_path, monkeypatch):
+    """memory.current counts the page cache; its inactive file part (memory.stat's
+    inactive_file, as docker stats subtracts) is room, at each level up the tree."""
+    cg = _cgroups(tmp_path, monkeypatch, ["0::/a/b"], {
+        "a/memory.max": 16 * 2**30, "a/memory.current": 12 * 2**30,
+        "a/memory.stat": f"anon {2**30}\nfile {11 * 2**30}\nactive_file {2**30}\n"
+                         f"inactive_file {10 * 2**30}\nslab_reclaimable 0",
+        "a/b/memory.max": 4 * 2**30, "a/b/memory.current": 3 * 2**30,
+        "a/b/memory.stat": f"anon {2**29}\nfile {5 * 2**29}\nactive_file {2**29}\n"
+                           f"inactive_file {2**31}"})
+    assert cg.memory_left() == 4 * 2**30 - (3 * 2**30 - 2**31)  # below the parent's 14 GiB
+    (tmp_path / "fs/a/memory.max").write_text(f"{4 * 2**30}\n")
+    assert cg.memory_left() == 4 * 2**30 - (12 * 2**30 - 10 * 2**30)
+
+
+@pytest.mark.parametrize("usage, inactive, left", [
+    (5 * 2**30, 4 * 2**30, 5 * 2**30),   # 1 GiB in use beyond the cache
+    (2**30, 2 * 2**30, 6 * 2**30),       # more cache than usage (two reads apart): none in use
+    (7 * 2**30, 0, 0)])                  # over the limit: no room, not a negative one
+def test_v1_file_cache_the_kernel_can_reclaim_is_room(tmp_path, monkeypatch, usage, inactive, left):
+    """memory.usage_in_bytes counts the page cache: memory.stat's total_inactive_file (the
+    group's and its children's, as docker stats subtracts), not inactive_file (its own)."""
+    cg = _cgroups(tmp_path, monkeypatch, V1, {
+        "memory/box/memory.limit_in_bytes": 6 * 2**30, "memory/box/memory.usage_in_bytes": usage,
+        "memory/box/memory.stat": f"cache {usage}\ninactive_file {2**20}\n"
+                                  f"hierarchical_memory_limit 9223372036854771712\n"
+                                  f"total_cache {usage}\ntotal_inactive_file {inactive}"})
+    assert cg.memory_left() == left
