@@ -93,12 +93,23 @@ def _capacity_plan(net: Network):
 
 def _progress(total: int | None, desc: str = "simulating"):
     """A progress bar on stderr that appears only when the run takes more than a second
-    (a counter with a rate when ``total`` is None)."""
+    (a counter with a rate when ``total`` is None), and shows its final count at its end."""
     from tqdm import tqdm
+
+    class Bar(tqdm):
+        def close(self):
+            # tqdm draws at most every mininterval seconds, so its last drawing can be a
+            # chunk or more behind; once drawn (not on a run shorter than its delay), the
+            # final count is drawn before the bar is cleared
+            if (not self.disable and self.n != self.last_print_n
+                    and self.last_print_t >= self.start_t + self.delay):
+                self.refresh()
+            super().close()
+
     tqdm.monitor_interval = 0  # no monitor thread: a process with threads does not fork workers
-    bar = tqdm(total=total, unit="it", unit_scale=True, delay=1.0,
-               file=getattr(sys.stderr, "raw", sys.stderr),  # its \r is meant
-               desc=desc, leave=False)
+    bar = Bar(total=total, unit="it", unit_scale=True, delay=1.0,
+              file=getattr(sys.stderr, "raw", sys.stderr),  # its \r is meant
+              desc=desc, leave=False)
     return bar
 
 
