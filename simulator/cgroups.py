@@ -118,7 +118,7 @@ def _room(limit: int | None, used: int | None, cache: int) -> int | None:
 
 
 def _v2_memory_left(group: str) -> tuple[bool, int | None]:
-    """(whether version 2 sets memory limits here, the smallest room left under them).
+    """(whether any level has a ``memory.max`` file, the smallest room left under them).
 
     A limit on an ancestor binds this group as much as its own: each level's room is its
     ``memory.max`` less its ``memory.current`` beyond the inactive file cache.
@@ -148,7 +148,7 @@ def _v1_memory_left() -> int | None:
 def memory_left() -> int | None:
     """Bytes the cgroup lets this process's group use beyond what it uses now.
 
-    Version 2 when it sets a memory limit on the group or an ancestor, else version 1.
+    Version 2 when the group or an ancestor has a ``memory.max`` file, else version 1.
     Page cache the kernel can reclaim (the inactive file cache) is not counted as used.
 
     Returns
