@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 from scipy import integrate, stats
-from texts import TINY, chain, phase
+from texts import TINY, chain, phase, scenario_text
 
 from simulator import load_scenario, simulate
 from simulator.analysis.sensitivity import (_spearman_rows, activity_sensitivity,
@@ -391,3 +391,22 @@ def test_removing_a_funding_gate_under_capacity_equals_simulating_without_it(see
             got, row = table.loc[rid], alone.loc[target]
             assert (got["p50_without"], got["p80_without"], got["prob_by_deadline_without"]) == (
                 row["finish_p50"], row["finish_p80"], row["prob_by_deadline"]), (rid, target)
+
+
+def test_a_gated_phase_that_waited_for_units_is_rescheduled_without_its_gate(write):
+    """b's gate (day 10) makes it ready after a took the one team at day 0, so b waits for
+    a (its driver is then a, not a date). Without the gate b, first in priority, takes the
+    team at day 0: by hand, a finishes at 100 with the gate and 150 without, b at 150 and 50."""
+    body = {"resources": [{"id": "team", "capacity": 1}],
+            "initiatives": [chain("I1", phase("a", fixed(100), uses={"team": 1})),
+                            chain("I2", phase("b", fixed(50), uses={"team": 1}))],
+            "milestones": [{"id": "m", "after": ["a", "b"]}],
+            "priorities": {"order": ["b", "a"]},
+            "risks": [{"id": "budget", "category": "financing", "applies_to": {"ids": ["b"]},
+                       "funding": {"decisions": {"dates": ["2022-01-11"]},
+                                   "grant_probability": 1.0}}]}
+    res = simulate(load_scenario(write(scenario_text(body), "gated.yaml")), 200, seed=1)
+    rankings = risk_rankings(res, ["I1", "I2", "m"])
+    for target, now, without in (("I1", 100, 150), ("I2", 150, 50), ("m", 150, 150)):
+        row = rankings[target].loc["budget"]
+        assert (row["p50"], row["p50_without"]) == (now, without), target
