@@ -68,12 +68,17 @@ def _tasks(result: Result) -> list[tuple[int, str, int, np.ndarray]]:
         if fired.size:
             tasks.append((k, "risk", k, fired))
     for g, gate in enumerate(net.gates):
-        # a gate can move a target only where a date, not a link, set that target's start
-        # (ties go to links), and the gate was later than the target's not-before date
-        held = ((sched.driver[gate.targets] == cpm.NO_DRIVER)
-                & (draws.gate_times[g] > net.not_before[gate.targets, None])).any(axis=0)
-        if net.needs_capacity:  # with capacity a gate also moves who waits for whom
-            held = draws.gate_times[g] > 0
+        # A gate can move a target only where a date, not a link, set that target's start
+        # (ties go to links), and the gate was later than the target's not-before date.
+        # Elsewhere the targets' dates by logic, and so everything after, are the same
+        # without it, with capacity too: the gate's date enters nothing else.
+        set_by_date = sched.driver[gate.targets] == cpm.NO_DRIVER
+        if net.needs_capacity:
+            # a task that waited for units has the task that freed them as its driver, not
+            # the one its logic had: count it as possibly held by the gate
+            set_by_date = set_by_date | (True if sched.taken is None else
+                                         sched.taken[gate.targets] != sched.ready[gate.targets])
+        held = (set_by_date & (draws.gate_times[g] > net.not_before[gate.targets, None])).any(axis=0)
         bound = np.flatnonzero(held)
         if bound.size:
             tasks.append((len(groups) + g, "gate", g, bound))

@@ -165,18 +165,30 @@ def summary_dates(members, start, finish):
 
 
 @njit(cache=True, inline="always")
-def share_dates(members, finish, weight, need):
-    """Time the live weight reaches ``need``: units in finish order, ties in member order."""
-    f = np.empty(members.size)
-    for k in range(members.size):
-        f[k] = finish[members[k]]
-    order = np.argsort(f, kind="mergesort")
+def _share(members, finish, weight, need, f, order):
+    """:func:`share_dates` into scratch arrays ``f`` (float) and ``order`` (int), each at
+    least as long as ``members``: a stable insertion sort, as the kernel allocates nothing."""
+    n = members.size
+    for k in range(n):
+        x = finish[members[k]]
+        j = k
+        while j > 0 and f[j - 1] > x:
+            f[j], order[j] = f[j - 1], order[j - 1]
+            j -= 1
+        f[j], order[j] = x, k
     acc = 0.0
-    for k in range(order.size):
+    for k in range(n):
         acc += weight[members[order[k]]]
         if acc >= need:
-            return f[order[k]], members[order[k]]
-    return f[order[0]], members[order[0]]
+            return f[k], members[order[k]]
+    return f[0], members[order[0]]
+
+
+@njit(cache=True)
+def share_dates(members, finish, weight, need):
+    """Time the live weight reaches ``need``: units in finish order, ties in member order."""
+    return _share(members, finish, weight, need, np.empty(members.size),
+                  np.empty(members.size, np.int64))
 
 
 # --- the event loop ------------------------------------------------------------
@@ -247,14 +259,14 @@ def _decided(i, succ_ptr, succ_idx, left, stack, top):
     return top
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
     """Schedule one iteration into the per-activity arrays; ``work`` is scratch space."""
     (succ_ptr, succ_idx, node, weight, share, claim_ptr, claim_res, claim_units,
      res_ptr, res_t, res_u, prio) = cap
     pred_ptr, pred_idx = st[0], st[1]
     (left, stack, floor, wk, wv, rk, rv, qk, qv, qsize, multi, held, cap_now, step,
-     rel_t, rel_by) = work
+     rel_t, rel_by, sf, so) = work
     m, nres = node.size, res_ptr.size - 1
     for i in range(m):
         left[i] = pred_ptr[i + 1] - pred_ptr[i]
@@ -279,7 +291,7 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
                 if node[i] == SUMMARY:
                     start[i], finish[i], drv[i] = summary_dates(members, start, finish)
                 else:
-                    finish[i], drv[i] = share_dates(members, finish, weight, share[i])
+                    finish[i], drv[i] = _share(members, finish, weight, share[i], sf, so)
                     start[i] = finish[i]
                 ready[i] = taken[i] = start[i]
             else:
@@ -389,9 +401,11 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
             for r in range(nres):
                 qsize[r] = 0
             # their successors are decided next, from the stuck ones' (infinite) dates
-            stuck = stack[top:n_stuck].copy()
-            for i in stuck:
-                top = _decided(i, succ_ptr, succ_idx, left, stack, top)
+            n_stuck -= top
+            for k in range(n_stuck):  # a copy: deciding them pushes onto the same stack
+                so[k] = stack[top + k]
+            for k in range(n_stuck):
+                top = _decided(so[k], succ_ptr, succ_idx, left, stack, top)
             continue
         t = nxt
         for r in range(nres):
@@ -461,7 +475,8 @@ def run_all(st, cap, durations, gate_times, start, finish, ready, taken, driver)
             np.empty((1, m), np.int64), np.empty((1, m)), np.empty((1, m), np.int64),
             np.empty((nres, m)), np.empty((nres, m), np.int64), np.empty(nres, np.int64),
             np.empty(m, np.int64), np.empty(nres, np.int64), np.empty(nres, np.int64),
-            np.empty(nres, np.int64), np.empty(nres), np.empty(nres, np.int64))
+            np.empty(nres, np.int64), np.empty(nres), np.empty(nres, np.int64),
+            np.empty(m), np.empty(m, np.int64))
     d, g = np.empty(m), np.empty(gate_times.shape[0])
     s, f, rd, tk = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
     dv = np.empty(m, np.int64)

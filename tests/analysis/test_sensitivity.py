@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 import yaml
 from scipy import integrate, stats
-from texts import TINY, chain, phase
+from texts import TINY, chain, phase, scenario_text
 
 from simulator import load_scenario, simulate
 from simulator.analysis.sensitivity import (_spearman_rows, activity_sensitivity,
                                             driver_sensitivity, merge_bias, mitigated_risks,
-                                            mitigation_effect, risk_ranking)
+                                            mitigation_effect, risk_ranking, risk_rankings)
 
 DEFAULT = Path(__file__).resolve().parents[2] / "scenarios" / "veikart-22.1.yaml"
 
@@ -373,3 +373,40 @@ def test_default_scenario_ranks_every_risk(seed):
     assert len(acts) == res.network.size and acts["criticality"].max() == 1.0
     assert len(driver_sensitivity(res)) == len(sc.risks)
     assert (merge_bias(res)["merge_bias"] >= -1e-9).all()
+
+
+def test_removing_a_funding_gate_under_capacity_equals_simulating_without_it(seed):
+    """With capacity every task is coupled; the ranking reschedules only the iterations in
+    which a gate may have set one of its phases' start, and must still give, for every
+    initiative, exactly the run of the scenario without that funding risk."""
+    sc = load_scenario(DEFAULT)
+    res = simulate(sc, 2000, seed=seed)
+    rankings = risk_rankings(res, [*res.network.initiative_ids, res.target])
+    gates = [r.id for r in sc.risks if r.funding is not None]
+    assert len(gates) == 2
+    for rid in gates:
+        alone = simulate(sc.model_copy(update={"risks": [r for r in sc.risks if r.id != rid]}),
+                         2000, seed=seed).summary()
+        for target, table in rankings.items():
+            got, row = table.loc[rid], alone.loc[target]
+            assert (got["p50_without"], got["p80_without"], got["prob_by_deadline_without"]) == (
+                row["finish_p50"], row["finish_p80"], row["prob_by_deadline"]), (rid, target)
+
+
+def test_a_gated_phase_that_waited_for_units_is_rescheduled_without_its_gate(write):
+    """b's gate (day 10) makes it ready after a took the one team at day 0, so b waits for
+    a (its driver is then a, not a date). Without the gate b, first in priority, takes the
+    team at day 0: by hand, a finishes at 100 with the gate and 150 without, b at 150 and 50."""
+    body = {"resources": [{"id": "team", "capacity": 1}],
+            "initiatives": [chain("I1", phase("a", fixed(100), uses={"team": 1})),
+                            chain("I2", phase("b", fixed(50), uses={"team": 1}))],
+            "milestones": [{"id": "m", "after": ["a", "b"]}],
+            "priorities": {"order": ["b", "a"]},
+            "risks": [{"id": "budget", "category": "financing", "applies_to": {"ids": ["b"]},
+                       "funding": {"decisions": {"dates": ["2022-01-11"]},
+                                   "grant_probability": 1.0}}]}
+    res = simulate(load_scenario(write(scenario_text(body), "gated.yaml")), 200, seed=1)
+    rankings = risk_rankings(res, ["I1", "I2", "m"])
+    for target, now, without in (("I1", 100, 150), ("I2", 150, 50), ("m", 150, 150)):
+        row = rankings[target].loc["budget"]
+        assert (row["p50"], row["p50_without"]) == (now, without), target
