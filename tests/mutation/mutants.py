@@ -49,6 +49,7 @@ TESTS = {
     "compile": ["tests/scenario/test_compile_values.py"] + _ENGINES + _ANALYSIS + _SAMPLING
                + _STATISTICS + ["tests/scenario"],
     "stream": ["tests/analysis/test_sketch.py", "tests/test_stream.py"],
+    "kernel": ["tests/engines/test_capacity.py"],
 }
 
 CPM, CAL, DES = "simulator/engines/cpm.py", "simulator/engines/calendar.py", "simulator/engines/des.py"
@@ -62,9 +63,17 @@ EXCL = "simulator/analysis/exclusion.py"
 SKETCH, TALLY = "simulator/analysis/sketch.py", "simulator/analysis/tally.py"
 BANDCUT = "simulator/analysis/bandcut.py"
 EXTRAS, ROLL = "simulator/analysis/extras.py", "simulator/analysis/rollouts.py"
+KERNEL = "simulator/engines/kernel.py"
 
 M = Mutant
 MUTANTS: list[Mutant] = [
+    # --- engines/kernel.py (the capacity engine's event loop, which allocates nothing) -----
+    M("kernel-share-unstable", "kernel", KERNEL, "while j > 0 and f[j - 1] > x:",
+      "while j > 0 and f[j - 1] >= x:", "share units finishing together taken in reverse order"),
+    M("kernel-share-order", "kernel", KERNEL, "            return f[k], members[order[k]]",
+      "            return f[k], members[k]", "share's driver read in member order, not finish order"),
+    M("kernel-stuck-copy", "kernel", KERNEL, "so[k] = stack[top + k]", "so[k] = stack[top]",
+      "only the first stuck task's successors decided"),
     # --- engines/cpm.py -------------------------------------------------------------------
     M("cpm-tie-to-date", "cpm", CPM, "np.greater_equal(c, s, out=mask)", "np.greater(c, s, out=mask)",
       "a tie between a link and a date goes to the date", listed=True),
@@ -275,8 +284,10 @@ MUTANTS: list[Mutant] = [
       '"p50_gain_days": p50', "P50 gain in days not converted"),
     M("sens-gate-late", "sensitivity", SENS, "late = (draws.gate_times > first[:, None])",
       "late = (draws.gate_times >= first[:, None])", "gate occurrence counts the first decision"),
-    M("sens-gate-held", "sensitivity", EXCL, "held = ((sched.driver[gate.targets] == cpm.NO_DRIVER)",
-      "held = ((sched.driver[gate.targets] != cpm.NO_DRIVER)", "gate exclusion reschedules the wrong iterations"),
+    M("sens-gate-held", "sensitivity", EXCL, "set_by_date = sched.driver[gate.targets] == cpm.NO_DRIVER",
+      "set_by_date = sched.driver[gate.targets] != cpm.NO_DRIVER", "gate exclusion reschedules the wrong iterations"),
+    M("sens-gate-waited", "sensitivity", EXCL, "set_by_date = set_by_date | (True if",
+      "set_by_date = set_by_date & (True if", "a gated task that waited for units is not rescheduled"),
     M("sens-gate-removed-to-inf", "sensitivity", EXCL, "times[k] = 0.0", "times[k] = np.inf",
       "a removed gate never grants"),
     M("sens-ranking-order", "sensitivity", SENS, 'frame = frame.sort_values(["p80_gain", "p50_gain", "prob_gain"], ascending=False',
