@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Union
 
 import numpy as np
@@ -40,9 +41,30 @@ def axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
 def date_axis(axis, lang: str) -> None:
     """Make ``axis`` (``ax.xaxis`` or ``ax.yaxis``) a date axis with concise, localised ticks."""
     import matplotlib.dates as mdates  # here, not at the top: see simulator/report/__init__.py
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    locator = _remembering_locator()(minticks=4, maxticks=10)
     axis.set_major_locator(locator)
     axis.set_major_formatter(mdates.ConciseDateFormatter(locator, **_DATE_FORMATS[lang]))
+
+
+@functools.cache
+def _remembering_locator() -> type:
+    """An AutoDateLocator that gives the ticks of the last view interval it was asked for
+    again without working them out: matplotlib asks for them many times in one drawing (for
+    the layout, each axis' label and title positions, then the drawing itself), and small
+    multiples share one locator. Its state (the tick unit the formatter reads) is that of the
+    same interval, so the ticks and their labels are the same."""
+    import matplotlib.dates as mdates
+
+    class RememberingDateLocator(mdates.AutoDateLocator):
+        _last: tuple | None = None
+
+        def __call__(self):
+            key = tuple(self.axis.get_view_interval()) if self.axis is not None else None
+            if key is None or self._last is None or self._last[0] != key:
+                self._last = (key, super().__call__())
+            return np.array(self._last[1])  # a copy: the caller may keep or change it
+
+    return RememberingDateLocator
 
 
 def style(ax: Axes, grid: str = "x") -> None:

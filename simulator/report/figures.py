@@ -174,19 +174,31 @@ def pictures(data: ReportData, lang: str, workers: int = 1) -> list[Picture]:
     return out
 
 
-def _draw_one(k: int) -> str:
-    _, draw, size = shared()[k]
-    return png_data_url(draw, size)
+#: Figures drawn with seaborn's palettes. Importing seaborn (and scipy.stats with it) takes
+#: about a second, so one process draws them all instead of every process importing it.
+SEABORN_FIGURES = ("gantt", "coverage", "utilisation")
+
+
+def _draw_group(ks: list[int]) -> list[str]:
+    plots = shared()
+    return [png_data_url(plots[k][1], plots[k][2]) for k in ks]
 
 
 def _draw_all(plots: list, workers: int) -> list[str]:
     """Each plot's data URL, in order; with ``workers`` > 1 on forked processes (drawings
-    do not pickle), the largest figures started first, so that two processes finish together."""
+    do not pickle): the seaborn figures as one unit of work, then the others alone, the
+    largest first, so that the processes finish together."""
     import matplotlib.backends.backend_agg  # noqa: F401 - loaded once, before any fork
-    order = list(range(len(plots)))
-    if workers > 1:
-        order.sort(key=lambda k: -plots[k][2][0] * plots[k][2][1])
-    drawn = dict(zip(order, fork_map(_draw_one, order, workers, plots)))
+    if workers <= 1:
+        groups = [list(range(len(plots)))]
+    else:
+        area = [plots[k][2][0] * plots[k][2][1] for k in range(len(plots))]
+        together = [k for k in range(len(plots)) if plots[k][0] in SEABORN_FIGURES]
+        alone = sorted((k for k in range(len(plots)) if k not in together), key=lambda k: -area[k])
+        groups = ([together] if together else []) + [[k] for k in alone]
+    drawn = {}
+    for ks, urls in zip(groups, fork_map(_draw_group, groups, workers, plots)):
+        drawn.update(zip(ks, urls))
     return [drawn[k] for k in range(len(plots))]
 
 

@@ -113,10 +113,10 @@ def _panel(ax: Axes, result: c.Source, table, element: str, deadline, lang: str)
         ax.plot([], [], gid="ecdf")
     ax.axvline(deadline, color="0.15", linestyle="--", linewidth=0.9, gid="deadline")
     # the name on the left and P(by deadline) on the right, printed as the headline prints it
-    ax.set_title(c.shorten(c.display_name(table, element), 27), fontsize="small", loc="left")
+    ax.set_title(c.shorten(c.display_name(table, element), 27), fontsize="small", loc="left", y=1.0)
     if np.isfinite(prob):
         lo, hi = (float(table.at[element, f"prob_by_deadline_{e}"]) for e in ("lo", "hi"))
-        ax.set_title(share_text(prob, lo, hi, lang).estimate, fontsize="small", loc="right",
+        ax.set_title(share_text(prob, lo, hi, lang).estimate, fontsize="small", loc="right", y=1.0,
                      color=colour, fontweight="bold")
     if finite.size < t.size:
         ax.text(0.02, 0.96, label(lang, "not_reached", share=fmt_percent(1 - finite.size / t.size, lang)),

@@ -59,3 +59,31 @@ def test_figures_drawn_by_forked_processes_are_the_same_bytes(roadmap_data):
     for a, b in zip(one, two):
         assert a == b, a.key
     assert len({p.src for p in one}) == len(one)  # eight different pictures
+
+
+def test_date_ticks_and_labels_follow_the_view_interval():
+    """The date axis remembers its last ticks (matplotlib asks for them many times a
+    drawing); a new interval must give matplotlib's own ticks and labels for it."""
+    import matplotlib.dates as mdates
+    import numpy as np
+
+    from simulator.report._common import _DATE_FORMATS, date_axis
+    fig = Figure()
+    ax = fig.add_subplot()
+    date_axis(ax.xaxis, "nb")
+    ref_ax = Figure().add_subplot()
+    ref = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    ref_ax.xaxis.set_major_locator(ref)
+    ref_fmt = mdates.ConciseDateFormatter(ref, **_DATE_FORMATS["nb"])
+    spans = [("2022-01-01", "2031-01-01"), ("2024-03-01", "2024-05-01"), ("2022-01-01", "2031-01-01"),
+             ("2025-01-01", "2026-07-01")]
+    seen = set()
+    for lo, hi in spans:
+        lim = (mdates.datestr2num(lo), mdates.datestr2num(hi))
+        ax.set_xlim(*lim)
+        ref_ax.set_xlim(*lim)
+        got, want = ax.xaxis.get_major_locator()(), ref()
+        np.testing.assert_array_equal(got, want)
+        assert ax.xaxis.get_major_formatter().format_ticks(got) == ref_fmt.format_ticks(want)
+        seen.add(len(want))
+    assert len(seen) > 1  # the intervals do ask for different ticks
