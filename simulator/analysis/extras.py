@@ -19,10 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from ..scenario.network import Network
 from . import critical, stats
-from .rollouts import coverage_on_grid, coverage_span, held_span, holding
+from .rollouts import coverage_on_grid, coverage_span, holding
 from .sketch import Cut, Missed, OrderSketch, cut, join
 
 #: Coverage percentiles drawn per month.
@@ -105,12 +106,37 @@ def reduce_extras(lay: ExtrasLayout, net: Network, sched, bands) -> ExtrasPart:
     held = np.zeros((len(net.resources), g, lay.levels), dtype=np.int64)
     if sched.taken is not None:
         for k in range(len(net.resources)):
-            h, src = held_span(*holding(net, sched, lay.times, k), g)
-            at = np.arange(h.shape[0])[:, None] * lay.levels
-            counts = np.bincount((at + h.astype(np.int64)).ravel(), minlength=h.shape[0] * lay.levels)
-            held[k] = counts.reshape(h.shape[0], -1)[src]
+            a, b, units = holding(net, sched, lay.times, k)
+            held_counts(a, b, units.astype(float), held[k])
     samples = np.vstack([critical.target_finish(net, sched, c) for c in lay.ids])
     return ExtrasPart(part_cut, sums, held, samples.astype(np.float32))
+
+
+@njit(cache=True)
+def held_counts(a, b, w, counts):
+    """Add to ``counts[k, u]`` the iterations holding ``u`` units at grid point ``k``.
+
+    Units held at point ``k`` are the sum of ``w[i]`` over the claims with
+    ``a[i] <= k < b[i]`` (:func:`.rollouts.holding`), added up in the order
+    :func:`.rollouts.held_span` adds them (each claim's units at its first point, taken
+    off at its last, then a running sum over the grid), so they are the same numbers;
+    whole numbers of units, as ``counts`` has a column for each. One iteration at a
+    time: no (points, iterations) table is made.
+    """
+    g = counts.shape[0]
+    diff = np.zeros(g + 1)
+    for j in range(a.shape[1]):
+        diff[:] = 0.0
+        for i in range(a.shape[0]):
+            diff[a[i, j]] += w[i]
+            diff[b[i, j]] -= w[i]
+        acc = 0.0
+        for k in range(g):
+            acc += diff[k]
+            u = int(acc)
+            if not 0 <= u < counts.shape[1]:  # the kernel does not check its indices
+                raise ValueError("units held outside the counted range")
+            counts[k, u] += 1
 
 
 class Extras:

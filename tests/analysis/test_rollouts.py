@@ -223,3 +223,27 @@ def test_peak_mean_busy_is_the_utilisation_peak():
     busy = ro.utilisation(run)
     for rid, row in ro.waiting(run).resources.iterrows():
         assert row["peak_mean_busy"] == busy.loc[busy["resource"] == rid, "mean"].max()
+
+
+def test_held_counts_count_the_iterations_at_each_whole_number_of_units():
+    """The report's units-held counts against a plain loop over claims and iterations,
+    with claims that start on the grid's first point, end on its last, or never start."""
+    from simulator.analysis.extras import held_counts
+    rng = np.random.default_rng(8)
+    g, n, m = 13, 400, 5
+    a = rng.integers(0, g + 1, (m, n))
+    a[0, :50] = 0
+    a[1, 50:100] = g  # never within the grid
+    b = np.maximum(a, rng.integers(0, g + 1, (m, n)))
+    w = rng.integers(1, 4, m).astype(float)
+    plain = np.zeros((g, n), dtype=np.int64)
+    for i in range(m):
+        for r in range(n):
+            plain[a[i, r]:b[i, r], r] += int(w[i])
+    levels = int(w.sum()) + 1
+    want = np.array([[np.sum(plain[k] == u) for u in range(levels)] for k in range(g)])
+    counts = np.zeros((g, levels), dtype=np.int64)
+    held_counts(a, b, w, counts)
+    np.testing.assert_array_equal(counts, want)
+    held_counts(a, b, w, counts)  # it adds to what is there: a second chunk
+    np.testing.assert_array_equal(counts, 2 * want)
