@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable, Iterator, Sequence
+
+from .signals import signals_deferred
 
 
 class Executor:
@@ -84,20 +87,18 @@ class _Done:
         return self.value
 
 
-#: Signals held back while a pool's workers are forked (see ProcessExecutor._call).
-_HELD = {signal.SIGINT, signal.SIGTERM}
-
-
 def _die_with_parent(parent: int) -> None:
     """Start of a pool worker: end it when the process that started it dies.
 
     A command killed with SIGKILL runs no clean-up, and its pool's workers (which
     hold the pipes of their siblings) would otherwise wait for work forever. Linux
     sends them SIGTERM instead (``prctl(PR_SET_PDEATHSIG)``); elsewhere nothing changes.
-    The signals the parent held back while forking are taken again.
+    The handlers the parent held Ctrl-C and SIGTERM back with while it forked are
+    replaced by Python's own.
     """
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         import ctypes
         libc = ctypes.CDLL(None, use_errno=True)
@@ -143,14 +144,13 @@ class ProcessExecutor(Executor):
         own hooks is printed and dropped by Python, and the command would run on. The
         signal is taken as soon as the workers have started."""
         pool = self._started()
-        if not self._fresh or not hasattr(signal, "pthread_sigmask"):
+        if not self._fresh:
             return getattr(pool, method)(*args)
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
         try:
-            return getattr(pool, method)(*args)
+            with signals_deferred():
+                return getattr(pool, method)(*args)
         finally:
             self._fresh = False
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
     def map(self, fn: Callable, items: Sequence) -> Iterator[Any]:
         return self._call("map", fn, items)

@@ -6,10 +6,10 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import tempfile
-import threading
 from pathlib import Path
+
+from .signals import signals_deferred
 
 try:  # POSIX; elsewhere runs go unlocked
     import fcntl
@@ -165,7 +165,7 @@ class OutputDir:
         self._write_manifest(record)
         remove = sorted(n for n in previous if n not in record and n != MANIFEST)
         journal = {"stage": self.stage.name, "install": [*new, MANIFEST], "remove": remove}
-        with _signals_deferred():
+        with signals_deferred():
             _write_json(self.path / JOURNAL_NAME, journal)
             self.committed = True
             _apply(self.path, journal)
@@ -255,32 +255,6 @@ def _apply(folder: Path, journal: dict) -> None:
     if stage.name.startswith(STAGE_PREFIX):
         shutil.rmtree(stage, ignore_errors=True)
     (folder / JOURNAL_NAME).unlink(missing_ok=True)
-
-
-class _signals_deferred:
-    """Hold SIGINT and SIGTERM while the files move, so a Ctrl-C cannot split the set.
-
-    Python handlers, not a signal mask: a signal sent to the process may be taken by
-    any thread (pyarrow's, tqdm's), and the mask covers only the calling one.
-    """
-
-    _SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __enter__(self) -> None:
-        self._caught: list[int] = []
-        self._old = {}
-        if threading.current_thread() is threading.main_thread():
-            for sig in self._SIGNALS:
-                self._old[sig] = signal.signal(sig, lambda signum, frame: self._caught.append(signum))
-
-    def __exit__(self, *exc) -> None:
-        for sig, handler in self._old.items():
-            signal.signal(sig, handler)
-        for sig in dict.fromkeys(self._caught):  # delivered now, as if they came just after
-            if sig == signal.SIGINT and callable(self._old[sig]):
-                self._old[sig](sig, None)
-            else:
-                os.kill(os.getpid(), sig)
 
 
 def _safe_name(name: str) -> bool:

@@ -160,17 +160,22 @@ def test_a_ctrl_c_while_a_pool_forks_stops_the_command(tmp_path):
     """Python prints and drops a KeyboardInterrupt raised in a fork's own hooks, so a Ctrl-C
     that lands while a pool starts its workers was lost and the command ran on to exit 0.
     The signal is held back until the workers have started, then taken; the workers get
-    the signals back. Here the Ctrl-C is sent from a hook that runs as the pool forks."""
+    the signals back. Here the Ctrl-C is sent from a hook that runs as the pool forks,
+    while another thread could take it."""
     import subprocess
     script = tmp_path / "fork.py"
     script.write_text(
-        "import os, signal\n"
+        "import os, signal, threading, time\n"
         "from simulator.executors import ProcessExecutor\n"
+        # a thread that takes signals, as numpy's BLAS threads do: a signal mask on the
+        # main thread alone then does not hold Ctrl-C back
+        "threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n"
         "sent = []\n"
         "def ctrl_c():\n"
         "    if not sent:\n"
         "        sent.append(1)\n"
         "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "        time.sleep(0.2)\n"  # taken by then, by whichever thread
         "os.register_at_fork(before=ctrl_c)\n"
         "def blocked(_):\n"
         "    return signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])\n"

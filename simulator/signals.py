@@ -1,0 +1,36 @@
+"""Ctrl-C and SIGTERM held back while something must not be cut in two."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+
+class signals_deferred:
+    """Hold SIGINT and SIGTERM back for the ``with`` block, then take them.
+
+    Python handlers that only record the signal, not a signal mask: a signal sent to the
+    process may be taken by any thread (numpy's BLAS threads, pyarrow's, tqdm's) and
+    the mask covers only the calling one; Python then raises in the main thread wherever
+    it is, in a fork's hooks too, where the KeyboardInterrupt is printed and dropped.
+    Outside the main thread (where handlers cannot be set) nothing is held.
+    """
+
+    _SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __enter__(self) -> None:
+        self._caught: list[int] = []
+        self._old = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in self._SIGNALS:
+                self._old[sig] = signal.signal(sig, lambda signum, frame: self._caught.append(signum))
+
+    def __exit__(self, *exc) -> None:
+        for sig, handler in self._old.items():
+            signal.signal(sig, handler)
+        for sig in dict.fromkeys(self._caught):  # delivered now, as if they came just after
+            if sig == signal.SIGINT and callable(self._old[sig]):
+                self._old[sig](sig, None)
+            else:
+                os.kill(os.getpid(), sig)
