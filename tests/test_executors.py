@@ -170,6 +170,8 @@ def test_a_ctrl_c_while_a_pool_forks_stops_the_command(tmp_path):
         # a thread that takes signals, as numpy's BLAS threads do: a signal mask on the
         # main thread alone then does not hold Ctrl-C back
         "threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n"
+        # as in a terminal, even where this test runs with SIGINT ignored (a background job)
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "sent = []\n"
         "def ctrl_c():\n"
         "    if not sent:\n"
