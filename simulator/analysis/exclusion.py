@@ -50,7 +50,8 @@ def excluded_outlooks(result: Result, targets: list[str], workers: int = 1
     before = stats.outlook(base, net.deadline_time)
     out = np.empty((len(targets), len(net.risk_groups()) + len(net.gates), 3))
     out[:] = before[:, None, :]
-    tasks = _tasks(result)
+    # the largest first, so that the processes finish together; each row lands in its place
+    tasks = sorted(_tasks(result), key=lambda task: -task[3].size)
     rows = fork_map(_redo, tasks, workers, (result, members, base))
     for (row, *_), outlook in zip(tasks, rows):
         out[:, row] = outlook
