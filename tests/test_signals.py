@@ -1,0 +1,83 @@
+"""Ctrl-C and SIGTERM held back while a pool forks or an output folder's files move
+(simulator/signals.py): taken after the block, with the handlers of before in place again,
+in the command and in the pool's workers."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+
+import pytest
+
+from simulator.executors import ProcessExecutor
+from simulator.signals import signals_deferred
+
+pytestmark = pytest.mark.skipif(threading.current_thread() is not threading.main_thread(),
+                                reason="signal handlers are set in the main thread only")
+
+
+@pytest.fixture
+def handlers():
+    """SIGINT as in a terminal (also where the suite runs as a background job, which
+    ignores it) and SIGTERM recorded by a handler of the test's own; both put back after."""
+    seen: list[int] = []
+
+    def on_term(signum, frame):
+        seen.append(signum)
+
+    old = {signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+           signal.SIGTERM: signal.signal(signal.SIGTERM, on_term)}
+    yield seen, on_term
+    for sig, handler in old.items():
+        signal.signal(sig, handler)
+
+
+def test_a_ctrl_c_held_back_is_raised_after_the_block_and_the_handlers_are_back(handlers):
+    """The Ctrl-C raises KeyboardInterrupt once the block is done; a second Ctrl-C must
+    then be taken by the handler of before, not recorded by the block's (which would lose
+    every later Ctrl-C of the command)."""
+    _, on_term = handlers
+    finished = False
+    with pytest.raises(KeyboardInterrupt):
+        with signals_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(1000):  # time for Python to run the (recording) handler here
+                pass
+            finished = True
+    assert finished
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGTERM) is on_term
+    with pytest.raises(KeyboardInterrupt):
+        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(1000):
+            pass
+
+
+def test_a_sigterm_held_back_reaches_the_handler_of_before(handlers):
+    seen, on_term = handlers
+    with signals_deferred():
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(1000):
+            pass
+        assert seen == []
+    for _ in range(1000):
+        pass
+    assert seen == [signal.SIGTERM]
+    assert signal.getsignal(signal.SIGTERM) is on_term
+
+
+def _handlers(_):
+    return (signal.getsignal(signal.SIGINT) is signal.default_int_handler,
+            signal.getsignal(signal.SIGTERM) == signal.SIG_DFL)
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork here")
+def test_pool_workers_take_ctrl_c_and_sigterm_as_python_does(handlers):
+    """The workers are forked while the command holds the signals back; they must not keep
+    the recording handlers, or a Ctrl-C (sent to the whole process group) and the SIGTERM
+    Linux sends when the command dies would be recorded and dropped, the workers left running."""
+    with ProcessExecutor(2, "fork") as pool:
+        got = set(pool.map(_handlers, range(4)))
+    assert got == {(True, True)}
