@@ -14,7 +14,8 @@ class signals_deferred:
     process may be taken by any thread (numpy's BLAS threads, pyarrow's, tqdm's) and
     the mask covers only the calling one; Python then raises in the main thread wherever
     it is, in a fork's hooks too, where the KeyboardInterrupt is printed and dropped.
-    Outside the main thread (where handlers cannot be set) nothing is held.
+    Outside the main thread (where handlers cannot be set) nothing is held, nor a signal
+    whose handler was set outside Python (it could not be put back).
     """
 
     _SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -24,6 +25,8 @@ class signals_deferred:
         self._old = {}
         if threading.current_thread() is threading.main_thread():
             for sig in self._SIGNALS:
+                if signal.getsignal(sig) is None:  # set outside Python: it could not be put back
+                    continue
                 self._old[sig] = signal.signal(sig, lambda signum, frame: self._caught.append(signum))
 
     def __exit__(self, *exc) -> None:

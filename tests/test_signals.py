@@ -81,3 +81,16 @@ def test_pool_workers_take_ctrl_c_and_sigterm_as_python_does(handlers):
     with ProcessExecutor(2, "fork") as pool:
         got = set(pool.map(_handlers, range(4)))
     assert got == {(True, True)}
+
+
+def test_a_handler_set_outside_python_is_left_alone(handlers, monkeypatch):
+    """``signal.getsignal`` gives None for a handler set by C code; it could not be put back,
+    so it is not replaced (before, leaving the block raised TypeError)."""
+    _, on_term = handlers
+    real = signal.getsignal
+    monkeypatch.setattr(signal, "getsignal",
+                        lambda sig: None if sig == signal.SIGTERM else real(sig))
+    with signals_deferred():
+        assert real(signal.SIGTERM) is on_term  # not replaced
+        assert real(signal.SIGINT) is not signal.default_int_handler  # held back
+    assert real(signal.SIGINT) is signal.default_int_handler
