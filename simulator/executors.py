@@ -17,6 +17,7 @@ the units are pure functions of their inputs the result is unchanged.
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import threading
@@ -94,10 +95,11 @@ def _die_with_parent(parent: int) -> None:
     hold the pipes of their siblings) would otherwise wait for work forever. Linux
     sends them SIGTERM instead (``prctl(PR_SET_PDEATHSIG)``); elsewhere nothing changes.
     The handlers the parent held Ctrl-C and SIGTERM back with while it forked are
-    replaced by Python's own.
+    replaced: SIGTERM's by the default, Ctrl-C's by none between units (see
+    :func:`_interruptible`).
     """
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         import ctypes
@@ -108,6 +110,21 @@ def _die_with_parent(parent: int) -> None:
         return
     if os.getppid() != parent:  # the parent died before the call took effect
         os._exit(1)
+
+
+def _interruptible(fn: Callable, item: Any) -> Any:
+    """``fn(item)`` in a pool worker, with Ctrl-C taken as Python does.
+
+    A Ctrl-C reaches the whole process group. A worker at work stops its unit, and the
+    KeyboardInterrupt goes back to the command as the unit's exception; a worker waiting
+    for work leaves it to the command, which stops the pool (before, it printed a
+    traceback and died, and the pool broke).
+    """
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return fn(item)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class ProcessExecutor(Executor):
@@ -153,10 +170,10 @@ class ProcessExecutor(Executor):
             self._fresh = False
 
     def map(self, fn: Callable, items: Sequence) -> Iterator[Any]:
-        return self._call("map", fn, items)
+        return self._call("map", functools.partial(_interruptible, fn), items)
 
     def submit(self, fn: Callable, item: Any) -> Any:
-        return self._call("submit", fn, item)
+        return self._call("submit", functools.partial(_interruptible, fn), item)
 
     def close(self, cancel: bool = False) -> None:
         """Stop the workers once the units under way are done; with ``cancel``, drop the

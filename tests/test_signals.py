@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import signal
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +95,48 @@ def test_a_handler_set_outside_python_is_left_alone(handlers, monkeypatch):
         assert real(signal.SIGTERM) is on_term  # not replaced
         assert real(signal.SIGINT) is not signal.default_int_handler  # held back
     assert real(signal.SIGINT) is signal.default_int_handler
+
+
+def _pid(_):
+    return os.getpid()
+
+
+def _sleep_then_pid(seconds):
+    import time
+    time.sleep(seconds)
+    return os.getpid()
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork here")
+def test_a_ctrl_c_reaching_an_idle_worker_prints_nothing_and_one_at_work_stops_its_unit(tmp_path):
+    """A Ctrl-C goes to the whole process group. A worker waiting for work printed
+    "Process ForkProcess-N: Traceback ... KeyboardInterrupt" and died; the command, which
+    gets the same Ctrl-C, stops the pool itself. A worker at work stops its unit, which
+    the command gets back as a KeyboardInterrupt."""
+    import subprocess
+    import sys
+    script = tmp_path / "idle.py"
+    script.write_text(
+        "import os, signal, sys, time\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+        "from simulator.executors import ProcessExecutor\n"
+        "sys.path.insert(0, %r)\n"
+        "from test_signals import _pid, _sleep_then_pid\n"
+        "with ProcessExecutor(2, 'fork') as pool:\n"
+        "    pids = set(pool.map(_pid, range(8)))\n"
+        "    for pid in pids:\n"
+        "        os.kill(pid, signal.SIGINT)\n"
+        "    time.sleep(0.5)\n"
+        "    print('still working:', set(pool.map(_pid, range(8))) <= pids, flush=True)\n"
+        "    late = pool.submit(_sleep_then_pid, 5)\n"
+        "    time.sleep(1)\n"
+        "    for pid in pids:\n"
+        "        os.kill(pid, signal.SIGINT)\n"
+        "    try:\n"
+        "        late.result()\n"
+        "        print('ran on', flush=True)\n"
+        "    except KeyboardInterrupt:\n"
+        "        print('unit stopped', flush=True)\n" % str(Path(__file__).parent))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert done.stdout.splitlines() == ["still working: True", "unit stopped"], done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
