@@ -112,7 +112,9 @@ def _panel(ax: Axes, result: c.Source, table, element: str, deadline, lang: str)
     else:
         ax.plot([], [], gid="ecdf")
     ax.axvline(deadline, color="0.15", linestyle="--", linewidth=0.9, gid="deadline")
-    # the name on the left and P(by deadline) on the right, printed as the headline prints it
+    # the name on the left and P(by deadline) on the right, printed as the headline prints it;
+    # y=1.0 where matplotlib would put them anyway (no ticks above), so that it does not look
+    # for room above all 24 panels again at every step of the layout
     ax.set_title(c.shorten(c.display_name(table, element), 27), fontsize="small", loc="left", y=1.0)
     if np.isfinite(prob):
         lo, hi = (float(table.at[element, f"prob_by_deadline_{e}"]) for e in ("lo", "hi"))
