@@ -246,12 +246,18 @@ def target_stats(result, target: str) -> tuple[np.ndarray, np.ndarray]:
     critical.target_members(result.network, target)  # a typo is named as such, not as a lack
     from ..sampling.streams import CHUNK
     sched = result.whole(f"the criticality to {target}", instead=f"targets=[{target!r}]").schedule
-    crit = moments = None
+    stats_so_far = (None, None)
     for lo in range(0, result.iterations, CHUNK):
-        c, m = _target_part(result.network, sched.columns(lo, min(lo + CHUNK, result.iterations)),
-                            target)
-        crit, moments = c if crit is None else crit + c, stats.merge_moments(moments, m)
-    return crit, moments
+        stats_so_far = _add_target_part(stats_so_far, _target_part(
+            result.network, sched.columns(lo, min(lo + CHUNK, result.iterations)), target))
+    return stats_so_far
+
+
+def _add_target_part(so_far: tuple, part: tuple) -> tuple:
+    """Criticality counts summed and finish moments merged: the next chunk's
+    :func:`_target_part` added to those of the chunks before (``(None, None)`` at first)."""
+    (crit, moments), (c, m) = so_far, part
+    return c if crit is None else crit + c, stats.merge_moments(moments, m)
 
 
 #: :func:`stats.chunk_moments` of no rows.
@@ -301,9 +307,8 @@ class Tally:
             self.extras.merge(part.extras)
         if part.bits is not None:
             self.bits.append((part.bits, part.cut.seen))
-        for t, (c, m) in zip(self.layout.others, part.others):
-            crit, moments = self.others.get(t, (None, None))
-            self.others[t] = (c if crit is None else crit + c, stats.merge_moments(moments, m))
+        for t, other in zip(self.layout.others, part.others):
+            self.others[t] = _add_target_part(self.others.get(t, (None, None)), other)
         if part.waits is not None:
             self.waits = part.waits if self.waits is None else tuple(
                 a + b for a, b in zip(self.waits, part.waits))
