@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     _sampling_option(p)
     p.add_argument("--mitigated", action="store_true", help="use the risks' mitigated values")
     p.add_argument("--engine", choices=["cpm", "capacity", "des"], default=None,
-                   help="cpm: the vectorised forward pass, without capacity; capacity: the compiled "
+                   help="cpm: the compiled forward pass, without capacity; capacity: the compiled "
                    "engine for phases that hold resources; des: the SimPy discrete-event engine, "
                    "same dates, much slower (default: capacity when phases hold resources, else cpm)")
     p.add_argument("--workers", type=int, default=None,

@@ -115,18 +115,14 @@ def _redo(task: tuple[int, str, int, np.ndarray]) -> np.ndarray:
     mask = np.zeros(net.size, dtype=bool)
     mask[rows] = True
     finish = base.copy()
+    every = np.concatenate(members)
+    at = np.cumsum([0] + [mem.size for mem in members])  # each target's rows in ``every``
     for part in (cols[lo:lo + CHUNK] for lo in range(0, cols.size, CHUNK)):
         d = durations(part)
         if net.needs_capacity:  # capacity couples every task: redo the iterations whole
-            s = capacity.schedule(net, d, gates(part))
+            f = capacity.schedule(net, d, gates(part)).finish[every]
         else:
-            s = cpm.reschedule(net, _columns(sched, part, d), d, gates(part), mask, inplace=True)
-        for j, mem in enumerate(members):
-            finish[j, part] = s.finish[mem].max(axis=0)
+            f = cpm.rescheduled_finish(net, sched, part, d, gates(part), mask, every)
+        for j in range(len(members)):
+            finish[j, part] = f[at[j]:at[j + 1]].max(axis=0)
     return stats.outlook(finish, net.deadline_time)
-
-
-def _columns(sched: cpm.Schedule, cols: np.ndarray, durations: np.ndarray) -> cpm.Schedule:
-    """A copy of the dates of iterations ``cols`` (fancy indexing copies), with new durations."""
-    return cpm.Schedule(sched.start[:, cols], sched.finish[:, cols], sched.driver[:, cols],
-                        durations)

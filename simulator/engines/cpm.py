@@ -1,4 +1,5 @@
-"""The cpm engine: a vectorised forward pass over all iterations of a chunk at once."""
+"""The cpm engine: the forward pass, compiled (:func:`.kernel.forward`), and its date rule
+vectorised over the iterations (:func:`activity_dates`), which the SimPy engine applies."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import numpy as np
 from ..scenario.network import Network
 from ..scenario.rollouts import SUMMARY, TASK
 from .calendar import Calendar
+from .flat import node_arrays, rule_arrays
+from .kernel import forward
 
 #: ``driver`` value of an activity started by the data date, a not-before date or a gate.
 NO_DRIVER = -1
@@ -119,44 +122,54 @@ def schedule(net: Network, durations: np.ndarray, gate_times: np.ndarray,
     return out
 
 
-def reschedule(net: Network, base: Schedule, durations: np.ndarray, gate_times: np.ndarray,
-               changed: np.ndarray, *, inplace: bool = False) -> Schedule:
-    """Forward pass that redoes only what ``changed`` activities can move.
+def rescheduled_finish(net: Network, base: Schedule, cols: np.ndarray, durations: np.ndarray,
+                       gate_times: np.ndarray, changed: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The finish of activities ``rows`` in iterations ``cols`` of ``base``, rescheduled with
+    new inputs that differ only for the ``changed`` activities.
 
     Parameters
     ----------
     net : Network
     base : Schedule
-        A schedule of the same iterations.
+        The schedule as simulated.
+    cols : ndarray of int
+        Its iterations to reschedule.
     durations, gate_times : ndarray
-        As for :func:`schedule`; they may differ from ``base``'s inputs only
-        for the ``changed`` activities.
+        As for :func:`schedule`, for iterations ``cols``; they may differ from ``base``'s
+        inputs only for the ``changed`` activities.
     changed : ndarray of bool, shape (activities,)
-    inplace : bool
-        Overwrite ``base`` (a copy the caller owns) instead of copying it.
+    rows : ndarray of int
 
     Returns
     -------
-    Schedule
-        Equal to ``schedule(net, durations, gate_times)``: the changed activities
-        and everything downstream of them are recomputed, the rest copied.
+    ndarray, shape (rows, cols)
+        Equal to ``schedule(net, durations, gate_times).finish[rows]``: the changed activities
+        and everything downstream of them are recomputed; of the rest only the rows that
+        the recomputed ones read, and ``rows``, are copied from ``base``.
     """
     dirty = changed.copy()
     for i in net.order:
         if not dirty[i]:
             dirty[i] = dirty[net.pred_idx[net.pred_ptr[i]:net.pred_ptr[i + 1]]].any()
-    out = (Schedule(base.start, base.finish, base.driver, durations) if inplace else
-           Schedule(base.start.copy(), base.finish.copy(), base.driver.copy(), durations))
+    read = net.pred_idx[dirty[np.repeat(np.arange(net.size), np.diff(net.pred_ptr))]]
+    copied = np.unique(np.concatenate([read, rows]))
+    copied = copied[~dirty[copied]]
+    # rows neither copied nor recomputed are never written, so their pages are never touched
+    out = Schedule.empty(net.size, len(cols), durations)
+    where = np.ix_(copied, cols)
+    out.start[copied], out.finish[copied] = base.start[where], base.finish[where]
     _forward(net, net.order[dirty[net.order]], durations, gate_times, out)
-    return out
+    return out.finish[rows]
 
 
 def _forward(net: Network, order: np.ndarray, durations: np.ndarray, gate_times: np.ndarray,
              out: Schedule) -> None:
-    """Compute the rows of ``order`` (topologically sorted) of ``out`` in place."""
-    scratch = Scratch.for_width(durations.shape[1])
-    for i in order:
-        activity_dates(net, i, durations, gate_times, out, scratch)
+    """Compute the rows ``order`` (topologically sorted) of ``out`` in place: the compiled
+    twin of :func:`activity_dates` in a loop."""
+    longest = int(np.diff(net.pred_ptr).max(initial=0))
+    forward(rule_arrays(net), node_arrays(net), order.astype(np.int64, copy=False), durations,
+            gate_times, out.start, out.finish, out.driver, np.empty(longest),
+            np.empty(longest, np.int64))
 
 
 @dataclass(frozen=True, eq=False)
@@ -176,7 +189,9 @@ class Scratch:
 def activity_dates(net: Network, i: int, durations: np.ndarray, gate_times: np.ndarray,
                    out: Schedule, scratch: Scratch) -> None:
     """The date rule of activity ``i``: its start, finish and driver in ``out``, from its
-    predecessors' dates already there. Both engines call this, so they agree to the bit."""
+    predecessors' dates already there, vectorised over the iterations. The SimPy engine
+    applies it; the compiled pass applies its scalar twin (:func:`.kernel.logic_dates`),
+    the same floating-point operations in the same order, so they agree to the bit."""
     gates_of, calendars, finish_link = _prepared(net)
     start, finish, driver = out.start, out.finish, out.driver
     if net.node[i] != TASK:

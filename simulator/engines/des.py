@@ -3,8 +3,9 @@
 A discrete-event simulation is where limited capacities, rollout waves and
 priority policies can later live: things a forward pass cannot express. The
 scenario format has none of them yet, so this engine must give the cpm dates
-exactly; it applies the same date rule (:func:`~simulator.engines.cpm.activity_dates`)
-at the moment an activity's predecessors have reached the events it waits for.
+exactly; it applies the date rule vectorised (:func:`~simulator.engines.cpm.activity_dates`,
+the twin of the compiled pass's rule) at the moment an activity's predecessors have reached
+the events it waits for.
 
 The processes draw no random numbers: durations, driver outcomes and gate dates
 are sampled before the run, which keeps the event order deterministic.

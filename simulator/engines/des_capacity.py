@@ -111,6 +111,8 @@ def run_iteration(net, d, g, start, finish, ready, taken, driver) -> None:
     pool = Pool(env, cap, None)
     decided = [env.event() for _ in range(net.size)]
     sleeping: set[int] = set()
+    # the date rule reads (activities, iterations) arrays: this iteration as one column
+    col_s, col_f, col_g = start[:, None], finish[:, None], g[:, None]
 
     def activity(i):
         preds = [decided[p] for p in pred_idx[pred_ptr[i]:pred_ptr[i + 1]]]
@@ -118,14 +120,14 @@ def run_iteration(net, d, g, start, finish, ready, taken, driver) -> None:
             yield env.all_of(preds)
         members = pred_idx[pred_ptr[i]:pred_ptr[i + 1]]
         if node[i] == SUMMARY:
-            start[i], finish[i], driver[i] = dr.summary_dates.py_func(members, start, finish)
+            start[i], finish[i], driver[i] = dr.summary_dates.py_func(members, col_s, col_f, 0)
         elif node[i] == SHARE:
             finish[i], driver[i] = dr.share_dates.py_func(members, finish, weight, share[i])
             start[i] = finish[i]
         if node[i] != 0:
             ready[i] = taken[i] = start[i]
         else:
-            s, f, driver[i] = dr.logic_dates.py_func(i, st, d[i], g, start, finish)
+            s, f, driver[i] = dr.logic_dates.py_func(i, st, d[i], col_g, col_s, col_f, 0)
             ready[i] = taken[i] = s
             if pool.claim_ptr[i + 1] > pool.claim_ptr[i]:
                 yield from _hold(i, s, f)

@@ -96,9 +96,10 @@ def cal_finish_floor(cal, c, t):
 
 
 @njit(cache=True, inline="always")
-def logic_dates(i, st, d, gate_t, start, finish):
-    """Start (before any calendar), start, finish and driver of task ``i`` from its
-    predecessors' dates in ``start``/``finish``; ``st`` holds the static arrays."""
+def logic_dates(i, st, d, gate_t, start, finish, r):
+    """Start, finish and driver of task ``i`` in iteration (column) ``r``, from its
+    predecessors' dates in ``start``/``finish`` (activities, iterations) and the gates'
+    in ``gate_t`` (gates, iterations); ``st`` holds the static arrays."""
     (pred_ptr, pred_idx, pred_type, pred_lag, not_before, gate_ptr, gate_idx,
      cal_of, finish_link, cal, end) = st
     c_i = cal_of[i]
@@ -106,10 +107,10 @@ def logic_dates(i, st, d, gate_t, start, finish):
     drv = NO_DRIVER
     finish_by = -np.inf
     for q in range(gate_ptr[i], gate_ptr[i + 1]):
-        s = max(s, gate_t[gate_idx[q]])
+        s = max(s, gate_t[gate_idx[q], r])
     for pos in range(pred_ptr[i], pred_ptr[i + 1]):
         p, t, lag = pred_idx[pos], pred_type[pos], pred_lag[pos]
-        ref = finish[p] if t == 0 or t == 2 else start[p]
+        ref = finish[p, r] if t == 0 or t == 2 else start[p, r]
         if t >= 2:
             c = ref + lag
             finish_by = max(finish_by, c)
@@ -153,24 +154,26 @@ def moved_dates(i, st, d, t, finish_by_floor):
 
 
 @njit(cache=True, inline="always")
-def summary_dates(members, start, finish):
-    """First start, last finish, and the last-finishing member (the first on ties)."""
+def summary_dates(members, start, finish, r):
+    """First start, last finish, and the last-finishing member (the first on ties), in
+    iteration (column) ``r``."""
     s = np.inf
     best = 0
     for k in range(members.size):
-        s = min(s, start[members[k]])
-        if finish[members[k]] > finish[members[best]]:
+        s = min(s, start[members[k], r])
+        if finish[members[k], r] > finish[members[best], r]:
             best = k
-    return s, finish[members[best]], members[best]
+    return s, finish[members[best], r], members[best]
 
 
 @njit(cache=True, inline="always")
-def _share(members, finish, weight, need, f, order):
-    """:func:`share_dates` into scratch arrays ``f`` (float) and ``order`` (int), each at
-    least as long as ``members``: a stable insertion sort, as the kernel allocates nothing."""
+def _share(members, finish, r, weight, need, f, order):
+    """:func:`share_dates` in iteration (column) ``r`` of ``finish``, into scratch arrays
+    ``f`` (float) and ``order`` (int), each at least as long as ``members``: a stable
+    insertion sort, as the kernels allocate nothing."""
     n = members.size
     for k in range(n):
-        x = finish[members[k]]
+        x = finish[members[k], r]
         j = k
         while j > 0 and f[j - 1] > x:
             f[j], order[j] = f[j - 1], order[j - 1]
@@ -186,14 +189,45 @@ def _share(members, finish, weight, need, f, order):
 
 @njit(cache=True)
 def share_dates(members, finish, weight, need):
-    """Time the live weight reaches ``need``: units in finish order, ties in member order."""
-    return _share(members, finish, weight, need, np.empty(members.size),
-                  np.empty(members.size, np.int64))
+    """Time the live weight reaches ``need``: units in finish order, ties in member order
+    (``finish`` holds one iteration's finishes)."""
+    return _share(members, finish.reshape((finish.size, 1)), 0, weight, need,
+                  np.empty(members.size), np.empty(members.size, np.int64))
+
+
+# --- the cpm pass ----------------------------------------------------------------
+
+SUMMARY, SHARE = 1, 2
+
+
+@njit(cache=True, _nrt=False)
+def forward(st, nodes, order, durations, gate_times, start, finish, driver, sf, so):
+    """The cpm dates of activities ``order`` (topologically sorted) in every iteration.
+
+    The date rule is the one the event loop applies to a task without claims, so the
+    dates equal the vectorised rule's (:func:`.cpm.activity_dates`) to the bit. Rows
+    outside ``order`` are read as they are. ``sf`` and ``so`` are scratch (float, int) as
+    long as the largest rollout. Row by row, as the arrays lie: nothing is copied.
+    """
+    node, weight, share = nodes
+    pred_ptr, pred_idx = st[0], st[1]
+    n = durations.shape[1]
+    for i in order:
+        if node[i] == 0:
+            for r in range(n):
+                start[i, r], finish[i, r], driver[i, r] = logic_dates(
+                    i, st, durations[i, r], gate_times, start, finish, r)
+            continue
+        members = pred_idx[pred_ptr[i]:pred_ptr[i + 1]]
+        for r in range(n):
+            if node[i] == SUMMARY:
+                start[i, r], finish[i, r], driver[i, r] = summary_dates(members, start, finish, r)
+            else:
+                finish[i, r], driver[i, r] = _share(members, finish, r, weight, share[i], sf, so)
+                start[i, r] = finish[i, r]
 
 
 # --- the event loop ------------------------------------------------------------
-
-SUMMARY, SHARE = 1, 2
 
 
 @njit(cache=True, inline="always")
@@ -268,6 +302,8 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
     (left, stack, floor, wk, wv, rk, rv, qk, qv, qsize, multi, held, cap_now, step,
      rel_t, rel_by, sf, so) = work
     m, nres = node.size, res_ptr.size - 1
+    # the date rule reads (activities, iterations) arrays: this iteration's as one column
+    s2, f2, g2 = start.reshape((m, 1)), finish.reshape((m, 1)), g.reshape((g.size, 1))
     for i in range(m):
         left[i] = pred_ptr[i + 1] - pred_ptr[i]
     top = 0
@@ -289,13 +325,13 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
             if node[i] != 0:
                 members = pred_idx[pred_ptr[i]:pred_ptr[i + 1]]
                 if node[i] == SUMMARY:
-                    start[i], finish[i], drv[i] = summary_dates(members, start, finish)
+                    start[i], finish[i], drv[i] = summary_dates(members, s2, f2, 0)
                 else:
-                    finish[i], drv[i] = _share(members, finish, weight, share[i], sf, so)
+                    finish[i], drv[i] = _share(members, f2, 0, weight, share[i], sf, so)
                     start[i] = finish[i]
                 ready[i] = taken[i] = start[i]
             else:
-                s, f, dv = logic_dates(i, st, d[i], g, start, finish)
+                s, f, dv = logic_dates(i, st, d[i], g2, s2, f2, 0)
                 ready[i], drv[i] = s, dv
                 if claim_ptr[i + 1] > claim_ptr[i]:
                     finish[i] = f  # kept in case it starts when ready

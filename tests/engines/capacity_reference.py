@@ -117,7 +117,8 @@ def one_iteration(net, d: np.ndarray, g: np.ndarray):
                     start[i] = finish[i] = finish[preds[i][reached]]
                     driver[i] = preds[i][reached]
                 else:
-                    s, f, dv = dr.logic_dates.py_func(i, st, d[i], g, start, finish)
+                    s, f, dv = dr.logic_dates.py_func(i, st, d[i], g[:, None], start[:, None],
+                                                      finish[:, None], 0)
                     if claims[i]:
                         waiting[i] = Waiting(s, f, int(dv), finish_floor(i))
                         ready[i] = s

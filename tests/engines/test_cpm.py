@@ -162,3 +162,41 @@ def test_the_counter_of_a_grid_with_equal_or_no_values_searches_as_searchsorted(
         counter = SortedCounter(values)
         np.testing.assert_array_equal(counter.right(x), np.searchsorted(values, x, side="right"))
         np.testing.assert_array_equal(counter.left(x), np.searchsorted(values, x, side="left"))
+
+
+def test_a_rollout_without_resources_has_its_summary_and_share_dates(build):
+    # Four units run at once after the phase "pre"; weights 3, 1, 2, 5 (total 11), so no
+    # prefix of the finish order is exactly half. Checked against the units' own dates.
+    weights = [3, 1, 2, 5]
+    body = {
+        "units": {"sites": [{"id": f"s{k}", "weight": w} for k, w in enumerate(weights)]},
+        "initiatives": [{"id": "ini", "phases": [
+            phase("pre", {"dist": "uniform", "min": 1, "max": 9}),
+            phase("roll", {"dist": "uniform", "min": 5, "max": 30}, kind="innforing",
+                  after=["pre"], rollout={"over": "sites"})]}],
+        "milestones": [{"id": "half", "after": [{"id": "roll", "done": 0.5}]},
+                       {"id": "all", "after": ["roll"]}],
+    }
+    sc = build(body)
+    result, by_des = simulate(sc, 200, seed=4), simulate(sc, 200, seed=4, engine="des")
+    net, s = result.network, result.schedule
+    assert result.engine == "cpm"
+    units = [net.index(f"roll/s{k}") for k in range(4)]
+    start, finish = s.start[units], s.finish[units]
+    assert np.ptp(finish, axis=0).min() > 0  # the units finish apart
+    roll = net.index("roll")
+    np.testing.assert_array_equal(s.start[roll], start.min(axis=0))
+    np.testing.assert_array_equal(s.finish[roll], finish.max(axis=0))
+    np.testing.assert_array_equal(s.driver[roll], np.array(units)[finish.argmax(axis=0)])
+    half = net.index("roll@0.5")
+    for r in range(200):
+        live = 0
+        for k in sorted(range(4), key=lambda k: (finish[k, r], k)):
+            live += weights[k]
+            if 2 * live > sum(weights):
+                break
+        assert s.start[half, r] == s.finish[half, r] == finish[k, r]
+        assert s.driver[half, r] == units[k]
+    np.testing.assert_array_equal(s.finish[net.index("half")], s.finish[half])
+    for field in ("start", "finish", "driver"):
+        np.testing.assert_array_equal(getattr(s, field), getattr(by_des.schedule, field))

@@ -49,7 +49,7 @@ TESTS = {
     "compile": ["tests/scenario/test_compile_values.py"] + _ENGINES + _ANALYSIS + _SAMPLING
                + _STATISTICS + ["tests/scenario"],
     "stream": ["tests/analysis/test_sketch.py", "tests/test_stream.py"],
-    "kernel": ["tests/engines/test_capacity.py"],
+    "kernel": _ENGINES + ["tests/engines/test_capacity.py"] + _ANALYSIS,
 }
 
 CPM, CAL, DES = "simulator/engines/cpm.py", "simulator/engines/calendar.py", "simulator/engines/des.py"
@@ -74,6 +74,17 @@ MUTANTS: list[Mutant] = [
       "            return f[k], members[k]", "share's driver read in member order, not finish order"),
     M("kernel-stuck-copy", "kernel", KERNEL, "so[k] = stack[top + k]", "so[k] = stack[top]",
       "only the first stuck task's successors decided"),
+    M("kernel-rule-tie-to-date", "kernel", KERNEL, "        if c >= s:\n            drv = p",
+      "        if c > s:\n            drv = p", "compiled rule: a tie between a link and a date goes to the date"),
+    M("kernel-rule-ss-reads-finish", "kernel", KERNEL,
+      "ref = finish[p, r] if t == 0 or t == 2 else start[p, r]",
+      "ref = finish[p, r] if t != 3 else start[p, r]", "compiled rule: an SS link reads the finish"),
+    M("kernel-forward-share-start", "kernel", KERNEL, "                start[i, r] = finish[i, r]\n",
+      "                start[i, r] = start[members[0], r]\n",
+      "cpm pass: a share milestone starts with its first unit"),
+    M("kernel-forward-summary-skipped", "kernel", KERNEL, "            if node[i] == SUMMARY:\n                start[i, r], finish[i, r], driver[i, r] = summary_dates(",
+      "            if node[i] == -1:\n                start[i, r], finish[i, r], driver[i, r] = summary_dates(",
+      "cpm pass: rollout summaries computed as shares"),
     # --- engines/cpm.py -------------------------------------------------------------------
     M("cpm-tie-to-date", "cpm", CPM, "np.greater_equal(c, s, out=mask)", "np.greater(c, s, out=mask)",
       "a tie between a link and a date goes to the date", listed=True),
@@ -102,6 +113,8 @@ MUTANTS: list[Mutant] = [
       "finish_link[owner[net.pred_type > 2]] = True", "FF links get no finish floor"),
     M("cpm-reschedule-no-propagation", "cpm", CPM, "        if not dirty[i]:\n",
       "        if False:\n", "reschedule recomputes only the changed activities, not their successors"),
+    M("cpm-reschedule-no-read", "cpm", CPM, "copied = np.unique(np.concatenate([read, rows]))",
+      "copied = np.unique(rows)", "rescheduling reads predecessors it did not copy"),
     M("cpm-finish-minus", "cpm", CPM, "np.add(s, d, out=finish[i])", "np.add(s, 0.999999 * d, out=finish[i])",
       "finish a hair early without a calendar"),
     # --- engines/calendar.py --------------------------------------------------------------
