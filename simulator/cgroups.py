@@ -50,13 +50,6 @@ def _v2_group() -> str | None:
     return next((path for controllers, path in _groups() if controllers == ""), None)
 
 
-def _cgroup_file(name: str) -> str | None:
-    """The text of this process's cgroup version 2 file ``name`` in its own group's
-    folder, or None where there is none (other platforms, cgroup version 1 alone)."""
-    group = _v2_group()
-    return None if group is None else _read(f"{CGROUP_ROOT}{group.rstrip('/')}/{name}")
-
-
 def _v2_levels(group: str) -> list[str]:
     """The folders of ``group`` and of each of its ancestors, up to :data:`CGROUP_ROOT`."""
     parts = [p for p in group.split("/") if p]
@@ -86,26 +79,44 @@ def _v1_folder(controller: str, name: str) -> str | None:
     return next((f for f in _v1_folders(controller) if _read(f"{f}/{name}") is not None), None)
 
 
+def _ratio(quota: str | None, period: str | None) -> float | None:
+    """``quota / period`` CPUs; None for version 2's "max", version 1's -1, or no file."""
+    try:
+        quota_, period_ = float(quota), float(period)
+    except (TypeError, ValueError):
+        return None
+    return quota_ / period_ if quota_ > 0 and period_ > 0 else None
+
+
+def _v2_cpu_quota(group: str) -> tuple[bool, float | None]:
+    """(whether any level has a ``cpu.max`` file, the smallest quota among them).
+
+    A quota on an ancestor (a pod's, a systemd slice's) binds this group as much as its own.
+    """
+    texts = [t.split() for t in (_read(f"{f}/cpu.max") for f in _v2_levels(group)) if t is not None]
+    quotas = [q for q in (_ratio(*t) if len(t) == 2 else None for t in texts) if q is not None]
+    return bool(texts), min(quotas, default=None)
+
+
 def cpu_quota() -> float | None:
     """CPUs' worth of time this process's cgroup allows (version 2, else 1).
+
+    Version 2 when the group or an ancestor has a ``cpu.max`` file: the smallest quota
+    from the group up to the root. Else version 1's quota of the group.
 
     Returns
     -------
     float or None
         Quota over period, e.g. 1.5; None when unlimited or unknown.
     """
-    v2 = (_cgroup_file("cpu.max") or "").split()
-    if len(v2) == 2:
-        quota, period = v2
-    else:  # both from the folder that has the quota
-        folder = _v1_folder("cpu", "cpu.cfs_quota_us")
-        quota, period = ((None, None) if folder is None else
-                         (_read(f"{folder}/cpu.cfs_quota_us"), _read(f"{folder}/cpu.cfs_period_us")))
-    try:
-        quota, period = float(quota), float(period)
-    except (TypeError, ValueError):  # "max", or no file
-        return None
-    return quota / period if quota > 0 and period > 0 else None  # v1 says -1 for none
+    group = _v2_group()
+    if group is not None:
+        found, quota = _v2_cpu_quota(group)
+        if found:
+            return quota
+    folder = _v1_folder("cpu", "cpu.cfs_quota_us")  # both from the folder that has the quota
+    return None if folder is None else _ratio(_read(f"{folder}/cpu.cfs_quota_us"),
+                                              _read(f"{folder}/cpu.cfs_period_us"))
 
 
 def _room(limit: int | None, used: int | None, cache: int) -> int | None:

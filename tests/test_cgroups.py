@@ -192,3 +192,19 @@ def test_v1_file_cache_the_kernel_can_reclaim_is_room(tmp_path, monkeypatch, usa
                                   f"hierarchical_memory_limit 9223372036854771712\n"
                                   f"total_cache {usage}\ntotal_inactive_file {inactive}"})
     assert cg.memory_left() == left
+
+
+def test_a_v2_cpu_quota_on_a_parent_group_binds_the_process(tmp_path, monkeypatch):
+    """The smallest quota from the group up to the root: a pod's or a slice's 1.5 CPUs bind
+    a container whose own group says "max"; a smaller one of its own binds first; a
+    sibling's does not."""
+    cg = _cgroups(tmp_path, monkeypatch, ["0::/pod/box"], {
+        "cpu.max": "max 100000", "pod/cpu.max": "150000 100000", "pod/box/cpu.max": "max 100000",
+        "pod/other/cpu.max": "10000 100000"})
+    assert cg.cpu_quota() == 1.5 and par.available_cpus() == 2
+    (tmp_path / "fs/pod/box/cpu.max").write_text("50000 100000\n")
+    assert cg.cpu_quota() == 0.5 and par.available_cpus() == 1
+    (tmp_path / "fs/pod/box/cpu.max").unlink()  # no cpu controller in the group's own folder
+    assert cg.cpu_quota() == 1.5
+    (tmp_path / "fs/pod/cpu.max").write_text("max 100000\n")
+    assert cg.cpu_quota() is None and par.available_cpus() == 64
