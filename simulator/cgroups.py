@@ -8,8 +8,9 @@ fake trees.
 
 from __future__ import annotations
 
-#: Where Linux says which cgroups a process is in, and where their files are.
-PROC_CGROUP, CGROUP_ROOT = "/proc/self/cgroup", "/sys/fs/cgroup"
+#: Where Linux says which cgroups a process is in, where they are mounted, and where their
+#: files usually are.
+PROC_CGROUP, PROC_MOUNTINFO, CGROUP_ROOT = "/proc/self/cgroup", "/proc/self/mountinfo", "/sys/fs/cgroup"
 
 
 def _groups() -> list[tuple[str, str]]:
@@ -56,11 +57,40 @@ def _v2_levels(group: str) -> list[str]:
     return [CGROUP_ROOT + "".join(f"/{p}" for p in parts[:k]) for k in range(len(parts), -1, -1)]
 
 
+def _unescape(field: str) -> str:
+    """A path of :data:`PROC_MOUNTINFO`, where space, tab, newline and backslash are written
+    as octal escapes (``\\040``)."""
+    for code in ("040", "011", "012", "134"):
+        field = field.replace("\\" + code, chr(int(code, 8)))
+    return field
+
+
+def _v1_mounts(controller: str) -> list[tuple[str, str]]:
+    """(root within the hierarchy, mount point) of each version 1 mount of ``controller``,
+    as :data:`PROC_MOUNTINFO` lists them."""
+    try:
+        with open(PROC_MOUNTINFO) as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return []
+    mounts = []
+    for line in lines:
+        head, sep, tail = line.partition(" - ")
+        fields, more = head.split(), tail.split()
+        if sep and len(fields) >= 5 and len(more) >= 3 and more[0] == "cgroup" \
+                and controller in more[2].split(","):
+            mounts.append((_unescape(fields[3]), _unescape(fields[4])))
+    return mounts
+
+
 def _v1_folders(controller: str) -> list[str]:
     """The folders where this process's version 1 group of ``controller`` may be, in order.
 
-    A controller is mounted alone (``cpu``) or with others in one folder named by their
-    list (``cpu,cpuacct``), often with a symlink per name but not always; the list in
+    First where :data:`PROC_MOUNTINFO` says the controller is mounted: the group's path
+    below the mount's root (a container's mount has its own group as root, so the group
+    is the mount point itself). Then the usual places, for a /proc without mountinfo: a
+    controller is mounted alone (``cpu``) or with others in one folder named by their list
+    (``cpu,cpuacct``), often with a symlink per name but not always; the list in
     :data:`PROC_CGROUP` may be in another order than the folder's name (``cpuacct,cpu`` on
     CentOS 7), so its sorted order is tried too. In each, the group's folder comes first,
     then the root: a container that sees only its own group sees it there.
@@ -69,9 +99,15 @@ def _v1_folders(controller: str) -> list[str]:
     if found is None:
         return []
     controllers, group = found
+    group = group.rstrip("/")
+    mounted = []
+    for root, point in _v1_mounts(controller):
+        root = root.rstrip("/")
+        if group == root or group.startswith(root + "/"):
+            mounted.append(point.rstrip("/") + group[len(root):])
     mounts = [f"{CGROUP_ROOT}/{m}" for m in dict.fromkeys(
         [controller, controllers, ",".join(sorted(controllers.split(",")))])]
-    return list(dict.fromkeys([m + group.rstrip("/") for m in mounts] + mounts))
+    return list(dict.fromkeys(mounted + [m + group for m in mounts] + mounts))
 
 
 def _v1_folder(controller: str, name: str) -> str | None:

@@ -11,9 +11,14 @@ import simulator.cgroups as cg
 import simulator.parallel as par
 
 
-def _cgroups(tmp_path, monkeypatch, lines, files):
-    """A fake /proc/self/cgroup with ``lines`` and cgroup files under a fake root."""
+def _cgroups(tmp_path, monkeypatch, lines, files, mountinfo=None):
+    """A fake /proc/self/cgroup with ``lines`` and cgroup files under a fake root; a fake
+    /proc/self/mountinfo with ``mountinfo`` (``{root}`` stands for the fake root), else none."""
     (tmp_path / "cgroup").write_text("".join(f"{line}\n" for line in lines))
+    if mountinfo is not None:
+        (tmp_path / "mountinfo").write_text(
+            "".join(f"{line}\n" for line in mountinfo).replace("{root}", str(tmp_path / "fs")))
+    monkeypatch.setattr(cg, "PROC_MOUNTINFO", str(tmp_path / "mountinfo"))
     for rel, text in files.items():
         (tmp_path / "fs" / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "fs" / rel).write_text(f"{text}\n")
@@ -208,3 +213,40 @@ def test_a_v2_cpu_quota_on_a_parent_group_binds_the_process(tmp_path, monkeypatc
     assert cg.cpu_quota() == 1.5
     (tmp_path / "fs/pod/cpu.max").write_text("max 100000\n")
     assert cg.cpu_quota() is None and par.available_cpus() == 64
+
+
+#: /proc/self/mountinfo of a host with cgroup version 1 mounted where nothing guesses it
+#: (under /cg, the cpu folder named "sched"), one path with a space, and the version 2
+#: hierarchy and unrelated mounts around them.
+MOUNTINFO = [
+    "22 1 0:20 / /proc rw,nosuid - proc proc rw",
+    "30 25 0:26 / {root}/unified rw,nosuid shared:8 - cgroup2 cgroup2 rw",
+    "31 25 0:27 / {root}/cg/sched rw,nosuid shared:9 - cgroup cgroup rw,cpu,cpuacct",
+    "32 25 0:28 / {root}/cg/mem\\040ory rw,nosuid shared:10 - cgroup cgroup rw,memory",
+    "33 25 0:29 / {root}/cg/pids rw,nosuid shared:11 - cgroup cgroup rw,pids",
+]
+
+
+def test_v1_groups_are_found_where_mountinfo_says_the_controllers_are(tmp_path, monkeypatch):
+    cg = _cgroups(tmp_path, monkeypatch, ["5:pids:/box", "4:memory:/box", "3:cpu,cpuacct:/box", "0::/"], {
+        "cg/sched/box/cpu.cfs_quota_us": 50000, "cg/sched/box/cpu.cfs_period_us": 100000,
+        "cg/mem ory/box/memory.limit_in_bytes": 3 * 2**30,
+        "cg/mem ory/box/memory.usage_in_bytes": 2**30,
+        # the usual places hold other numbers, which must not be read
+        "cpu/box/cpu.cfs_quota_us": 400000, "cpu/box/cpu.cfs_period_us": 100000,
+        "memory/box/memory.limit_in_bytes": 2**40, "memory/box/memory.usage_in_bytes": 0},
+        mountinfo=MOUNTINFO)
+    assert cg.cpu_quota() == 0.5 and par.available_cpus() == 1
+    assert cg.memory_left() == 2 * 2**30
+
+
+def test_a_v1_mount_whose_root_is_the_containers_group_is_that_group(tmp_path, monkeypatch):
+    """In a container the mount's root is its own group: the group's files are at the mount
+    point, not at the mount point plus the group's path."""
+    info = ["40 35 0:31 /docker/abc {root}/k/cpu rw - cgroup cgroup rw,cpu",
+            "41 35 0:32 /docker/abc {root}/k/memory rw - cgroup cgroup rw,memory"]
+    cg = _cgroups(tmp_path, monkeypatch, ["4:memory:/docker/abc", "3:cpu:/docker/abc"], {
+        "k/cpu/cpu.cfs_quota_us": 150000, "k/cpu/cpu.cfs_period_us": 100000,
+        "k/memory/memory.limit_in_bytes": 4 * 2**30, "k/memory/memory.usage_in_bytes": 2**30},
+        mountinfo=info)
+    assert cg.cpu_quota() == 1.5 and cg.memory_left() == 3 * 2**30
