@@ -215,6 +215,21 @@ def test_a_v2_cpu_quota_on_a_parent_group_binds_the_process(tmp_path, monkeypatc
     assert cg.cpu_quota() is None and par.available_cpus() == 64
 
 
+@pytest.mark.parametrize("files, quota", [
+    # a pod's 1 CPU binds a container that has 2 of its own, under a node's 3
+    ({"kube/cpu.max": "300000 100000", "kube/pod/cpu.max": "100000 100000",
+      "kube/pod/box/cpu.max": "200000 100000"}, 1.0),
+    # the topmost binds, above a level that says "max"
+    ({"kube/cpu.max": "50000 100000", "kube/pod/cpu.max": "max 100000",
+      "kube/pod/box/cpu.max": "200000 100000"}, 0.5),
+    # CPUs are quota over period: 100000 per 50000 (2 CPUs) is more than 150000 per 100000
+    ({"kube/pod/cpu.max": "100000 50000", "kube/pod/box/cpu.max": "150000 100000"}, 1.5),
+])
+def test_the_smallest_v2_cpu_quota_from_the_group_up_binds(tmp_path, monkeypatch, files, quota):
+    cg = _cgroups(tmp_path, monkeypatch, ["0::/kube/pod/box"], files)
+    assert cg.cpu_quota() == quota
+
+
 #: /proc/self/mountinfo of a host with cgroup version 1 mounted where nothing guesses it
 #: (under /cg, the cpu folder named "sched"), one path with a space, and the version 2
 #: hierarchy and unrelated mounts around them.
@@ -250,3 +265,14 @@ def test_a_v1_mount_whose_root_is_the_containers_group_is_that_group(tmp_path, m
         "k/memory/memory.limit_in_bytes": 4 * 2**30, "k/memory/memory.usage_in_bytes": 2**30},
         mountinfo=info)
     assert cg.cpu_quota() == 1.5 and cg.memory_left() == 3 * 2**30
+
+
+def test_a_v1_mount_of_a_group_whose_name_is_a_prefix_is_not_this_groups(tmp_path, monkeypatch):
+    """A mount whose root is /docker/ab holds group /docker/ab and its children, not
+    /docker/abc: that group is read where the usual folders have it."""
+    info = ["40 35 0:31 /docker/ab {root}/k/cpu rw - cgroup cgroup rw,cpu"]
+    cg = _cgroups(tmp_path, monkeypatch, ["3:cpu:/docker/abc"], {
+        "k/cpuc/cpu.cfs_quota_us": 50000, "k/cpuc/cpu.cfs_period_us": 100000,
+        "cpu/docker/abc/cpu.cfs_quota_us": 150000, "cpu/docker/abc/cpu.cfs_period_us": 100000},
+        mountinfo=info)
+    assert cg.cpu_quota() == 1.5
