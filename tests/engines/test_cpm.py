@@ -7,6 +7,7 @@ import pytest
 from texts import chain, phase
 
 from simulator import compile_scenario, plan, simulate
+from simulator.engines import cpm
 
 
 def fixed(v):
@@ -200,3 +201,37 @@ def test_a_rollout_without_resources_has_its_summary_and_share_dates(build):
     np.testing.assert_array_equal(s.finish[net.index("half")], s.finish[half])
     for field in ("start", "finish", "driver"):
         np.testing.assert_array_equal(getattr(s, field), getattr(by_des.schedule, field))
+
+
+def test_rescheduling_reads_only_rows_it_copied_or_recomputed(build, monkeypatch):
+    """The exclusion ranking's rescheduling: phase a lengthens from 10 to 20 days. d (SS on
+    c, FS on a) and f (SF on h, FF on a) are redone though a is not their first
+    predecessor; they read c's and h's *start*, which must be copied from the run, as must
+    the finishes asked for of e and c, which nothing redoes. Unwritten rows hold a date far
+    past the horizon here, so reading one shows."""
+    sc = build({"initiatives": [
+        chain("x", phase("a", fixed(10))), chain("y", phase("c", fixed(4))),
+        chain("z", phase("d", fixed(3), after=[{"id": "c", "type": "SS", "lag": 1}, "a"])),
+        chain("u", phase("e", fixed(6))), chain("v", phase("h", fixed(8))),
+        chain("w", phase("f", fixed(2), after=[{"id": "h", "type": "SF", "lag": 25},
+                                               {"id": "a", "type": "FF", "lag": 0}]))]})
+    result = simulate(sc, 3, seed=1)
+    net, base = result.network, result.schedule
+    empty = cpm.Schedule.empty
+
+    def poisoned(m, n, durations=None, *, extra=False):
+        out = empty(m, n, durations, extra=extra)
+        out.start.fill(1e6)
+        out.finish.fill(1e6)
+        return out
+    monkeypatch.setattr(cpm.Schedule, "empty", staticmethod(poisoned))
+    cols = np.array([0, 2])
+    durations = base.durations[:, cols].copy()
+    durations[net.index("a")] = 20.0
+    changed = np.zeros(net.size, dtype=bool)
+    changed[net.index("a")] = True
+    rows = np.array([net.index(k) for k in ("d", "e", "f", "a", "c")])
+    got = cpm.rescheduled_finish(net, base, cols, durations, np.empty((0, 2)), changed, rows)
+    # d: max(a's finish 20, c's start 0 + 1) + 3; f: finish >= max(20, h's start 0 + 25)
+    np.testing.assert_array_equal(got, np.array([[23.0] * 2, [6.0] * 2, [25.0] * 2, [20.0] * 2,
+                                                 [4.0] * 2]))
