@@ -79,7 +79,7 @@ def simulate(scenario: Scenario, iterations: int = 10_000, seed: SeedLike = None
     mitigated : bool
         Use the risks' post-mitigation values.
     engine : {"cpm", "capacity", "des"}, optional
-        The scheduling engine: the vectorised forward pass (no capacity), the
+        The scheduling engine: the compiled forward pass (no capacity), the
         compiled capacity engine, or the SimPy discrete-event reference (same
         dates as the others, much slower). Default: ``capacity`` when phases
         hold resources, else ``cpm``.
