@@ -59,16 +59,12 @@ class Schedule:
 
 
 @lru_cache(maxsize=32)
-def _prepared(net: Network) -> tuple[list[list[int]], list[Calendar | None], np.ndarray]:
-    """Per activity: its gates, its calendar, and whether it has a finish link (FF, SF)."""
-    gates_of: list[list[int]] = [[] for _ in range(net.size)]
-    for g, gate in enumerate(net.gates):
-        for i in gate.targets:
-            gates_of[i].append(g)
+def _prepared(net: Network) -> tuple[list[np.ndarray], list[Calendar | None], np.ndarray]:
+    """Per activity: its gates, its calendar, and whether it has a finish link (FF, SF),
+    as the compiled rule reads them (:func:`.flat.rule_arrays`)."""
+    gate_ptr, gate_idx, finish_link = (rule_arrays(net)[k] for k in (5, 6, 8))
+    gates_of = [gate_idx[gate_ptr[i]:gate_ptr[i + 1]] for i in range(net.size)]
     calendars = [Calendar.from_windows(w) for w in net.calendars]
-    owner = np.repeat(np.arange(net.size), np.diff(net.pred_ptr))
-    finish_link = np.zeros(net.size, dtype=bool)
-    finish_link[owner[net.pred_type >= 2]] = True
     return gates_of, [calendars[c] if c >= 0 else None for c in net.calendar_of], finish_link
 
 
