@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -28,17 +27,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
-def best(fn, repeat: int) -> float:
-    """Shortest wall time of ``repeat`` calls, after one call to warm up."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
@@ -47,7 +35,7 @@ def main() -> None:
     from simulator.engines import cpm
     from simulator.parallel import sample_chunk
     from simulator.scenario.compile import compile_scenario
-    from throughput import synthetic
+    from throughput import best_of, synthetic
 
     with tempfile.TemporaryDirectory() as tmp:
         paths = {}
@@ -72,7 +60,8 @@ def main() -> None:
                 def vectorised():
                     for i in net.order:
                         cpm.activity_dates(net, i, d, gates, theirs, scratch)
-                t_ours, t_theirs = best(compiled, args.repeat), best(vectorised, args.repeat)
+                compiled(), vectorised()  # warm up (numba's cache, first touches)
+                t_ours, t_theirs = best_of(args.repeat, compiled), best_of(args.repeat, vectorised)
                 same = all(np.array_equal(getattr(ours, f), getattr(theirs, f))
                            for f in ("start", "finish", "driver"))
                 print(f"  {n:>8,}  {t_ours:8.4f}  {t_theirs:10.4f}  {'same dates' if same else 'DIFFERENT'}")
