@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .bandcut import cut_rows, merge_lists, sorted_cut
+from .bandcut import band_counts, emit_cut, merge_lists, sorted_cut
 
 #: Half-width of a band in standard errors of the quantile it is kept for.
 Z = 6.0
@@ -72,7 +72,10 @@ def cut(x: np.ndarray, a: np.ndarray, b: np.ndarray, src: np.ndarray | None = No
     """
     x, src = _rows_of(x, src)
     a, b = np.ascontiguousarray(a, dtype=float), np.ascontiguousarray(b, dtype=float)
-    return _as_cut(cut_rows(x, src, a, b), a.copy(), b.copy(),
+    below, on_a, on_b, inside, ptr, same = band_counts(x, src, a, b)
+    for r in np.flatnonzero(ptr[1:] - ptr[:-1] > 1):
+        inside[ptr[r]:ptr[r + 1]].sort()
+    return _as_cut(emit_cut(a, b, below, on_a, on_b, inside, ptr, same), a.copy(), b.copy(),
                    x.shape[1], np.isfinite(x).sum(axis=1)[src])
 
 

@@ -191,3 +191,55 @@ def test_a_cut_of_repeated_rows_equals_the_cut_of_the_rows_written_out():
         for u, v in zip(mine, theirs):
             np.testing.assert_array_equal(u, v)
     assert (got.below[1] == got.below[0]).all() and got.kept[0][0].size > src.size
+
+
+def _cut_by_hand(x, a, b):
+    """``cut``'s counts and lists, cell by cell with plain numpy: per slot and row the
+    values under the lower edge, then (row, value, count) for the lower edge, each distinct
+    value strictly inside, and the upper edge when it is above the lower one."""
+    rows, slots = a.shape
+    below = np.zeros((rows, slots), np.int64)
+    kept = []
+    for j in range(slots):
+        entries = []
+        for r in range(rows):
+            lo, hi, v = a[r, j], b[r, j], x[r]
+            if lo > hi:
+                continue
+            below[r, j] = (v < lo).sum()
+            if (v == lo).any():
+                entries.append((r, lo, (v == lo).sum()))
+            vals, counts = np.unique(v[(v > lo) & (v < hi)], return_counts=True)
+            entries += [(r, u, c) for u, c in zip(vals, counts)]
+            if hi > lo and (v == hi).any():
+                entries.append((r, hi, (v == hi).sum()))
+        kept.append(tuple(np.array([e[k] for e in entries], dtype)
+                          for k, dtype in enumerate((np.int64, float, np.int64))))
+    return below, kept
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_cut_equals_counting_and_listing_by_hand(seed):
+    """Every count and list of a later chunk's cut against a cell-by-cell reference: bands
+    that overlap (one value inside two of a row's bands), edges on tied values, infinite
+    values and edges, a band of one value, unused slots, and a row with nothing inside."""
+    rng = np.random.default_rng(seed)
+    x = _data(seed, 8, 3000)
+    x[6] = np.round(x[6])
+    x[7] = np.round(rng.normal(5, 2, 3000), 1)
+    q = np.quantile(np.where(np.isfinite(x), x, 1e9), [0.05, 0.3, 0.45, 0.6, 0.8, 0.95], axis=1).T
+    a = np.column_stack([q[:, 0], q[:, 1], q[:, 3]])
+    b = np.column_stack([q[:, 2], q[:, 4], q[:, 5]])     # slots 0 and 1 overlap
+    a[2], b[2] = [2.0, 3.0, 1.0], [4.0, 3.0, 2.0]         # a pinned row: on an edge, one value
+    a[3, 2] = b[3, 2] = np.inf                            # edges at the horizon
+    a[4, 0], b[4, 0] = np.inf, -np.inf                    # an unused slot
+    a[5, 1], b[5, 1] = 100.0, 200.0                       # nothing inside
+    a[6, 2] = b[6, 2] = np.round(a[6, 2])                 # a band of one (tied) value
+    got = cut(x, a, b)
+    below, kept = _cut_by_hand(x, a, b)
+    np.testing.assert_array_equal(got.below, below)
+    np.testing.assert_array_equal(got.finite, np.isfinite(x).sum(axis=1))
+    for mine, theirs in zip(got.kept, kept):
+        for u, v in zip(mine, theirs):
+            np.testing.assert_array_equal(u, v)
+    assert min(k[0].size for k in got.kept) > 100
