@@ -7,6 +7,7 @@ import numpy as np
 from ..engines.cpm import NO_DRIVER, Schedule
 from ..errors import suggest
 from ..scenario.network import Network
+from .pathcount import path_counts
 
 
 def target_members(net: Network, target: str) -> np.ndarray:
@@ -46,27 +47,22 @@ def _latest(sched: Schedule, members: np.ndarray) -> np.ndarray:
     return members[np.argmax(sched.finish[members], axis=0)]
 
 
-def _walk(sched: Schedule, cur: np.ndarray, cols: np.ndarray, label: np.ndarray | None = None,
-          stays=None):
+def _walk(sched: Schedule, cur: np.ndarray, cols: np.ndarray):
     """Follow driving predecessors back from activity ``cur[p]`` in iteration ``cols[p]``, for
     every path ``p`` at once.
 
-    Yields ``(cur, cols, label)`` at each step for the paths not yet ended (``label`` is
-    carried along with its path). A path ends at an activity started by a date (no
-    driver), or where ``stays(cur, label)`` is False.
+    Yields ``(cur, cols)`` at each step for the paths not yet ended. A path ends at an
+    activity started by a date (no driver).
     """
     n = sched.finish.shape[1]
     drivers = sched.driver.reshape(-1)  # flat: a 1-d take is twice as fast as [rows, cols]
     for _ in range(sched.driver.shape[0]):
-        yield cur, cols, label
+        yield cur, cols
         cur = drivers.take(_flat(cur, n, cols))
         keep = cur != NO_DRIVER
-        if stays is not None:
-            keep &= stays(cur, label)
         if not keep.any():
             break
         cur, cols = cur[keep], cols[keep]
-        label = None if label is None else label[keep]
 
 
 def _target_walk(net: Network, sched: Schedule, target: str):
@@ -87,7 +83,7 @@ def driving_path(net: Network, sched: Schedule, target: str) -> np.ndarray:
     ndarray of bool, shape (activities, n)
     """
     on_path = np.zeros((net.size, sched.finish.shape[1]), dtype=bool)
-    for cur, cols, _ in _target_walk(net, sched, target):
+    for cur, cols in _target_walk(net, sched, target):
         on_path[cur, cols] = True
     return on_path
 
@@ -99,27 +95,11 @@ def criticality(net: Network, sched: Schedule, target: str) -> np.ndarray:
 
 def criticality_counts(net: Network, sched: Schedule, target: str) -> np.ndarray:
     """Per activity, the iterations in which it drives ``target`` (int64)."""
-    # counted step by step: a path visits an activity at most once per iteration, so the
-    # counts are those of the (activities x n) mask of driving_path without building it
-    counts = np.zeros(net.size, dtype=np.int64)
-    for cur, _, _ in _target_walk(net, sched, target):
-        counts += np.bincount(cur, minlength=net.size)
-    return counts
-
-
-#: Initiatives walked together at most this many paths (initiatives x iterations) at a time.
-_PATHS_AT_ONCE = 1 << 22
-
-
-def _drivers_come_earlier(net: Network, sched: Schedule, pos: np.ndarray) -> bool:
-    """Whether every recorded driver is earlier in the topological order than the activity it
-    drives: so for every link (a driving predecessor), not for the units a capacity frees."""
-    if net.needs_capacity:
-        return False
-    before = np.append(pos, -1)  # NO_DRIVER (-1) looks up this last entry: earlier than all
-    rows = max(1, _PATHS_AT_ONCE // max(sched.driver.shape[1], 1))
-    return all((before[sched.driver[lo:lo + rows]] < pos[lo:lo + rows, None]).all()
-               for lo in range(0, net.size, rows))
+    # a path visits an activity at most once per iteration, so the counts are those of
+    # the (activities x n) mask of driving_path without building it
+    members = np.asarray(target_members(net, target), np.int64)
+    return path_counts(sched.driver, sched.finish, np.array([0, members.size], np.int64),
+                       members, np.zeros(0, np.int64))
 
 
 def initiative_criticality(net: Network, sched: Schedule) -> np.ndarray:
@@ -138,27 +118,15 @@ def initiative_share(net: Network, counts: np.ndarray, n: int) -> np.ndarray:
 
 
 def initiative_counts(net: Network, sched: Schedule) -> np.ndarray:
-    """Per activity, the iterations in which it drives its own initiative's finish (int64)."""
-    n = sched.finish.shape[1]
-    owner = np.full(net.size, -1)
+    """Per activity, the iterations in which it drives its own initiative's finish (int64).
+
+    A path may leave its initiative and come back (a link through another initiative), so a
+    visit counts only where the activity is one of the path's own initiative's.
+    """
+    owner = np.full(net.size, -1, np.int64)
     for j, members in enumerate(net.initiative_members):
         owner[members] = j
-    pos = np.empty(net.size, dtype=np.int64)
-    pos[net.order] = np.arange(net.size)
-    # Where drivers come earlier in the order, a path that has passed below the earliest
-    # activity of its initiative can never come back to it, and is left there.
-    lowest = np.array([pos[m].min() if m.size else 0 for m in net.initiative_members])
-    stays = ((lambda cur, label: pos[cur] >= lowest[label])
-             if _drivers_come_earlier(net, sched, pos) else None)
-    # The initiatives' paths are walked side by side, a block of initiatives at a time: a
-    # path may leave its initiative and come back (a link through another initiative), so
-    # a visit counts only where the activity is one of the path's own initiative's.
-    counts = np.zeros(net.size, dtype=np.int64)
-    todo = [j for j, m in enumerate(net.initiative_members) if m.size]
-    block = max(1, _PATHS_AT_ONCE // max(n, 1))
-    for group in (todo[lo:lo + block] for lo in range(0, len(todo), block)):
-        start = np.concatenate([_latest(sched, net.initiative_members[j]) for j in group])
-        walk = _walk(sched, start, np.tile(np.arange(n), len(group)), np.repeat(group, n), stays)
-        for cur, _, label in walk:
-            counts += np.bincount(cur[owner[cur] == label], minlength=net.size)
-    return counts
+    sizes = [len(m) for m in net.initiative_members]
+    ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    members = np.concatenate([np.zeros(0, np.int64), *net.initiative_members]).astype(np.int64)
+    return path_counts(sched.driver, sched.finish, ptr, members, owner)

@@ -88,6 +88,9 @@ def test_a_path_that_leaves_its_initiative_and_comes_back_counts_on_return():
     # i1: a1 in both iterations (its own path, which goes on to a0 in iteration 0)
     np.testing.assert_array_equal(critical.initiative_criticality(net, sched), [1.0, 1.0, 0.5])
     np.testing.assert_array_equal(critical.criticality(net, sched, "i0"), [1.0, 0.5, 0.5])
+    # the path through every activity is marked whole (as long as the network)
+    np.testing.assert_array_equal(critical.driving_path(net, sched, "i0"),
+                                  [[True, True], [True, False], [True, False]])
 
 
 @pytest.mark.parametrize("name", ["veikart-22.1.yaml", "examples/capacity.yaml"])
@@ -97,11 +100,3 @@ def test_criticality_of_simulated_schedules_equals_the_walk(name):
     crit, own = _reference(net, sched)
     np.testing.assert_array_equal(critical.criticality(net, sched, net.target), crit)
     np.testing.assert_array_equal(critical.initiative_criticality(net, sched), own)
-
-
-def test_many_initiatives_are_walked_in_blocks(monkeypatch):
-    net, sched = _random(np.random.default_rng(9), 40, 50, linked=True)
-    whole = critical.initiative_criticality(net, sched)
-    monkeypatch.setattr(critical, "_PATHS_AT_ONCE", 50)  # one initiative per block
-    np.testing.assert_array_equal(critical.initiative_criticality(net, sched), whole)
-    np.testing.assert_array_equal(whole, _reference(net, sched)[1])

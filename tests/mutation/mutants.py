@@ -57,6 +57,7 @@ STREAMS, DRAWS = "simulator/sampling/streams.py", "simulator/sampling/draws.py"
 DIST, PERT = "simulator/sampling/distributions.py", "simulator/sampling/pert.py"
 STATS, RESULT = "simulator/analysis/stats.py", "simulator/analysis/result.py"
 CRIT, SENS = "simulator/analysis/critical.py", "simulator/analysis/sensitivity.py"
+PATHC = "simulator/analysis/pathcount.py"
 MERGE, COMPARE = "simulator/analysis/merge_bias.py", "simulator/analysis/compare.py"
 COMPILE, EXPAND = "simulator/scenario/compile.py", "simulator/scenario/expand.py"
 EXCL = "simulator/analysis/exclusion.py"
@@ -275,10 +276,12 @@ MUTANTS: list[Mutant] = [
     M("critical-path-short", "critical", CRIT, "for _ in range(sched.driver.shape[0]):",
       "for _ in range(sched.driver.shape[0] - 1):",
       "the walk back stops one activity early"),
-    M("critical-initiative-target", "critical", CRIT,
-      "start = np.concatenate([_latest(sched, net.initiative_members[j]) for j in group])",
-      "start = np.concatenate([_latest(sched, target_members(net, net.target)) for j in group])",
-      "initiative criticality against the scenario target"),
+    M("critical-initiative-target", "critical", PATHC, "if owner.size == 0 or owner[cur] == g:",
+      "if True:", "a phase counted on another initiative's path"),
+    M("critical-counts-tie-last", "critical", PATHC, "if finish[i, c] > best[c]:",
+      "if finish[i, c] >= best[c]:", "a path started at the last of the members tied last"),
+    M("critical-counts-short", "critical", PATHC, "for _ in range(m):", "for _ in range(m - 1):",
+      "the counting walk stops one activity early on the longest paths"),
     # --- analysis/sensitivity.py ----------------------------------------------------------
     M("sens-ssi-no-criticality", "sensitivity", SENS, '"ssi": crit * _ratio(sd, finish_sd),',
       '"ssi": _ratio(sd, finish_sd),', "SSI without its criticality factor", listed=True),
