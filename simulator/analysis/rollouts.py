@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..engines.calendar import SortedCounter
 from . import stats
+from .gridsum import held_on_grid
 
 if TYPE_CHECKING:
     from .result import Result
@@ -79,15 +80,10 @@ def _rollout(net, rollout_id: str):
 
 
 def _held_on_grid(a: np.ndarray, b: np.ndarray, w: np.ndarray, g: int) -> np.ndarray:
-    """Sum of ``w[i]`` over rows with ``a[i, r] <= k < b[i, r]``: shape (g, iterations)."""
-    n = a.shape[1]
-    # iteration-major, so that both the scatter and the running sum walk contiguous memory
-    diff = np.zeros(n * (g + 1))
-    at = np.arange(n) * (g + 1)
-    for i in range(a.shape[0]):
-        diff[at + a[i]] += w[i]
-        diff[at + b[i]] -= w[i]
-    return np.cumsum(diff.reshape(n, g + 1)[:, :g], axis=1).T
+    """Sum of ``w[i]`` over rows with ``a[i, r] <= k < b[i, r]``: shape (g, iterations)
+    (``a`` and ``b`` at most ``g``)."""
+    return held_on_grid(np.asarray(a, np.int64), np.asarray(b, np.int64),
+                        np.asarray(w, float), int(g))
 
 
 def held_span(a: np.ndarray, b: np.ndarray, w: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:

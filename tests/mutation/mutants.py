@@ -48,7 +48,8 @@ TESTS = {
                 "tests/test_compare_options.py"],
     "compile": ["tests/scenario/test_compile_values.py"] + _ENGINES + _ANALYSIS + _SAMPLING
                + _STATISTICS + ["tests/scenario"],
-    "stream": ["tests/analysis/test_sketch.py", "tests/test_stream.py"],
+    "stream": ["tests/analysis/test_sketch.py", "tests/analysis/test_rollouts.py",
+               "tests/test_stream.py"],
     "kernel": _ENGINES + ["tests/engines/test_capacity.py"] + _ANALYSIS,
 }
 
@@ -58,6 +59,7 @@ DIST, PERT = "simulator/sampling/distributions.py", "simulator/sampling/pert.py"
 STATS, RESULT = "simulator/analysis/stats.py", "simulator/analysis/result.py"
 CRIT, SENS = "simulator/analysis/critical.py", "simulator/analysis/sensitivity.py"
 PATHC = "simulator/analysis/pathcount.py"
+GRID = "simulator/analysis/gridsum.py"
 MERGE, COMPARE = "simulator/analysis/merge_bias.py", "simulator/analysis/compare.py"
 COMPILE, EXPAND = "simulator/scenario/compile.py", "simulator/scenario/expand.py"
 EXCL = "simulator/analysis/exclusion.py"
@@ -423,6 +425,10 @@ MUTANTS: list[Mutant] = [
     M("stream-run-from-lower-edge", "stream", BANDCUT,
       'np.searchsorted(vals, a[r, j], side="right")', 'np.searchsorted(vals, a[r, j], side="left")',
       "a band's run starts at a value on its lower edge, gathered for an overlapping band"),
+    M("stream-grid-no-running-sum", "stream", GRID, "acc = diff[k] if k == 0 else acc + diff[k]",
+      "acc = diff[k]", "coverage and units held as the changes at each point, not their sum"),
+    M("stream-grid-release-added", "stream", GRID, "diff[min(b[i, r], g)] -= w[i]",
+      "diff[min(b[i, r], g)] += w[i]", "units added again where they are released"),
     M("stream-span-shift", "stream", ROLL, "return rows, np.clip(np.arange(g) - j0 + 1, 0, span - 1)",
       "return rows, np.clip(np.arange(g) - j0, 0, span - 1)", "coverage and units held a month early"),
     M("stream-chan", "stream", STATS, "delta * delta * (na * nb / n)", "delta * delta * (na * nb / (n + 1))",

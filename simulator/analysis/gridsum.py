@@ -1,0 +1,36 @@
+"""The compiled sum of what is held at each point of a grid (coverage, units of a resource).
+
+It lives in a file of its own: numba's on-disk cache of a function is invalidated only when
+its own file changes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def held_on_grid(a, b, w, g):  # pragma: no cover - compiled; tested via rollouts._held_on_grid
+    """Sum of ``w[i]`` over rows ``i`` with ``a[i, r] <= k < b[i, r]``: shape (g, iterations),
+    iteration-major in memory (the transpose of a C-ordered (iterations, g) array: a
+    caller's sums along the grid add in the order they always have).
+
+    Per iteration, each row's weight is added at its first point and taken off at its
+    first point not held (``g`` or more: never taken off within the grid), in row order,
+    then summed along the grid: the additions of a scatter and a running sum, in their
+    order, so the same bits.
+    """
+    n = a.shape[1]
+    out = np.empty((n, g))
+    diff = np.empty(g + 1)
+    for r in range(n):
+        diff[:] = 0.0
+        for i in range(a.shape[0]):
+            diff[min(a[i, r], g)] += w[i]
+            diff[min(b[i, r], g)] -= w[i]
+        acc = 0.0
+        for k in range(g):
+            acc = diff[k] if k == 0 else acc + diff[k]
+            out[r, k] = acc
+    return out.T
