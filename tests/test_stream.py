@@ -183,7 +183,7 @@ def test_day_index_is_the_grid_search(unit_days):
     probe = rollouts.day_times(net) + rollouts._eps(net)
     rng = np.random.default_rng(int(unit_days))
     x = np.concatenate([rng.uniform(-2, net.horizon + 2, 200_000), probe, np.nextafter(probe, -np.inf),
-                        np.nextafter(probe, np.inf), probe - 1e-6 / unit_days, [np.inf, -np.inf, 0.0]])
+                        np.nextafter(probe, np.inf), probe - 1e-6 / unit_days, [np.inf, -np.inf, 0.0, np.nan]])
     x = x.reshape(2, -1) if x.size % 2 == 0 else x.reshape(1, -1)
     np.testing.assert_array_equal(rollouts.day_index(net, probe, x), np.searchsorted(probe, x))
 

@@ -1,4 +1,5 @@
-"""The compiled sum of what is held at each point of a grid (coverage, units of a resource).
+"""The compiled loops of the time grids: what is held at each point of a grid (coverage,
+units of a resource), and the point of the day grid a time falls on.
 
 It lives in a file of its own: numba's on-disk cache of a function is invalidated only when
 its own file changes.
@@ -34,3 +35,27 @@ def held_on_grid(a, b, w, g):  # pragma: no cover - compiled; tested via rollout
             acc = diff[k] if k == 0 else acc + diff[k]
             out[r, k] = acc
     return out.T
+
+
+@njit(cache=True)
+def day_points(probe, x, unit_days):  # pragma: no cover - compiled; tested via rollouts.day_index
+    """``np.searchsorted(probe, x)`` for a day grid ``probe`` (ends of days, in units of
+    ``unit_days`` days, plus a rounding): guessed from the time, within a day of the
+    answer, then corrected with two steps each way. NaN goes last."""
+    g = probe.size
+    flat = x.ravel()
+    out = np.empty(flat.size, np.int64)
+    for q in range(flat.size):
+        v = flat[q]
+        if np.isnan(v):
+            out[q] = g
+            continue
+        guess = min(max(np.ceil(v * unit_days) - 1, 0.0), float(g))
+        idx = np.int64(guess)
+        for _ in range(2):
+            if idx > 0 and probe[idx - 1] >= v:
+                idx -= 1
+            if idx < g and probe[min(idx, g - 1)] < v:
+                idx += 1
+        out[q] = idx
+    return out.reshape(x.shape)

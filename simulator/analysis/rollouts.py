@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..engines.calendar import SortedCounter
 from . import stats
-from .gridsum import held_on_grid
+from .gridsum import day_points, held_on_grid
 
 if TYPE_CHECKING:
     from .result import Result
@@ -375,19 +375,14 @@ def day_times(net) -> np.ndarray:
 
 def day_index(net, probe: np.ndarray, x: np.ndarray) -> np.ndarray:
     """``np.searchsorted(probe, x)`` for the day grid's ``probe`` (:func:`day_times` plus the
-    rounding a date absorbs): guessed from the time, then corrected to the exact index.
+    rounding a date absorbs): guessed from the time, then corrected to the exact index
+    (:func:`.gridsum.day_points`).
 
     A search of a long grid for every claim and iteration took longer than the rest of
     a chunk's reduction.
     """
-    g = probe.size
-    with np.errstate(invalid="ignore"):
-        idx = np.clip(np.ceil(x * net.unit_days) - 1, 0, g)  # within a day of the answer
-    idx = np.where(np.isnan(idx), g, idx).astype(np.int64)
-    for _ in range(2):
-        idx -= (idx > 0) & (probe[np.maximum(idx - 1, 0)] >= x)
-        idx += (idx < g) & (probe[np.minimum(idx, g - 1)] < x)
-    return idx
+    return day_points(np.ascontiguousarray(probe, dtype=float),
+                      np.ascontiguousarray(x, dtype=float), float(net.unit_days))
 
 
 def waiting_sums(net, sched) -> tuple | None:
