@@ -1,5 +1,6 @@
-"""The compiled loops of the time grids: what is held at each point of a grid (coverage,
-units of a resource), and the point of the day grid a time falls on.
+"""The compiled loops of the rollout and waiting tables: what is held at each point of a
+grid (coverage, units of a resource), the point of the day grid a time falls on, and the
+time a rollout's coverage reaches a level.
 
 It lives in a file of its own: numba's on-disk cache of a function is invalidated only when
 its own file changes.
@@ -59,3 +60,46 @@ def day_points(probe, x, unit_days):  # pragma: no cover - compiled; tested via 
                 idx += 1
         out[q] = idx
     return out.reshape(x.shape)
+
+
+#: Up to this many units an iteration's finishes are put in order by insertion.
+_INSERTION = 48
+
+
+@njit(cache=True)
+def level_times(fin, weights, need):  # pragma: no cover - compiled; tested via coverage_times_of
+    """Per level ``j`` and iteration, the first finish in ``fin`` (units, iterations) at
+    which the weights of the units live so far reach ``need[j]``; ``inf`` where they never
+    do. Units are taken in finish order, ties in unit order (as a share node takes them),
+    and their weights added one by one in that order."""
+    m, n = fin.shape
+    out = np.empty((need.size, n))
+    f = np.empty(m)
+    order = np.empty(m, np.int64)
+    cum = np.empty(m)
+    for r in range(n):
+        if m > _INSERTION:
+            for i in range(m):
+                f[i] = fin[i, r]
+            order[:] = np.argsort(f, kind="mergesort")  # stable
+            for i in range(m):
+                f[i] = fin[order[i], r]
+        else:
+            for i in range(m):  # a stable insertion sort
+                x = fin[i, r]
+                k = i
+                while k > 0 and f[k - 1] > x:
+                    f[k], order[k] = f[k - 1], order[k - 1]
+                    k -= 1
+                f[k], order[k] = x, i
+        acc = 0.0
+        for i in range(m):
+            acc = weights[order[i]] if i == 0 else acc + weights[order[i]]
+            cum[i] = acc
+        for j in range(need.size):
+            out[j, r] = np.inf
+            for i in range(m):
+                if cum[i] >= need[j]:
+                    out[j, r] = f[i]
+                    break
+    return out

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..engines.calendar import SortedCounter
 from . import stats
-from .gridsum import day_points, held_on_grid
+from .gridsum import day_points, held_on_grid, level_times
 
 if TYPE_CHECKING:
     from .result import Result
@@ -27,7 +27,6 @@ TIME_LEVELS = (0.5, 0.9, 1.0)
 PROB_LEVELS = (0.5, 0.8, 1.0)
 #: A share counts as reached at a cumulative weight of ``x * total * (1 - TOL)``, as share nodes do.
 TOL = 1e-9
-_CHUNK = 16_384  # iterations per block in the (units x iterations) sorts
 
 
 def _eps(net) -> float:
@@ -193,18 +192,9 @@ def coverage_times(result: Result, rollout_id: str, levels=TIME_LEVELS) -> np.nd
 def coverage_times_of(fin: np.ndarray, weights: np.ndarray, levels) -> np.ndarray:
     """:func:`coverage_times` from the units' finishes (units, iterations) and weights."""
     need = np.asarray(levels, dtype=float) * weights.sum() * (1 - TOL)
-    out = np.empty((len(levels), fin.shape[1]))
-    for lo in range(0, fin.shape[1], _CHUNK):  # blocks bound the (units x iterations) temporaries
-        f = np.ascontiguousarray(fin[:, lo:lo + _CHUNK].T)  # an iteration's units side by side
-        order = np.argsort(f, axis=1, kind="stable")  # ties in rollout order, as share nodes
-        f = np.take_along_axis(f, order, axis=1)
-        cum = np.cumsum(weights[order], axis=1)
-        rows = np.arange(f.shape[0])
-        for j, x in enumerate(need):
-            hit = cum >= x
-            k = np.argmax(hit, axis=1)
-            out[j, lo:lo + _CHUNK] = np.where(hit[rows, k], f[rows, k], np.inf)
-    return out
+    if fin.shape[0] == 0:
+        return np.full((need.size, fin.shape[1]), np.inf)
+    return level_times(np.asarray(fin, dtype=float), np.asarray(weights, dtype=float), need)
 
 
 def coverage_summary(result: Result) -> pd.DataFrame:

@@ -105,6 +105,29 @@ def test_coverage_times_match_share_nodes_and_summary():
     np.testing.assert_array_equal(t[1], result.finish("pll-innforing"))
 
 
+@pytest.mark.parametrize("units", [1, 7, 48, 49, 300])
+def test_coverage_times_equal_a_weighted_walk_in_finish_order(units):
+    """Per iteration, the first finish at which the live weight reaches each level, walked
+    unit by unit in finish order (ties in unit order), with ties, unreached levels and
+    units that never finish; below and above the size at which the sort changes."""
+    rng = np.random.default_rng(units)
+    n = 400
+    fin = rng.integers(0, 12, (units, n)).astype(float)   # many ties
+    fin[rng.random((units, n)) < 0.1] = np.inf           # never live within the horizon
+    w = rng.integers(1, 5, units).astype(float)
+    levels = (0.5, 0.8, 0.9, 1.0)
+    got = ro.coverage_times_of(fin, w, levels)
+    total = w.sum()
+    for r in range(n):
+        walk = sorted(range(units), key=lambda i: (fin[i, r], i))
+        live = np.cumsum(w[walk])
+        for j, x in enumerate(levels):
+            reached = np.flatnonzero(live >= x * total * (1 - ro.TOL))
+            want = fin[walk[reached[0]], r] if reached.size else np.inf
+            assert got[j, r] == want, (r, x)
+    assert np.isinf(got).any() and np.isfinite(got).any()
+
+
 def test_utilisation_equals_hand_computed_busy_units(build):
     # five units of 3 months on two teams: 2 busy on [0, 6), 1 on [6, 9), then none
     spare = {"id": "spare", "capacity": [{"from": "2022-01-01", "units": 1},
