@@ -123,20 +123,40 @@ def held_counts(a, b, w, counts):
     whole numbers of units, as ``counts`` has a column for each. One iteration at a
     time: no (points, iterations) table is made.
     """
-    g = counts.shape[0]
+    g, levels = counts.shape
     diff = np.zeros(g + 1)
+    # before an iteration's first claim the sum is 0, after its last release it stays as it
+    # is: only the points between are summed, and the runs on either side are counted once
+    # per iteration here, then spread over their points at the end
+    lead = np.zeros(g + 1, np.int64)              # iterations whose first change is at k
+    tail = np.zeros((g + 1, levels), np.int64)    # ... whose sum stays u from point k on
     for j in range(a.shape[1]):
-        diff[:] = 0.0
+        lo, hi = g, 0
         for i in range(a.shape[0]):
             diff[a[i, j]] += w[i]
             diff[b[i, j]] -= w[i]
+            lo, hi = min(lo, a[i, j]), max(hi, b[i, j])
+        lead[lo] += 1
         acc = 0.0
-        for k in range(g):
+        u = 0
+        last = min(hi, g - 1)
+        for k in range(lo, last + 1):
             acc += diff[k]
             u = int(acc)
-            if not 0 <= u < counts.shape[1]:  # the kernel does not check its indices
+            if not 0 <= u < levels:  # the kernel does not check its indices
                 raise ValueError("units held outside the counted range")
             counts[k, u] += 1
+        tail[max(last + 1, lo), u] += 1
+        for i in range(a.shape[0]):
+            diff[a[i, j]] = diff[b[i, j]] = 0.0
+    later = 0
+    for k in range(g - 1, -1, -1):  # points before an iteration's first change hold 0 units
+        later += lead[k + 1]
+        counts[k, 0] += later
+    run = np.zeros(levels, np.int64)
+    for k in range(g):
+        run += tail[k]
+        counts[k] += run
 
 
 class Extras:
