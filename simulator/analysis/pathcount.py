@@ -25,25 +25,33 @@ def path_counts(driver, finish, ptr, members, owner):  # pragma: no cover - comp
     """
     m, n = driver.shape
     counts = np.zeros(m, np.int64)
-    latest = np.empty(n, np.int64)
-    best = np.empty(n)
-    for g in range(ptr.size - 1):
-        if ptr[g + 1] == ptr[g]:
-            continue
-        first = members[ptr[g]]
-        for c in range(n):
-            latest[c], best[c] = first, finish[first, c]
-        for k in range(ptr[g] + 1, ptr[g + 1]):  # member by member: rows read as they lie
-            i = members[k]
-            for c in range(n):
-                if finish[i, c] > best[c]:
-                    latest[c], best[c] = i, finish[i, c]
-        for c in range(n):
-            cur = latest[c]
-            for _ in range(m):
-                if owner.size == 0 or owner[cur] == g:
-                    counts[cur] += 1
-                cur = driver[cur, c]
-                if cur == NO_DRIVER:
-                    break
+    latest = np.empty(_BLOCK, np.int64)
+    best = np.empty(_BLOCK)
+    # a block of iterations at a time, every group: the paths of a block read the same
+    # few columns of the drivers, which then stay in the caches
+    for c0 in range(0, n, _BLOCK):
+        c1 = min(c0 + _BLOCK, n)
+        for g in range(ptr.size - 1):
+            if ptr[g + 1] == ptr[g]:
+                continue
+            first = members[ptr[g]]
+            for c in range(c0, c1):
+                latest[c - c0], best[c - c0] = first, finish[first, c]
+            for k in range(ptr[g] + 1, ptr[g + 1]):  # member by member: rows read as they lie
+                i = members[k]
+                for c in range(c0, c1):
+                    if finish[i, c] > best[c - c0]:
+                        latest[c - c0], best[c - c0] = i, finish[i, c]
+            for c in range(c0, c1):
+                cur = latest[c - c0]
+                for _ in range(m):
+                    if owner.size == 0 or owner[cur] == g:
+                        counts[cur] += 1
+                    cur = driver[cur, c]
+                    if cur == NO_DRIVER:
+                        break
     return counts
+
+
+#: Iterations walked together (see :func:`path_counts`).
+_BLOCK = 64
