@@ -280,8 +280,10 @@ MUTANTS: list[Mutant] = [
       "the walk back stops one activity early"),
     M("critical-initiative-target", "critical", PATHC, "if owner.size == 0 or owner[cur] == g:",
       "if True:", "a phase counted on another initiative's path"),
-    M("critical-counts-tie-last", "critical", PATHC, "if finish[i, c] > best[c]:",
-      "if finish[i, c] >= best[c]:", "a path started at the last of the members tied last"),
+    M("critical-counts-tie-last", "critical", PATHC, "if finish[i, c] > best[c - c0]:",
+      "if finish[i, c] >= best[c - c0]:", "a path started at the last of the members tied last"),
+    M("critical-counts-block-end", "critical", PATHC, "c1 = min(c0 + _BLOCK, n)",
+      "c1 = min(c0 + _BLOCK, n - 1)", "the last iteration of a run's last block not walked"),
     M("critical-counts-short", "critical", PATHC, "for _ in range(m):", "for _ in range(m - 1):",
       "the counting walk stops one activity early on the longest paths"),
     # --- analysis/sensitivity.py ----------------------------------------------------------
