@@ -9,10 +9,13 @@ The date rule functions are the scalar twins of :mod:`.calendar` and
 scalar engine gives the cpm dates to the bit. The SimPy engine calls the very same
 Python functions (``.py_func``), so both apply one rule.
 
-The event loop keeps waiting work in heaps, so an event costs a few heap operations
-instead of a scan of every activity: tasks not yet ready by ready time, running tasks by
-finish, and ready tasks by priority position, one heap per resource for tasks that claim
-a single resource, one list (in priority order) for tasks claiming several. An allocation
+The event loop keeps waiting work in sorted runs, so an event costs a step or two instead
+of a scan of every activity: tasks not yet ready by ready time, running tasks by finish,
+and ready tasks by priority position, one run per resource for tasks that claim a single
+resource, one list (in priority order) for tasks claiming several. A task enters each run
+at most once an iteration, so the least is taken by moving the run's start on, and a new
+key, mostly the latest yet, is inserted from the end (a heap's sift-down cost more: about
+660 heap operations an iteration on the default scenario). An allocation
 round repeatedly starts the first task in priority order that fits; as free units only
 shrink within a round, that is the same as taking every ready task in priority order and
 starting each that fits.
@@ -231,53 +234,25 @@ def forward(st, nodes, order, durations, gate_times, start, finish, driver, sf, 
 
 
 @njit(cache=True, inline="always")
-def _push(key, val, row, size, k, v):
-    """Push (k, v) on the min-heap in row ``row`` of the 2-D ``key``/``val``; return the new
-    size. Ties between equal keys may come out in any order: no caller depends on it."""
-    j = size
+def _insert(key, val, row, lo, hi, k, v):
+    """Insert (k, v) into the sorted run ``[lo, hi)`` of row ``row`` of the 2-D ``key``/``val``
+    (keys ascending, so the least is at ``lo`` and is taken by moving ``lo`` on); return
+    the new ``hi``. Ties between equal keys may come out in any order: no caller depends on
+    it. New keys mostly come last (ready times, finishes), so an insert seldom moves any."""
+    j = hi
+    while j > lo and key[row, j - 1] > k:
+        key[row, j], val[row, j] = key[row, j - 1], val[row, j - 1]
+        j -= 1
     key[row, j], val[row, j] = k, v
-    while j > 0:
-        p = (j - 1) >> 1
-        if key[row, p] <= key[row, j]:
-            break
-        key[row, p], key[row, j] = key[row, j], key[row, p]
-        val[row, p], val[row, j] = val[row, j], val[row, p]
-        j = p
-    return size + 1
+    return hi + 1
 
 
 @njit(cache=True, inline="always")
-def _sift_down(key, val, row, size, j):
-    while True:
-        a, b, best = 2 * j + 1, 2 * j + 2, j
-        if a < size and key[row, a] < key[row, best]:
-            best = a
-        if b < size and key[row, b] < key[row, best]:
-            best = b
-        if best == j:
-            return
-        key[row, best], key[row, j] = key[row, j], key[row, best]
-        val[row, best], val[row, j] = val[row, j], val[row, best]
-        j = best
-
-
-@njit(cache=True, inline="always")
-def _pop(key, val, row, size):
-    """Remove the top of a row's min-heap; return the new size."""
-    size -= 1
-    key[row, 0], val[row, 0] = key[row, size], val[row, size]
-    _sift_down(key, val, row, size, 0)
-    return size
-
-
-@njit(cache=True)
-def _remove_at(key, val, row, size, j):
-    """Remove entry ``j`` of a row's min-heap by rebuilding it (only on the rare path)."""
-    size -= 1
-    key[row, j], val[row, j] = key[row, size], val[row, size]
-    for k in range(size - 1, -1, -1):
-        _sift_down(key, val, row, size, k)
-    return size
+def _remove_at(key, val, row, lo, j):
+    """Remove entry ``j`` of the sorted run starting at ``lo``; return the new ``lo``."""
+    for k in range(j, lo, -1):
+        key[row, k], val[row, k] = key[row, k - 1], val[row, k - 1]
+    return lo + 1
 
 
 @njit(cache=True, inline="always")
@@ -299,8 +274,8 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
     (succ_ptr, succ_idx, node, weight, share, claim_ptr, claim_res, claim_units,
      res_ptr, res_t, res_u, prio) = cap
     pred_ptr, pred_idx = st[0], st[1]
-    (left, stack, floor, wk, wv, rk, rv, qk, qv, qsize, multi, held, cap_now, step,
-     rel_t, rel_by, sf, so) = work
+    (left, stack, floor, wk, wv, rk, rv, qk, qv, qhi, multi, held, cap_now, step,
+     rel_t, rel_by, sf, so, qlo) = work
     m, nres = node.size, res_ptr.size - 1
     # the date rule reads (activities, iterations) arrays: this iteration's as one column
     s2, f2, g2 = start.reshape((m, 1)), finish.reshape((m, 1)), g.reshape((g.size, 1))
@@ -312,10 +287,13 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
             stack[top] = i
             top += 1
     for r in range(nres):
-        held[r], rel_t[r], rel_by[r], qsize[r] = 0, -np.inf, -1, 0
+        held[r], rel_t[r], rel_by[r], qlo[r], qhi[r] = 0, -np.inf, -1, 0, 0
         step[r] = res_ptr[r]
         cap_now[r] = res_u[res_ptr[r]]
-    nw = nr = nmulti = nqueued = 0  # not-ready heap, running heap, multi list, all queued
+    # sorted runs [lo, hi): tasks not yet ready by ready time, running tasks by finish;
+    # every task enters each at most once an iteration, so a row of m never overflows
+    w_lo = w_hi = r_lo = r_hi = 0
+    nmulti = nqueued = 0  # the multi list, all queued
     t = -np.inf
     while True:
         # decide every activity whose predecessors are decided
@@ -336,26 +314,26 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
                 if claim_ptr[i + 1] > claim_ptr[i]:
                     finish[i] = f  # kept in case it starts when ready
                     floor[i] = _floor(st, i, start, finish)
-                    nw = _push(wk, wv, 0, nw, s, i)
+                    w_hi = _insert(wk, wv, 0, w_lo, w_hi, s, i)
                     continue
                 start[i], finish[i], taken[i] = s, f, s
             top = _decided(i, succ_ptr, succ_idx, left, stack, top)
         # finishes at t free their units before the round at t
-        while nr > 0 and rk[0, 0] <= t:
-            i = rv[0, 0]
-            nr = _pop(rk, rv, 0, nr)
+        while r_hi > r_lo and rk[0, r_lo] <= t:
+            i = rv[0, r_lo]
+            r_lo += 1
             for q in range(claim_ptr[i], claim_ptr[i + 1]):
                 r = claim_res[q]
                 held[r] -= claim_units[q]
                 if rel_t[r] != t or i < rel_by[r]:
                     rel_t[r], rel_by[r] = t, i
         # tasks ready by t join the queues
-        while nw > 0 and wk[0, 0] <= t:
-            i = wv[0, 0]
-            nw = _pop(wk, wv, 0, nw)
+        while w_hi > w_lo and wk[0, w_lo] <= t:
+            i = wv[0, w_lo]
+            w_lo += 1
             if claim_ptr[i + 1] - claim_ptr[i] == 1:
                 r = claim_res[claim_ptr[i]]
-                qsize[r] = _push(qk, qv, r, qsize[r], prio[i], i)
+                qhi[r] = _insert(qk, qv, r, qlo[r], qhi[r], prio[i], i)
                 nqueued += 1
             else:
                 k = nmulti
@@ -371,10 +349,10 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
             best, best_r, best_j = -1, -1, -1
             for r in range(nres):
                 free = cap_now[r] - held[r]
-                if qsize[r] == 0 or free <= 0:
+                if qhi[r] == qlo[r] or free <= 0:
                     continue
-                j = 0 if claim_units[claim_ptr[qv[r, 0]]] <= free else _first_fit(
-                    qk, qv, r, qsize[r], claim_ptr, claim_units, free)
+                j = qlo[r] if claim_units[claim_ptr[qv[r, qlo[r]]]] <= free else _first_fit(
+                    qv, r, qlo[r], qhi[r], claim_ptr, claim_units, free)
                 if j >= 0 and (best < 0 or prio[qv[r, j]] < prio[best]):
                     best, best_r, best_j = qv[r, j], r, j
             for k in range(nmulti):
@@ -388,10 +366,7 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
                 break
             nqueued -= 1
             if best_r >= 0:
-                if best_j == 0:
-                    qsize[best_r] = _pop(qk, qv, best_r, qsize[best_r])
-                else:
-                    qsize[best_r] = _remove_at(qk, qv, best_r, qsize[best_r], best_j)
+                qlo[best_r] = _remove_at(qk, qv, best_r, qlo[best_r], best_j)
             else:
                 for k in range(best_j, nmulti - 1):
                     multi[k] = multi[k + 1]
@@ -410,32 +385,32 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
                 start[i] = ready[i]
             for q in range(claim_ptr[i], claim_ptr[i + 1]):
                 held[claim_res[q]] += claim_units[q]
-            nr = _push(rk, rv, 0, nr, finish[i], i)
+            r_hi = _insert(rk, rv, 0, r_lo, r_hi, finish[i], i)
             top = _decided(i, succ_ptr, succ_idx, left, stack, top)
-        if granted or top > 0 or (nr > 0 and rk[0, 0] <= t):
+        if granted or top > 0 or (r_hi > r_lo and rk[0, r_lo] <= t):
             continue
         # advance to the next event time: a ready time, a finish or a capacity step
-        if nw == 0 and nqueued == 0:
+        if w_hi == w_lo and nqueued == 0:
             break
         nxt = np.inf
-        if nw > 0:
-            nxt = wk[0, 0]
-        if nr > 0:
-            nxt = min(nxt, rk[0, 0])
+        if w_hi > w_lo:
+            nxt = wk[0, w_lo]
+        if r_hi > r_lo:
+            nxt = min(nxt, rk[0, r_lo])
         for r in range(nres):
             if step[r] + 1 < res_ptr[r + 1]:
                 nxt = min(nxt, res_t[step[r] + 1])
         if nxt == np.inf:
             # nothing can change any more: what still waits never starts
-            n_stuck = _never(nw, wv, nmulti, multi, qsize, qv, nres, stack, top)
+            n_stuck = _never(w_lo, w_hi, wv, nmulti, multi, qlo, qhi, qv, nres, stack, top)
             for k in range(top, n_stuck):
                 i = stack[k]
                 start[i] = finish[i] = taken[i] = np.inf
                 if ready[i] != np.inf:  # ready, but its units never came; else logic's driver
                     drv[i] = -1
-            nw = nmulti = nqueued = 0
+            w_lo, nmulti, nqueued = w_hi, 0, 0
             for r in range(nres):
-                qsize[r] = 0
+                qlo[r] = qhi[r]
             # their successors are decided next, from the stuck ones' (infinite) dates
             n_stuck -= top
             for k in range(n_stuck):  # a copy: deciding them pushes onto the same stack
@@ -451,29 +426,29 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
 
 
 @njit(cache=True, inline="always")
-def _never(nw, wv, nmulti, multi, qsize, qv, nres, out, at):
+def _never(w_lo, w_hi, wv, nmulti, multi, qlo, qhi, qv, nres, out, at):
     """Copy every waiting task into ``out[at:]``; return the end position."""
-    for k in range(nw):
+    for k in range(w_lo, w_hi):
         out[at] = wv[0, k]
         at += 1
     for k in range(nmulti):
         out[at] = multi[k]
         at += 1
     for r in range(nres):
-        for k in range(qsize[r]):
-            out[at] = qv[r][k]
+        for k in range(qlo[r], qhi[r]):
+            out[at] = qv[r, k]
             at += 1
     return at
 
 
 @njit(cache=True, inline="always")
-def _first_fit(key, val, row, size, claim_ptr, claim_units, free):
-    """Position of the best-priority task in a resource's heap whose claim fits, or -1."""
-    best = -1
-    for j in range(size):
-        if claim_units[claim_ptr[val[row, j]]] <= free and (best < 0 or key[row, j] < key[row, best]):
-            best = j
-    return best
+def _first_fit(val, row, lo, hi, claim_ptr, claim_units, free):
+    """Position of the best-priority task in a resource's queue (sorted by priority) whose
+    claim fits, or -1."""
+    for j in range(lo, hi):
+        if claim_units[claim_ptr[val[row, j]]] <= free:
+            return j
+    return -1
 
 
 @njit(cache=True, inline="always")
@@ -512,7 +487,7 @@ def run_all(st, cap, durations, gate_times, start, finish, ready, taken, driver)
             np.empty((nres, m)), np.empty((nres, m), np.int64), np.empty(nres, np.int64),
             np.empty(m, np.int64), np.empty(nres, np.int64), np.empty(nres, np.int64),
             np.empty(nres, np.int64), np.empty(nres), np.empty(nres, np.int64),
-            np.empty(m), np.empty(m, np.int64))
+            np.empty(m), np.empty(m, np.int64), np.empty(nres, np.int64))
     d, g = np.empty(m), np.empty(gate_times.shape[0])
     s, f, rd, tk = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
     dv = np.empty(m, np.int64)

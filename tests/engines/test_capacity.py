@@ -188,6 +188,23 @@ def test_units_claimed_must_all_be_free():
     assert driver_id(net, s, "big2") == "big1"
 
 
+def test_when_the_first_in_line_does_not_fit_the_next_that_fits_goes_first():
+    # capacity 2, priority a, big, b, c: a takes one unit at 0; big (2 units) does not fit,
+    # so b, the next in priority order that fits, takes the other; c waits for a
+    net = net_of({"resources": [{"id": "team", "capacity": 2}],
+                  "priorities": {"order": ["a", "big", "b", "c"]},
+                  "initiatives": [solo("a", 10, uses={"team": 1}),
+                                  solo("big", 4, uses={"team": 2}),
+                                  solo("b", 6, uses={"team": 1}),
+                                  solo("c", 3, uses={"team": 1})]})
+    s = three_ways(net)
+    assert at(net, s, "a") == (0.0, 10.0)
+    assert at(net, s, "b") == (0.0, 6.0)
+    assert at(net, s, "c") == (6.0, 9.0)       # the unit b frees; big still does not fit
+    assert at(net, s, "big") == (10.0, 14.0)   # both units free once a and c are done
+    assert driver_id(net, s, "c") == "b"
+
+
 def test_selector_claims_and_the_scenario_picks_the_capacity_engine():
     body = {"resources": [{"id": "team", "capacity": 1, "applies_to": {"kinds": ["utvikling"]}}],
             "initiatives": [solo("a", 5), solo("b", 5)]}

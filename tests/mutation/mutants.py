@@ -71,6 +71,16 @@ KERNEL = "simulator/engines/kernel.py"
 M = Mutant
 MUTANTS: list[Mutant] = [
     # --- engines/kernel.py (the capacity engine's event loop, which allocates nothing) -----
+    M("kernel-run-insert-not-first", "kernel", KERNEL, "    while j > lo and key[row, j - 1] > k:",
+      "    while j > lo + 1 and key[row, j - 1] > k:",
+      "a sorted run's new least key inserted behind the old least"),
+    M("kernel-run-remove-shift", "kernel", KERNEL, "    for k in range(j, lo, -1):",
+      "    for k in range(j, lo + 1, -1):", "removing a task from within a queue drops another"),
+    M("kernel-first-fit-last", "kernel", KERNEL,
+      "        if claim_units[claim_ptr[val[row, j]]] <= free:\n            return j\n    return -1",
+      "        if claim_units[claim_ptr[val[row, j]]] <= free:\n            lo = j\n"
+      "    return lo if lo < hi and claim_units[claim_ptr[val[row, lo]]] <= free else -1",
+      "when the first in line does not fit, the last that fits starts instead of the first"),
     M("kernel-share-unstable", "kernel", KERNEL, "while j > 0 and f[j - 1] > x:",
       "while j > 0 and f[j - 1] >= x:", "share units finishing together taken in reverse order"),
     M("kernel-share-order", "kernel", KERNEL, "            return f[k], members[order[k]]",
