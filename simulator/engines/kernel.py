@@ -10,17 +10,16 @@ scalar engine gives the cpm dates to the bit. The SimPy engine calls the very sa
 Python functions (``.py_func``), so both apply one rule.
 
 The event loop keeps waiting work in order, so an event costs a step or two instead of a
-scan of every activity: tasks not yet ready in a sorted run by ready time, running tasks in a
+scan of every activity: tasks not yet ready in a heap by ready time, running tasks in a
 sorted run by finish, ready tasks by priority position in one heap per resource for tasks
 that claim a single resource, and one list (in priority order) for tasks claiming several.
-A task enters each run at most once an iteration, so a run's least entry is taken by moving
-its start on, and a new key, mostly the latest yet, is inserted from the end: no sift-down
-(the heaps these runs replaced cost about 15 % of the default scenario's loop). The
-resources' queues stay heaps: a ready task's priority can fall anywhere among those waiting,
-and sorted runs made the synthetic national plan's queues of hundreds of units twice as slow.
-An allocation round repeatedly starts the first task in priority order that fits; as free
-units only shrink within a round, that is the same as taking every ready task in priority
-order and starting each that fits.
+A task starts at most once an iteration, so the running run's first (least) finish is taken
+by moving its start on, and a new finish, mostly the latest yet, is inserted from the end:
+no sift-down. Where a new key can fall anywhere (ready times, priorities), heaps stay:
+sorted runs there made the synthetic national plan's queues of hundreds of units up to
+twice as slow. An allocation round repeatedly starts the first task in priority order
+that fits; as free units only shrink within a round, that is the same as taking every
+ready task in priority order and starting each that fits.
 """
 
 from __future__ import annotations
@@ -240,7 +239,7 @@ def _insert(key, val, row, lo, hi, k, v):
     """Insert (k, v) into the sorted run ``[lo, hi)`` of row ``row`` of the 2-D ``key``/``val``
     (keys ascending, so the least is at ``lo`` and is taken by moving ``lo`` on); return
     the new ``hi``. Ties between equal keys may come out in any order: no caller depends on
-    it. New keys mostly come last (ready times, finishes), so an insert seldom moves any."""
+    it. New keys mostly come last (finishes), so an insert seldom moves any."""
     j = hi
     while j > lo and key[row, j - 1] > k:
         key[row, j], val[row, j] = key[row, j - 1], val[row, j - 1]
@@ -334,9 +333,9 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
         held[r], rel_t[r], rel_by[r], qsize[r] = 0, -np.inf, -1, 0
         step[r] = res_ptr[r]
         cap_now[r] = res_u[res_ptr[r]]
-    # sorted runs [lo, hi): tasks not yet ready by ready time, running tasks by finish;
-    # every task enters each at most once an iteration, so a row of m never overflows
-    w_lo = w_hi = r_lo = r_hi = 0
+    # the not-ready heap's size; the running tasks' sorted run [lo, hi): a task starts at
+    # most once an iteration, so a row of m never overflows
+    nw = r_lo = r_hi = 0
     nmulti = nqueued = 0  # the multi list, all queued
     t = -np.inf
     while True:
@@ -358,7 +357,7 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
                 if claim_ptr[i + 1] > claim_ptr[i]:
                     finish[i] = f  # kept in case it starts when ready
                     floor[i] = _floor(st, i, start, finish)
-                    w_hi = _insert(wk, wv, 0, w_lo, w_hi, s, i)
+                    nw = _push(wk, wv, 0, nw, s, i)
                     continue
                 start[i], finish[i], taken[i] = s, f, s
             top = _decided(i, succ_ptr, succ_idx, left, stack, top)
@@ -372,9 +371,9 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
                 if rel_t[r] != t or i < rel_by[r]:
                     rel_t[r], rel_by[r] = t, i
         # tasks ready by t join the queues
-        while w_hi > w_lo and wk[0, w_lo] <= t:
-            i = wv[0, w_lo]
-            w_lo += 1
+        while nw > 0 and wk[0, 0] <= t:
+            i = wv[0, 0]
+            nw = _pop(wk, wv, 0, nw)
             if claim_ptr[i + 1] - claim_ptr[i] == 1:
                 r = claim_res[claim_ptr[i]]
                 qsize[r] = _push(qk, qv, r, qsize[r], prio[i], i)
@@ -437,11 +436,11 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
         if granted or top > 0 or (r_hi > r_lo and rk[0, r_lo] <= t):
             continue
         # advance to the next event time: a ready time, a finish or a capacity step
-        if w_hi == w_lo and nqueued == 0:
+        if nw == 0 and nqueued == 0:
             break
         nxt = np.inf
-        if w_hi > w_lo:
-            nxt = wk[0, w_lo]
+        if nw > 0:
+            nxt = wk[0, 0]
         if r_hi > r_lo:
             nxt = min(nxt, rk[0, r_lo])
         for r in range(nres):
@@ -449,13 +448,13 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
                 nxt = min(nxt, res_t[step[r] + 1])
         if nxt == np.inf:
             # nothing can change any more: what still waits never starts
-            n_stuck = _never(w_lo, w_hi, wv, nmulti, multi, qsize, qv, nres, stack, top)
+            n_stuck = _never(nw, wv, nmulti, multi, qsize, qv, nres, stack, top)
             for k in range(top, n_stuck):
                 i = stack[k]
                 start[i] = finish[i] = taken[i] = np.inf
                 if ready[i] != np.inf:  # ready, but its units never came; else logic's driver
                     drv[i] = -1
-            w_lo, nmulti, nqueued = w_hi, 0, 0
+            nw = nmulti = nqueued = 0
             for r in range(nres):
                 qsize[r] = 0
             # their successors are decided next, from the stuck ones' (infinite) dates
@@ -473,9 +472,9 @@ def one_iteration(st, cap, d, g, start, finish, ready, taken, drv, work):
 
 
 @njit(cache=True, inline="always")
-def _never(w_lo, w_hi, wv, nmulti, multi, qsize, qv, nres, out, at):
+def _never(nw, wv, nmulti, multi, qsize, qv, nres, out, at):
     """Copy every waiting task into ``out[at:]``; return the end position."""
-    for k in range(w_lo, w_hi):
+    for k in range(nw):
         out[at] = wv[0, k]
         at += 1
     for k in range(nmulti):
