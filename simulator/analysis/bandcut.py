@@ -130,6 +130,9 @@ def band_counts(x, src, a, b):  # pragma: no cover - compiled; tested through cu
     values and edges (a coverage's months after its last change), is marked ``same`` and
     holds no values of its own. The caller sorts each row's values (numpy's sort is several
     times faster than a compiled one) and cuts with :func:`emit_cut`.
+
+    Values equal to an edge are counted, not stored: discrete rows (coverage shares,
+    dates pinned by a constraint) often have most of their values on an edge.
     """
     rows, m = src.size, x.shape[1]
     slots = a.shape[1]

@@ -85,7 +85,9 @@ def level_times(fin, weights, need):  # pragma: no cover - compiled; tested via 
             for i in range(m):
                 f[i] = fin[order[i], r]
         else:
-            for i in range(m):  # a stable insertion sort
+            # a stable insertion sort, as the engine's share nodes sort (kernel._share); not
+            # called from there: a compiled call into another file would keep a stale cache
+            for i in range(m):
                 x = fin[i, r]
                 k = i
                 while k > 0 and f[k - 1] > x:
