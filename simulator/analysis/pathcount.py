@@ -12,6 +12,9 @@ from numba import njit
 
 from ..engines.cpm import NO_DRIVER
 
+#: Iterations walked together (see :func:`path_counts`).
+_BLOCK = 64
+
 
 @njit(cache=True)
 def path_counts(driver, finish, ptr, members, owner):  # pragma: no cover - compiled
@@ -52,6 +55,3 @@ def path_counts(driver, finish, ptr, members, owner):  # pragma: no cover - comp
                         break
     return counts
 
-
-#: Iterations walked together (see :func:`path_counts`).
-_BLOCK = 64
