@@ -46,16 +46,25 @@ class Executor:
         return _Done(fn(item))
 
     def imap(self, fn: Callable, make: Callable[[int], Any], count: int,
-             ahead: int) -> Iterator[Any]:
+             ahead: int, meanwhile: Callable[[], None] | None = None,
+             first: int = 1) -> Iterator[Any]:
         """``fn(make(i))`` for ``i`` in ``range(count)``, yielded in order.
 
         At most ``ahead`` units are under way at once, and ``make(i)`` is called
         only when unit ``i`` is started: a unit can carry what the results
-        yielded before it taught (the bands of a streamed run).
+        yielded before it taught (the bands of a streamed run). ``meanwhile``, if
+        given, is work for this process: it is done once ``first`` units are under
+        way, before the first of them is waited for (a streamed run's first chunk,
+        which the parent schedules itself while the other workers start).
         """
         from collections import deque
         started: deque = deque()
         nxt = 0
+        if meanwhile is not None:
+            while nxt < min(count, first, max(1, ahead)):
+                started.append(self.submit(fn, make(nxt)))
+                nxt += 1
+            meanwhile()
         while nxt < count or started:
             while nxt < count and len(started) < max(1, ahead):
                 started.append(self.submit(fn, make(nxt)))

@@ -139,8 +139,9 @@ def pick_engine(net: Network, engine: str | None) -> str:
                          "use engine 'capacity' (the default) or 'des'")
     return engine
 
-#: The des engine reports progress this many iterations at a time: it is slow enough to need it.
-_DES_BLOCK = 256
+#: The capacity and des engines schedule a chunk this many iterations at a time, reporting
+#: progress after each block: they are slow enough to need it.
+BLOCK = 256
 
 
 def run_chunk(net: Network, seed: int, chunk: int, n: int, method: str, engine: str = "cpm",
@@ -154,7 +155,7 @@ def run_chunk(net: Network, seed: int, chunk: int, n: int, method: str, engine: 
         out[0].fill(draws)
     sched = out[1]
     draws.durations(net, out=sched.durations)
-    step = n if engine == "cpm" else _DES_BLOCK
+    step = n if engine == "cpm" else BLOCK
     for lo in range(0, n, step):
         hi = min(lo + step, n)
         cols = sched.columns(lo, hi)

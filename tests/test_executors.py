@@ -52,6 +52,24 @@ def test_executors_keep_the_order_of_the_units():
         make_executor(0)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_imap_works_meanwhile_once_the_first_units_are_under_way(workers):
+    """``meanwhile`` runs once, after ``first`` units were made and before any result is
+    waited for; the units made after it see what it did, and the results keep their order."""
+    log = []
+
+    def make(i):
+        log.append(("make", i, len([e for e in log if e[0] == "meanwhile"])))
+        return -i
+
+    with make_executor(workers) as pool:
+        got = list(pool.imap(abs, make, 5, 3, meanwhile=lambda: log.append(("meanwhile",)),
+                             first=1))
+    assert got == [0, 1, 2, 3, 4]
+    assert log[:2] == [("make", 0, 0), ("meanwhile",)]
+    assert [e for e in log if e[0] == "make"] == [("make", i, 0 if i == 0 else 1) for i in range(5)]
+
+
 @pytest.mark.slow
 def test_same_bytes_on_1_2_3_workers_and_a_dask_cluster(scenario, cluster):
     _, client = cluster

@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT
 
 import simulator
-from simulator.analysis import calibrate, critical, rollouts, sketch, stats
+from simulator.analysis import calibrate, critical, rollouts, sketch, stats, tally
 from simulator.analysis.benefits import result_benefits
 from simulator.analysis.sensitivity import risk_ranking
 from simulator.sampling.streams import CHUNK
@@ -139,15 +139,48 @@ def test_peak_mean_busy_is_utilisations_mean(default_runs):
         assert waits.loc[rid, "peak_mean_busy"] == pytest.approx(value, rel=1e-14, abs=1e-14)
 
 
-def test_a_missed_band_is_taken_again_whole(monkeypatch):
-    """With no margin the bands miss; the rows are then read again from every iteration."""
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_missed_band_is_taken_again_whole(monkeypatch, workers):
+    """With no margin the bands miss; the rows are then read again from every iteration
+    (with two workers, also where a chunk cut with bands of its own narrowed them)."""
     sc = simulator.load_scenario(NYTTE)
     whole = simulator.simulate(sc, N, 5)
     expected = _tables(whole)
     monkeypatch.setattr(sketch, "Z", 0.0)
-    head = simulator.simulate(sc, N, 5, keep="summary")
+    head = simulator.simulate(sc, N, 5, keep="summary", workers=workers)
     assert head.tally.exact  # some rows were taken again
     _same(_tables(head), expected)
+
+
+def test_with_workers_a_chunk_is_cut_on_its_own_while_the_first_is_scheduled(monkeypatch):
+    """With two workers, chunk 1 goes out before the first chunk's bands exist: it is cut
+    with bands of its own, and merging it narrows the sketch's bands somewhere; the chunks
+    sent after the first was merged carry its bands. The tables are still the run's kept
+    whole."""
+    narrowed, sent = [], []
+    meet, bands = sketch.OrderSketch._meet, tally.Tally.bands
+
+    def spy_meet(self, a, b):
+        narrowed.append(bool((a > self.a).any() or (b < self.b).any()))
+        meet(self, a, b)
+
+    def spy_bands(self):
+        out = bands(self)
+        sent.append((self, out[0] is not None))
+        return out
+
+    monkeypatch.setattr(sketch.OrderSketch, "_meet", spy_meet)
+    monkeypatch.setattr(tally.Tally, "bands", spy_bands)
+    sc = simulator.load_scenario(NYTTE)
+    whole = simulator.simulate(sc, N, 8)
+    narrowed.clear()
+    sent.clear()
+    two = simulator.simulate(sc, N, 8, keep="summary", workers=2)
+    # chunk 1 without bands, then the first chunk's own cut (none yet either), then chunk 2
+    # (the run's tally: not the one that loads the compiled code before the workers start)
+    assert [has for t, has in sent if t.n == N] == [False, False, True]
+    assert narrowed[0]
+    _same(_tables(two), _tables(whole))
 
 
 def test_head_only_run_refuses_what_needs_every_iteration():

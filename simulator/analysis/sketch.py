@@ -44,7 +44,7 @@ class Cut:
     Attributes
     ----------
     a, b : ndarray, shape (rows, slots)
-        The band edges the chunk was cut with (never narrower than the sketch's).
+        The band edges the chunk was cut with.
     below : ndarray of int64, shape (rows, slots)
         Values under ``a``.
     kept : list of (row, value, count)
@@ -184,12 +184,14 @@ class OrderSketch:
         return _as_cut(out, a, b, m, finite)
 
     def merge(self, part: Cut) -> None:
-        """Add a chunk's :class:`Cut` (made with these bands or wider ones; the first chunk's
-        with any bands, which become the sketch's)."""
+        """Add a chunk's :class:`Cut`, made with any bands: the first chunk's become the
+        sketch's; where a later chunk's are narrower (a chunk cut on its own, with
+        :meth:`first_cut`, while the chunks before it were still under way), the sketch's
+        bands shrink to where both kept their values."""
         if not self.seen:
             self.a, self.b = part.a.copy(), part.b.copy()
-        elif (part.a > self.a).any() or (part.b < self.b).any():
-            raise ValueError("a chunk was cut with bands narrower than the sketch's")
+        else:
+            self._meet(part.a, part.b)
         self._lookup = None
         self.seen += part.seen
         self.finite += part.finite
@@ -201,6 +203,19 @@ class OrderSketch:
             old = self.kept[j]
             # both are sorted by (row, value): a linear merge, not a sort of the whole band
             self.kept[j] = merge_lists(old[0], old[1], old[2], row[keep], val[keep], cnt[keep])
+
+    def _meet(self, a: np.ndarray, b: np.ndarray) -> None:
+        """Shrink the bands to their overlap with ``[a, b]``: the values kept under the new
+        lower edge are counted there, those over the new upper edge dropped (the counts
+        above a band are not needed: a row's count of values is)."""
+        for j in np.flatnonzero((a > self.a).any(axis=0) | (b < self.b).any(axis=0)):
+            lo, hi = np.maximum(self.a[:, j], a[:, j]), np.minimum(self.b[:, j], b[:, j])
+            row, val, cnt = self.kept[j]
+            under = val < lo[row]
+            np.add.at(self.below[:, j], row[under], cnt[under])
+            keep = ~under & (val <= hi[row])
+            self.kept[j] = (row[keep], val[keep], cnt[keep])
+            self.a[:, j], self.b[:, j] = lo, hi
 
     def narrow(self) -> None:
         """Move the edges in to ``Z`` standard errors around the wanted positions."""

@@ -88,6 +88,86 @@ def test_the_first_cut_sets_the_edges_from_the_sorted_rows_and_cuts_as_a_scan(se
     assert sum(k[0].size for k in got.kept) > 0
 
 
+def _on_their_own(x, ps, chunk, own):
+    """As :func:`_run`, but chunks 1 to ``own`` are cut with bands of their own (each a
+    first cut, as a worker makes one while the first chunk is still being scheduled) and
+    merged after the first chunk, then the rest with the sketch's bands."""
+    rows, n = x.shape
+    ranks = [stats.percentile_ranks(n, p / 100) for p in ps]
+    lo = np.array([[min(r) / n for r in ranks]] * rows)
+    hi = np.array([[max(r) / n for r in ranks]] * rows)
+    fin = np.zeros(rows, bool)
+    sk = OrderSketch(lo, hi, fin, n)
+    parts = [OrderSketch(lo, hi, fin, n).first_cut(x[:, at:at + chunk])
+             for at in range(0, (own + 1) * chunk, chunk)]
+    for part in parts:
+        sk.merge(part)
+        sk.narrow()
+    for at in range((own + 1) * chunk, n, chunk):
+        sk.merge(cut(x[:, at:at + chunk], *sk.bands()))
+        sk.narrow()
+    return sk, ranks, parts
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_chunks_cut_with_bands_of_their_own_still_give_every_rank(seed):
+    """Chunks cut on their own have bands narrower than the sketch's on some side; merged,
+    the sketch keeps only the overlap, counting what lies under it: every wanted rank is
+    still the full sort's."""
+    x = _data(seed, 8, 20_000)
+    ps = (1.0, 10.0, 50.0, 80.0, 99.0)
+    sk, ranks, parts = _on_their_own(x, ps, 1000, 3)
+    # by chance alone, some of their edges lie inside the first chunk's, on either side
+    first, later = parts[0], parts[1:]
+    assert any((p.a > first.a).any() for p in later) and any((p.b < first.b).any() for p in later)
+    full = np.sort(x, axis=1)
+    rows, ks = np.repeat(np.arange(x.shape[0]), 15), np.tile(np.ravel(ranks), x.shape[0])
+    np.testing.assert_array_equal(sk.values(rows, ks), full[rows, ks])
+    assert sk.size() < 0.35 * x.size
+    # any rank the sketch answers for, wanted or not, is the full sort's: none is made up
+    every = np.arange(x.shape[1])
+    for row in range(x.shape[0]):
+        got = sk.values(np.full(every.size, row), every)
+        known = ~np.isnan(got)
+        np.testing.assert_array_equal(got[known], full[row, known])
+
+
+@pytest.mark.parametrize("second, inside_at", [
+    (np.linspace(30.0, 70.0, 100), (True, True)),    # closer together: inside on both sides
+    (np.arange(-20.0, 80.0), (False, True)),         # earlier: only its upper edge is inside
+    (np.arange(20.0, 120.0), (True, False)),         # later: only its lower edge
+])
+def test_the_overlap_of_bands_counts_exactly_what_lies_under_it(second, inside_at):
+    """A chunk cut on its own with an edge inside the sketch's band: the merged sketch's
+    edges are the overlap's, and its count under the lower edge and its values kept are
+    those of both chunks' values, by hand."""
+    first = np.arange(0.0, 100.0)[None]               # 0 .. 99
+    second = second[None]
+    lo, hi = np.array([[0.5]]), np.array([[0.5]])
+    make = lambda: OrderSketch(lo, hi, np.zeros(1, bool), 200)  # noqa: E731
+    a, b = make().first_cut(first), make().first_cut(second)
+    assert (b.a[0, 0] > a.a[0, 0], b.b[0, 0] < a.b[0, 0]) == inside_at
+    sk = make()
+    sk.merge(a)
+    sk.merge(b)
+    edge_lo, edge_hi = max(a.a[0, 0], b.a[0, 0]), min(a.b[0, 0], b.b[0, 0])
+    assert (sk.a[0, 0], sk.b[0, 0]) == (edge_lo, edge_hi)
+    both = np.concatenate([first[0], second[0]])
+    assert sk.below[0, 0] == (both < edge_lo).sum()
+    row, val, cnt = sk.kept[0]
+    inside = both[(both >= edge_lo) & (both <= edge_hi)]
+    values, counts = np.unique(inside, return_counts=True)
+    np.testing.assert_array_equal(val, values)
+    np.testing.assert_array_equal(cnt, counts)
+    assert (row == 0).all()
+    full = np.sort(both)
+    for k in range(sk.below[0, 0], sk.below[0, 0] + inside.size):
+        assert sk.value(0, k) == full[k]
+    for k in (int(sk.below[0, 0]) - 1, int(sk.below[0, 0]) + inside.size):  # just outside
+        with pytest.raises(Missed):
+            sk.value(0, k)
+
+
 def test_the_bands_grow_as_the_square_root_of_the_iterations():
     sizes = []
     for n in (16_000, 64_000):
