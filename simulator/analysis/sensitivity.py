@@ -263,24 +263,38 @@ def risk_rankings(result: Result, targets: list[str] | None = None, *,
     targets = [_target(result, t) for t in (net.initiative_ids if targets is None else targets)]
     result = _head(result, sample)
     before, after = excluded_outlooks(result, targets, workers)
-    risks = _risks(result)
+    risks = _risks(result).set_index("id")
     return {t: _ranking(result, risks, before[j], after[j]) for j, t in enumerate(targets)}
 
 
 def _ranking(result: Result, risks: pd.DataFrame, before: np.ndarray,
              after: np.ndarray) -> pd.DataFrame:
-    """One target's ranking table from its outlook as simulated and without each risk."""
+    """One target's ranking table from its outlook as simulated and without each risk
+    (``risks``: :func:`_risks` indexed by id).
+
+    Put together in its sorted order from arrays, not sorted as a frame: a wide plan ranks
+    the risks for each of its hundreds of initiatives."""
     net = result.network
     before = np.tile(before, (len(after), 1))
-    frame = risks.copy()
+    cols = {}
     for j, col in enumerate(("p50", "p80", "prob_by_deadline")):
-        frame[col], frame[f"{col}_without"] = before[:, j], after[:, j]
-    for col, values in _gains(before, after, net.unit_days).items():
-        frame[col] = values
-    frame = frame.sort_values(["p80_gain", "p50_gain", "prob_gain"], ascending=False,
-                              kind="stable", na_position="last").set_index("id")
+        cols[col], cols[f"{col}_without"] = before[:, j], after[:, j]
+    cols.update(_gains(before, after, net.unit_days))
+    order = _largest_first([cols["p80_gain"], cols["p50_gain"], cols["prob_gain"]])
+    named = risks.take(order)
+    numbers = pd.DataFrame(np.column_stack(list(cols.values()))[order], index=named.index,
+                           columns=list(cols))
+    frame = pd.concat([named, numbers], axis=1)
     frame.attrs["iterations"] = result.iterations
     return frame
+
+
+def _largest_first(keys: list[np.ndarray]) -> np.ndarray:
+    """The order that sorts by each key in turn, largest first, NaN after every number and
+    equal rows in their order: pandas' ``sort_values(keys, ascending=False,
+    kind="stable", na_position="last")``."""
+    # lexsort's last key sorts first; it is stable and puts NaN after every number
+    return np.lexsort([-k for k in reversed(keys)])
 
 
 # --- mitigation ------------------------------------------------------------------------

@@ -32,14 +32,18 @@ def top_drivers(rankings: Mapping[str, pd.DataFrame], n: int = 3) -> pd.DataFram
         target none of the risks touches has no rows.
     """
     rows = []
-    for target, ranking in rankings.items():
+    for target, ranking in rankings.items():  # read as arrays: a wide plan has hundreds
         gain = ranking[["p50_gain_days", "p80_gain_days", "prob_gain"]].to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):
             moves = (np.nan_to_num(gain, nan=0.0, posinf=np.inf) > 0).any(axis=1)
-        for rank, (rid, row) in enumerate(ranking[moves].head(n).iterrows(), start=1):
-            rows.append({"target": target, "rank": rank, "id": rid, "name": row.get("name", rid),
-                         "category": row.get("category", ""), "kind": row.get("kind", ""),
-                         "p50_gain_days": float(row["p50_gain_days"]),
-                         "p80_gain_days": float(row["p80_gain_days"]),
-                         "prob_gain": float(row["prob_gain"])})
+        ids = ranking.index.to_numpy()
+        text = {c: ranking[c].to_numpy() if c in ranking.columns else None
+                for c in ("name", "category", "kind")}
+        for rank, k in enumerate(np.flatnonzero(moves)[:n], start=1):
+            rows.append({"target": target, "rank": rank, "id": ids[k],
+                         "name": ids[k] if text["name"] is None else text["name"][k],
+                         "category": "" if text["category"] is None else text["category"][k],
+                         "kind": "" if text["kind"] is None else text["kind"][k],
+                         "p50_gain_days": float(gain[k, 0]), "p80_gain_days": float(gain[k, 1]),
+                         "prob_gain": float(gain[k, 2])})
     return pd.DataFrame(rows, columns=COLUMNS)
