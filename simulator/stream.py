@@ -92,12 +92,14 @@ def stream_chunks(net: Network, scenario, seed: int, iterations: int, method: st
     def take_head():  # the first chunk, scheduled here and kept whole; its bands go out after it
         nonlocal head
         head = run_chunk(net, seed, 0, plan[0][1], method, engine, on_progress=on_chunk)
-        tally.merge(reduce_chunk(lay, net, scenario, head[1], *tally.bands()))
+        tally.merge(reduce_chunk(lay, net, scenario, head[1], *tally.bands(), threads=threads))
         if sink is not None:
             sink(chunk_frame(net, *head, 0))
         tally.sketch.narrow()
 
     workers = usable_workers(workers, iterations)
+    # the first chunk's rows are sorted on this machine's share of the run: its workers
+    threads = workers if executor is None else 1
     forked = executor is None and workers > 1 and can_fork() and bool(rest)
     job = None if executor is None and (workers <= 1 or forked) else (net, scenario, lay)
     if executor is not None:

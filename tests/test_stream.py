@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT
 
 import simulator
-from simulator.analysis import calibrate, critical, rollouts, sketch, stats, tally
+from simulator.analysis import blocks, calibrate, critical, rollouts, sketch, stats, tally
 from simulator.analysis.benefits import result_benefits
 from simulator.analysis.sensitivity import risk_ranking
 from simulator.sampling.streams import CHUNK
@@ -150,6 +150,20 @@ def test_a_missed_band_is_taken_again_whole(monkeypatch, workers):
     head = simulator.simulate(sc, N, 5, keep="summary", workers=workers)
     assert head.tally.exact  # some rows were taken again
     _same(_tables(head), expected)
+
+
+def test_the_first_chunks_rows_copied_and_sorted_on_threads_are_the_same(monkeypatch):
+    """The first chunk's values, copied on three threads, are the bytes copied on one; and a
+    run whose first chunk is copied and sorted on threads gives the run kept whole (every
+    block of rows split, however few)."""
+    monkeypatch.setattr(blocks, "MIN_ROWS", 1)
+    sc = simulator.load_scenario(DEFAULT)
+    whole = simulator.simulate(sc, N, 9)
+    net, sched = whole.network, whole.schedule.columns(0, CHUNK)
+    lay = tally.layout(net, sc, N, report=True)
+    one, three = (tally.values(lay, net, sc, sched, threads=k) for k in (1, 3))
+    assert one.tobytes() == three.tobytes()
+    _same(_tables(simulator.simulate(sc, N, 9, keep="summary", workers=2)), _tables(whole))
 
 
 def test_with_workers_a_chunk_is_cut_on_its_own_while_the_first_is_scheduled(monkeypatch):

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .bandcut import band_counts, emit_cut, merge_lists, sorted_cut
+from .blocks import by_rows
 
 #: Half-width of a band in standard errors of the quantile it is kept for.
 Z = 6.0
@@ -148,7 +149,7 @@ class OrderSketch:
         return self.a.copy(), self.b.copy()
 
     def first_cut(self, x: np.ndarray, start: int = 0, src: np.ndarray | None = None, *,
-                  overwrite: bool = False) -> Cut:
+                  overwrite: bool = False, threads: int = 1) -> Cut:
         """Set the bands of rows ``start`` on from a first chunk ``x`` (rows, iterations),
         before it is merged, and cut it with them (``x[src]`` with ``src``, as in :func:`cut`).
 
@@ -156,16 +157,16 @@ class OrderSketch:
         narrowing would, without holding every value once per slot in between. The rows
         are sorted (in place with ``overwrite``, when ``x`` is a float64 C-contiguous array
         the caller no longer needs), and cut from their sorted values (:mod:`.bandcut`);
-        the cut equals ``cut(x, a, b, src)`` with the edges set.
+        the cut equals ``cut(x, a, b, src)`` with the edges set. The rows are sorted on up to
+        ``threads`` threads (:func:`.blocks.by_rows`).
         """
         if self.seen:
             raise ValueError("the bands are set from the first chunk only")
         given = x
         x, src = _rows_of(x, src)
-        if (overwrite or x is not given) and x.flags.writeable:  # ours to sort in place
-            x.sort(axis=1)
-        else:
-            x = np.sort(x, axis=1)
+        if not ((overwrite or x is not given) and x.flags.writeable):  # else ours to sort
+            x = x.copy()
+        by_rows(lambda rows: x[rows].sort(axis=1), x.shape[0], threads)
         m = x.shape[1]
         at = slice(start, start + src.size)
         finite = np.isfinite(x).sum(axis=1)[src]

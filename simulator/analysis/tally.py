@@ -26,6 +26,7 @@ import numpy as np
 from ..engines.cpm import Schedule
 from ..scenario.network import Network
 from . import critical, stats
+from .blocks import by_rows
 from .extras import Extras, ExtrasPart, extras_layout, reduce_extras
 from .sketch import Cut, Missed, OrderSketch, cut
 
@@ -147,8 +148,9 @@ def layout(net: Network, scenario, iterations: int, report: bool = False,
                   others=others)
 
 
-def values(lay: Layout, net: Network, scenario, sched: Schedule) -> np.ndarray:
-    """The rows of one chunk: shape (rows, iterations of the chunk)."""
+def values(lay: Layout, net: Network, scenario, sched: Schedule, threads: int = 1) -> np.ndarray:
+    """The rows of one chunk: shape (rows, iterations of the chunk); the activities' rows
+    copied on up to ``threads`` threads."""
     from .benefits import benefit_samples
     from .rollouts import coverage_times_of
     shown, m = lay.shown, sched.finish.shape[1]
@@ -156,7 +158,8 @@ def values(lay: Layout, net: Network, scenario, sched: Schedule) -> np.ndarray:
     # the activities' rows are written in place: a wide network's are most of the chunk
     at = 0
     for dates, whole in ((sched.start, np.min), (sched.finish, np.max)):  # initiatives span
-        np.take(dates, shown, axis=0, out=out[at:at + shown.size], mode="clip")  # unbuffered
+        by_rows(lambda r: np.take(dates, shown[r], axis=0, out=out[at + r.start:at + r.stop],
+                                  mode="clip"), shown.size, threads)  # mode="clip": unbuffered
         at += shown.size
         for k, mem in enumerate(net.initiative_members):
             whole(dates[mem], axis=0, out=out[at + k])
@@ -197,18 +200,20 @@ class Part:
 
 
 def reduce_chunk(lay: Layout, net: Network, scenario, sched: Schedule,
-                 bands: tuple[np.ndarray, np.ndarray] | None, extra_bands=None) -> Part:
+                 bands: tuple[np.ndarray, np.ndarray] | None, extra_bands=None,
+                 threads: int = 1) -> Part:
     """Reduce one chunk's schedule: the sketch's cut with ``bands`` (None for the first chunk:
     bands set from its own values), every count and sum, and the extras (with
-    ``extra_bands``) when the layout has them."""
-    x = values(lay, net, scenario, sched)
+    ``extra_bands``) when the layout has them. The values are copied and, for a first cut,
+    sorted on up to ``threads`` threads; the part does not depend on them."""
+    x = values(lay, net, scenario, sched, threads)
     hits = _blocks(lambda b: (x[lay.hit_rows[b]] <= lay.hit_at[b, None]).sum(axis=1),
                    lay.hit_rows.size, np.zeros(0, np.int64))
     moments = _blocks(lambda b: stats.chunk_moments(x[lay.moments[b]]), lay.moments.size, EMPTY)
     bits = np.packbits(x[lay.paired] <= net.deadline_time, axis=1) if lay.paired.size else None
     if bands is None:  # the first chunk sets its own bands (and sorts x in place: last use)
         part_cut = OrderSketch(lay.lo, lay.hi, lay.finite, lay.iterations).first_cut(
-            x, overwrite=True)
+            x, overwrite=True, threads=threads)
     else:
         part_cut = cut(x, *bands)
     crit = critical.criticality_counts(net, sched, net.target)

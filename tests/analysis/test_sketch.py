@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from simulator.analysis import sketch, stats
+from simulator.analysis import blocks, sketch, stats
 from simulator.analysis.sketch import Missed, OrderSketch, cut
 from simulator.analysis.tally import inverted_cdf_rank
 
@@ -166,6 +166,45 @@ def test_the_overlap_of_bands_counts_exactly_what_lies_under_it(second, inside_a
     for k in (int(sk.below[0, 0]) - 1, int(sk.below[0, 0]) + inside.size):  # just outside
         with pytest.raises(Missed):
             sk.value(0, k)
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_a_first_cut_sorted_on_threads_is_the_same_cut(threads):
+    """Rows sorted in blocks on several threads give the one-thread cut, entry for entry,
+    with rows enough to be split (and the rows given left as they were)."""
+    x = np.vstack([_data(seed, 8, 3000) for seed in range(40)])   # 320 rows
+    assert x.shape[0] >= blocks.MIN_ROWS
+    lo, hi = np.full((x.shape[0], 1), 0.5), np.full((x.shape[0], 1), 0.5)
+    fin = np.zeros(x.shape[0], bool)
+    given = x.copy()
+    one = OrderSketch(lo, hi, fin, 30_000).first_cut(x)
+    many = OrderSketch(lo, hi, fin, 30_000).first_cut(x, threads=threads)
+    np.testing.assert_array_equal(x, given)
+    for name in ("a", "b", "below", "finite"):
+        np.testing.assert_array_equal(getattr(one, name), getattr(many, name))
+    for mine, theirs in zip(one.kept, many.kept):
+        for u, v in zip(mine, theirs):
+            np.testing.assert_array_equal(u, v)
+
+
+@pytest.mark.parametrize("rows, threads", [(1000, 3), (257, 2), (100, 4), (0, 2)])
+def test_blocks_of_rows_cover_each_row_once(rows, threads):
+    seen = np.zeros(rows, int)
+
+    def mark(block):
+        seen[block] += 1
+
+    blocks.by_rows(mark, rows, threads)
+    assert (seen == 1).all()
+
+
+def test_an_error_in_a_block_of_rows_is_raised():
+    def fail(block):
+        if block.start > 0:
+            raise ValueError("block")
+
+    with pytest.raises(ValueError, match="block"):
+        blocks.by_rows(fail, 1000, 2)
 
 
 def test_the_bands_grow_as_the_square_root_of_the_iterations():
