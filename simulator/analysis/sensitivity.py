@@ -36,12 +36,13 @@ def _target(result: Result, target: str | None) -> str:
     return target
 
 
-def _spearman_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def _spearman_rows(x: np.ndarray, y: np.ndarray, threads: int = 1) -> np.ndarray:
     """Spearman rank correlation of every row of ``x`` (k, n) with ``y`` (n,).
 
     Ties get average ranks and ``inf`` ranks above every finite value, so an
     iteration that never finishes counts as the latest. A constant row (or a
-    constant ``y``) has no rank correlation and gives NaN.
+    constant ``y``) has no rank correlation and gives NaN. The rows are ranked on
+    up to ``threads`` threads.
     """
     x = np.atleast_2d(x)
     out = np.full(x.shape[0], np.nan)
@@ -53,7 +54,7 @@ def _spearman_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     # be a rounding error away from zero and would give a spurious +-1.
     varies = ~np.all(x == x[:, :1], axis=1)
     if varies.any():
-        rx = stats.average_ranks(x if varies.all() else x[varies])
+        rx = stats.average_ranks(x if varies.all() else x[varies], threads)
         rx -= rx.mean(axis=1, keepdims=True)
         out[varies] = rx @ ry / np.sqrt((rx * rx).sum(axis=1) * (ry @ ry))
     return out
@@ -92,7 +93,7 @@ def _risks(result: Result) -> pd.DataFrame:
 # --- activities ------------------------------------------------------------------------
 
 def activity_sensitivity(result: Result, target: str | None = None, *,
-                         sample: int | None = SAMPLE) -> pd.DataFrame:
+                         sample: int | None = SAMPLE, workers: int = 1) -> pd.DataFrame:
     """Criticality, schedule sensitivity index and cruciality of every activity.
 
     Parameters
@@ -103,6 +104,8 @@ def activity_sensitivity(result: Result, target: str | None = None, *,
     sample : int or None
         The cruciality uses the run's first ``sample`` iterations (default
         :data:`SAMPLE`); None uses them all. The other columns use the whole run.
+    workers : int
+        Threads to rank the activities' durations on (the table does not depend on it).
 
     Returns
     -------
@@ -141,7 +144,7 @@ def activity_sensitivity(result: Result, target: str | None = None, *,
         "name": net.names, "criticality": crit, "duration_sd": sd,
         "ssi": crit * _ratio(sd, finish_sd),
         "cruciality": _spearman_rows(head.schedule.durations,
-                                     critical.target_finish(net, head.schedule, target)),
+                                     critical.target_finish(net, head.schedule, target), workers),
     }, index=pd.Index(net.ids, name="id"))
 
 

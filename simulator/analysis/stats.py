@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
+from .blocks import by_rows
+
 #: Confidence level of every interval the project reports.
 LEVEL = 0.95
 
@@ -179,7 +181,7 @@ def moment_sd(m: np.ndarray) -> np.ndarray:
     return np.where((m[:, 0] > 1) & (m[:, 3] == 0), sd, np.nan)
 
 
-def average_ranks(x: np.ndarray) -> np.ndarray:
+def average_ranks(x: np.ndarray, threads: int = 1) -> np.ndarray:
     """Rank every row of ``x`` (k, n) from 1 to n; tied values share their average rank.
 
     The ranks equal ``scipy.stats.rankdata(x, axis=1)`` ("average" ties) exactly,
@@ -190,6 +192,9 @@ def average_ranks(x: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     x : ndarray, shape (k, n)
+    threads : int
+        Rows are ranked in blocks on up to this many threads (numpy's argsort
+        releases the GIL); the ranks do not depend on it.
 
     Returns
     -------
@@ -199,17 +204,20 @@ def average_ranks(x: np.ndarray) -> np.ndarray:
     k, n = x.shape
     ranks = np.empty((k, n))
     plain = np.arange(1.0, n + 1)
-    # a row at a time, so that its sort order and sorted values stay in the cache
-    for row, out in zip(x, ranks):
-        order = np.argsort(row)
-        s = row[order]
-        if n and np.isnan(s[-1]):  # NaN sorts last
-            out[:] = np.nan
-        elif np.any(s[1:] == s[:-1]):
-            first = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])  # 0-based start of each group
-            ends = np.r_[first[1:], n]                           # and one past its end
-            # ranks first+1 .. end, whose mean is exact in binary: an integer or a half
-            out[order] = np.repeat((first + 1 + ends) / 2, ends - first)
-        else:
-            out[order] = plain
+
+    def block(rows):  # a row at a time, so that its order and sorted values stay in the cache
+        for row, out in zip(x[rows], ranks[rows]):
+            order = np.argsort(row)
+            s = row[order]
+            if n and np.isnan(s[-1]):  # NaN sorts last
+                out[:] = np.nan
+            elif np.any(s[1:] == s[:-1]):
+                first = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])  # 0-based start of each group
+                ends = np.r_[first[1:], n]                           # and one past its end
+                # ranks first+1 .. end, whose mean is exact in binary: an integer or a half
+                out[order] = np.repeat((first + 1 + ends) / 2, ends - first)
+            else:
+                out[order] = plain
+
+    by_rows(block, k, threads)
     return ranks

@@ -126,7 +126,8 @@ class ReportData:
             Already computed ``risk_ranking`` and ``activity_sensitivity`` tables
             for ``target``; computed here when not given.
         workers : int
-            Processes for the risk ranking (the tables do not depend on it).
+            Processes for the risk ranking, and threads for the activities' cruciality
+            (the tables do not depend on it).
         """
         from ..analysis import sensitivity as sens
         from ..analysis.rollouts import coverage_table, utilisation
@@ -139,7 +140,7 @@ class ReportData:
         if ranking is None:
             ranking = rankings[target]
         if sensitivity is None:
-            sensitivity = sens.activity_sensitivity(result, target=target)
+            sensitivity = sens.activity_sensitivity(result, target=target, workers=workers)
         summary = result.summary("wide").join(planned_columns(result))
         cols = [*net.initiative_ids, *[i for i, k in zip(net.ids, net.kinds) if k == "milestone"]]
         if target not in cols:

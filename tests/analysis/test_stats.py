@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 
-from simulator.analysis import stats
+from simulator.analysis import blocks, stats
 
 REPS = 4000
 
@@ -90,9 +90,12 @@ def test_average_ranks_by_hand():
                                                [1.5, 3, 4, 5, 6, 1.5]]
 
 
+@pytest.mark.parametrize("threads", [1, 3])
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("shape", [(1, 1), (3, 2), (40, 300), (7, 5000), (0, 10)])
-def test_average_ranks_equal_scipy_rankdata(seed, shape):
+def test_average_ranks_equal_scipy_rankdata(seed, shape, threads, monkeypatch):
+    """Also ranked in blocks of rows on three threads, however few the rows."""
+    monkeypatch.setattr(blocks, "MIN_ROWS", 1)
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(shape)
     k, n = shape
@@ -104,6 +107,6 @@ def test_average_ranks_equal_scipy_rankdata(seed, shape):
         x[k // 2] = 2.5
         if k > 2:
             x[1, rng.integers(n)] = np.nan
-    got = stats.average_ranks(x)
+    got = stats.average_ranks(x, threads)
     want = sps.rankdata(x, axis=1) if k else np.empty(shape)
     np.testing.assert_array_equal(got, want)  # exactly: ranks are integers and halves
