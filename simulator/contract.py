@@ -34,17 +34,22 @@ def result_to_dict(result: "Result") -> dict:
     net = result.network
     wide = result.summary("wide")
     keys = [f"p{p:g}" for p in net.percentiles]
+    # column by column, not row by row: a wide plan has thousands of elements
+    col = {c: wide[c].tolist() for c in ["element", "kind", "finish_mean", "finish_std",
+                                         "prob_by_deadline", *(f"finish_{k}" for k in keys),
+                                         *(f"finish_date_{k}" for k in keys)]}
     activities = []
-    for element_id, row in wide.iterrows():
-        finish = {"mean": _number(row["finish_mean"]), "std": _number(row["finish_std"])}
-        finish |= {k: _number(row[f"finish_{k}"]) for k in keys}
+    for j, element_id in enumerate(wide.index):
+        finish = {"mean": _number(col["finish_mean"][j]), "std": _number(col["finish_std"][j])}
+        finish |= {k: _number(col[f"finish_{k}"][j]) for k in keys}
+        kind = col["kind"][j]
         activities.append({
             "id": element_id,
-            "element": row["element"],
-            "kind": None if pd.isna(row["kind"]) else row["kind"],
+            "element": col["element"][j],
+            "kind": None if pd.isna(kind) else kind,
             "finish": finish,
-            "finish_date": {k: _date(row[f"finish_date_{k}"]) for k in keys},
-            "prob_by_deadline": float(row["prob_by_deadline"]),
+            "finish_date": {k: _date(col[f"finish_date_{k}"][j]) for k in keys},
+            "prob_by_deadline": float(col["prob_by_deadline"][j]),
         })
     out = {
         "scenario": {"name": net.name, "version": net.version, "start": net.start.isoformat(),
