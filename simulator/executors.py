@@ -60,15 +60,18 @@ class Executor:
         from collections import deque
         started: deque = deque()
         nxt = 0
-        if meanwhile is not None:
-            while nxt < min(count, first, max(1, ahead)):
+
+        def start(limit):  # units until ``limit`` are under way
+            nonlocal nxt
+            while nxt < count and len(started) < min(limit, max(1, ahead)):
                 started.append(self.submit(fn, make(nxt)))
                 nxt += 1
+
+        if meanwhile is not None:
+            start(first)
             meanwhile()
         while nxt < count or started:
-            while nxt < count and len(started) < max(1, ahead):
-                started.append(self.submit(fn, make(nxt)))
-                nxt += 1
+            start(max(1, ahead))
             handle = started.popleft()
             try:
                 yield handle.result()

@@ -54,4 +54,3 @@ def path_counts(driver, finish, ptr, members, owner):  # pragma: no cover - comp
                     if cur == NO_DRIVER:
                         break
     return counts
-

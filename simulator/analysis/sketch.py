@@ -197,26 +197,28 @@ class OrderSketch:
         self.seen += part.seen
         self.finite += part.finite
         for j, (row, val, cnt) in enumerate(part.kept):
-            under = val < self.a[row, j]
             self.below[:, j] += part.below[:, j]
-            np.add.at(self.below[:, j], row[under], cnt[under])
-            keep = ~under & (val <= self.b[row, j])
+            row, val, cnt = self._within(j, row, val, cnt, self.a[:, j], self.b[:, j])
             old = self.kept[j]
             # both are sorted by (row, value): a linear merge, not a sort of the whole band
-            self.kept[j] = merge_lists(old[0], old[1], old[2], row[keep], val[keep], cnt[keep])
+            self.kept[j] = merge_lists(old[0], old[1], old[2], row, val, cnt)
 
     def _meet(self, a: np.ndarray, b: np.ndarray) -> None:
-        """Shrink the bands to their overlap with ``[a, b]``: the values kept under the new
-        lower edge are counted there, those over the new upper edge dropped (the counts
-        above a band are not needed: a row's count of values is)."""
+        """Shrink the bands to their overlap with ``[a, b]``."""
         for j in np.flatnonzero((a > self.a).any(axis=0) | (b < self.b).any(axis=0)):
             lo, hi = np.maximum(self.a[:, j], a[:, j]), np.minimum(self.b[:, j], b[:, j])
-            row, val, cnt = self.kept[j]
-            under = val < lo[row]
-            np.add.at(self.below[:, j], row[under], cnt[under])
-            keep = ~under & (val <= hi[row])
-            self.kept[j] = (row[keep], val[keep], cnt[keep])
+            self.kept[j] = self._within(j, *self.kept[j], lo, hi)
             self.a[:, j], self.b[:, j] = lo, hi
+
+    def _within(self, j: int, row: np.ndarray, val: np.ndarray, cnt: np.ndarray,
+                lo: np.ndarray, hi: np.ndarray) -> tuple:
+        """The entries of slot ``j``'s list ``(row, val, cnt)`` inside their row's ``[lo, hi]``;
+        those under ``lo`` are counted below the band, those over ``hi`` dropped (the counts
+        above a band are not needed: a row's count of values is)."""
+        under = val < lo[row]
+        np.add.at(self.below[:, j], row[under], cnt[under])
+        keep = ~under & (val <= hi[row])
+        return row[keep], val[keep], cnt[keep]
 
     def narrow(self) -> None:
         """Move the edges in to ``Z`` standard errors around the wanted positions."""
