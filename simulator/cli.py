@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import os
 import json
+import os
+import signal
 import sys
 from typing import Sequence
 
 from . import __version__
 from .errors import ScenarioError
 from .outdir import OutputDirError
+from .signals import interrupt_once, interrupted
 from .terminal import SafeStream
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -194,12 +196,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     if argv is None:
         _default_sigpipe()
+        interrupt_once()
     streams = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
     try:
         return _main(argv)
     finally:
         sys.stdout, sys.stderr = streams
+        if argv is None:  # the command is done: a Ctrl-C now would only cut Python's exit short
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -219,9 +224,7 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"veikart: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt as exc:  # the output folder, when there is one, says what it holds
-        print(f"veikart: interrupted; {exc.args[0] if exc.args else 'no output was written'}",
-              file=sys.stderr)
-        return EXIT_FAILED
+        return _interrupted(exc)
     except BrokenPipeError:  # called in-process: quiet, and no second error when stdout is flushed
         _stdout_to_devnull()
         return EXIT_FAILED
@@ -229,11 +232,19 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"veikart: run failed: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except Exception as exc:  # a bug: say so plainly; VEIKART_DEBUG=1 shows the traceback
+        if interrupted(exc):  # a Ctrl-C while compiled code ran, outside an output folder
+            return _interrupted(KeyboardInterrupt())
         if os.environ.get("VEIKART_DEBUG"):
             raise
         print(f"veikart: internal error ({type(exc).__name__}: {exc}); "
               "rerun with VEIKART_DEBUG=1 for details", file=sys.stderr)
         return EXIT_FAILED
+
+
+def _interrupted(exc: KeyboardInterrupt) -> int:
+    print(f"veikart: interrupted; {exc.args[0] if exc.args else 'no output was written'}",
+          file=sys.stderr)
+    return EXIT_FAILED
 
 
 def _subcommand(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:

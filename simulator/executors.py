@@ -189,10 +189,18 @@ class ProcessExecutor(Executor):
 
     def close(self, cancel: bool = False) -> None:
         """Stop the workers once the units under way are done; with ``cancel``, drop the
-        units not yet started (the command was interrupted: nobody waits for them)."""
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=cancel)
-            self._pool = None
+        units not yet started (the command was interrupted: nobody waits for them).
+
+        Ctrl-C and SIGTERM are held back meanwhile: a shutdown cut short leaves the workers
+        waiting for work that never comes, and the command hangs at exit joining them.
+        (Ending the workers at once instead is no way out: the pool then closes its end of
+        their pipe, and a command that takes SIGPIPE as a filter does dies of it.)
+        """
+        if self._pool is None:
+            return
+        pool, self._pool = self._pool, None
+        with signals_deferred():
+            pool.shutdown(cancel_futures=cancel)
 
     def __exit__(self, exc_type, *exc) -> None:
         self.close(cancel=exc_type is not None)

@@ -9,7 +9,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .signals import signals_deferred
+from .signals import interrupted, signals_deferred
 
 try:  # POSIX; elsewhere runs go unlocked
     import fcntl
@@ -79,7 +79,7 @@ class OutputDir:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         self.close()
-        if exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
+        if exc is not None and interrupted(exc):
             raise KeyboardInterrupt(self.interrupted_text()) from None
 
     def open(self) -> None:

@@ -1,4 +1,5 @@
-"""Ctrl-C and SIGTERM held back while something must not be cut in two."""
+"""Ctrl-C and SIGTERM held back while something must not be cut in two, and a command's
+clean-up after its first Ctrl-C kept from being cut short by the next."""
 
 from __future__ import annotations
 
@@ -37,3 +38,32 @@ class signals_deferred:
                 self._old[sig](sig, None)
             else:
                 os.kill(os.getpid(), sig)
+
+
+def interrupt_once() -> None:
+    """Take the first Ctrl-C as Python does (a KeyboardInterrupt) and ignore every later one.
+
+    A command stopped by Ctrl-C still has to stop its workers and leave its output folder
+    whole. A second Ctrl-C in that clean-up (an impatient user; ``timeout -s INT`` sends
+    one to the command and one to its process group) raised a KeyboardInterrupt inside it:
+    a pool's shutdown was left half done, and the command hung at exit waiting for workers
+    nobody had told to stop. Only in the main thread; for a command, not for a library.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def first(signum, frame):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, first)
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is a Ctrl-C: a KeyboardInterrupt, or the SystemError a compiled
+    function gives when the KeyboardInterrupt is raised while it runs ("returned a result
+    with an exception set"), whose chain of causes, one SystemError per call it was
+    raised in, ends in the KeyboardInterrupt."""
+    while isinstance(exc, SystemError) and exc.__cause__ is not None:
+        exc = exc.__cause__
+    return isinstance(exc, KeyboardInterrupt)
