@@ -203,6 +203,21 @@ def _links(sc, acts, kinds) -> Problems:
     return out
 
 
+def _unit_cycle(sc, acts) -> Problems:
+    """A cycle that only the rollouts' units close: a ``ready:`` rule that waits on work
+    which itself waits on the rollout (the phases' own links have none, see :func:`_links`)."""
+    from .expand import Expanded
+    x = Expanded.build(sc, acts)
+    cycle = find_cycle(x.ids, {x.ids[i]: [x.ids[p] for p, _, _ in ps] for i, ps in enumerate(x.preds)})
+    if not cycle:
+        return []
+    units = {u.id: u.parent for u in x.units}
+    phase = acts[next((units[i] for i in cycle if i in units), x.index[cycle[0]])]
+    flow = " -> ".join(reversed(cycle))
+    return [((*phase.path, "rollout", "ready"),
+             f"dependency cycle through the rollout's units: {flow} (each is a predecessor of the next)")]
+
+
 def semantic_problems(sc: m.Scenario) -> tuple[Problems, list[str]]:
     """Check every rule beyond the models' shape.
 
@@ -242,6 +257,8 @@ def semantic_problems(sc: m.Scenario) -> tuple[Problems, list[str]]:
     out += capacity_problems(sc, acts, kinds,
                              lambda sel, path: _selector(sc, sel, path, acts, kinds), warnings)
     out += benefit_problems(sc, horizon(sc.scenario))
+    if not out and sc.units:
+        out += _unit_cycle(sc, acts)
     if not out and (sc.resources or sc.units):
         from .compile import compile_scenario  # compiling needs a valid scenario
         out += network_problems(compile_scenario(sc), sc, acts)

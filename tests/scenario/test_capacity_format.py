@@ -157,3 +157,19 @@ def test_a_bad_unit_id_in_a_csv_is_reported_at_its_line_alone(tmp_path):
     assert "is not a unit table" not in text
     assert len(info.value.problems) == 1
     assert info.value.file.endswith("hf.csv") and info.value.line == 3
+
+
+def test_a_cycle_closed_by_a_ready_rule_is_spelled_out_at_the_rule(tmp_path):
+    """``approval`` waits for the rollout, and the rollout's epic units wait for ``approval``:
+    only the units close the cycle, which stopped the compiler with an internal error."""
+    text = SCENARIO.format(units="{file: hf.csv}").replace(
+        "        duration: {dist: fixed, value: 15}\n",
+        "        duration: {dist: fixed, value: 15}\n        after: [roll]\n", 1)
+    (tmp_path / "hf.csv").write_text(CSV)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(_write(tmp_path, text))
+    [problem] = info.value.problems
+    assert problem.path == "initiatives[1].phases[0].rollout.ready"
+    assert problem.line == 29  # the rule's list, under `ready:`
+    cycle = problem.message.split("dependency cycle through the rollout's units: ")[1]
+    assert cycle.split(" (")[0].split(" -> ") == ["approval", "roll/midt", "roll", "approval"]
