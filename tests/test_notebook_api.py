@@ -51,6 +51,16 @@ def test_plan_table_has_ids_and_dates(build):
     assert table["critical"].tolist() == [True, True, False, True, False, False]
 
 
+def test_a_normal_with_a_negative_mean_is_planned_at_zero_as_it_is_sampled(build):
+    """The samples are truncated at 0; the plan took the mean parameter itself, and the
+    phase finished four days before it started, its successor starting before it ended."""
+    normal = {"dist": "normal", "mean": -4, "sd": 1}
+    table = simulator.plan_table(build({"initiatives": [chain("x", phase("a", fixed(10)),
+                                                              phase("b", normal), phase("c", fixed(5)))]}))
+    assert table.loc["b", "start"] == table.loc["b", "finish"] == 10
+    assert table.loc["c", "finish"] == 15
+
+
 def test_plot_compare_overlays_results_in_distinct_colours(build):
     base = simulator.simulate(build(BODY | {"risks": [{
         "id": "r", "category": "vendor", "probability": 0.5,

@@ -99,7 +99,8 @@ def _summary_normal(p):
             t = k / (a + t)
         d = 1 / (a + t)
         tmean[far], var[far] = sd[far] * d, d * (t - d)
-    return mean, tmean, sd * sd * var, 0 * z, 0 * z + np.inf
+    # planned: the most likely value of the normal truncated at 0, which is 0 for mean < 0
+    return np.maximum(mean, 0.0), tmean, sd * sd * var, 0 * z, 0 * z + np.inf
 
 
 def _summary_lognormal(p):
@@ -336,7 +337,8 @@ class DistTable:
 
     def planned(self) -> np.ndarray:
         """Planning value per row: fixed value, uniform midpoint, triangular and PERT mode,
-        normal mean parameter, lognormal p50."""
+        normal mean parameter (0 if it is negative: the mode of the normal truncated at 0),
+        lognormal p50."""
         return self._summary[0].copy()
 
     def mean(self) -> np.ndarray:

@@ -177,7 +177,7 @@ def test_pert_ppf_is_non_decreasing(shape):
 def test_planned_values():
     expected = {Fixed: lambda d: d.value, Uniform: lambda d: (d.min + d.max) / 2,
                 Triangular: lambda d: d.mode, Pert: lambda d: d.mode,
-                Normal: lambda d: d.mean, Lognormal: lambda d: d.p50}
+                Normal: lambda d: max(d.mean, 0.0), Lognormal: lambda d: d.p50}
     planned = DistTable.from_models(ALL_MODELS).planned()
     np.testing.assert_allclose(planned, [expected[type(m)](m) for m in ALL_MODELS], rtol=1e-15)
 
