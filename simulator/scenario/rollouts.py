@@ -25,7 +25,9 @@ TASK, SUMMARY, SHARE = 0, 1, 2
 #: smaller first (see engines/priority.py, where more can be registered).
 RULES = {
     "plan-order": lambda net, s, f: s,
-    "shortest-first": lambda net, s, f: f - s,
+    # a phase the plan never starts (inf - inf) goes last, as it would unplanned
+    "shortest-first": lambda net, s, f: np.subtract(f, s, out=np.full_like(f, np.inf),
+                                                    where=np.isfinite(s)),
     # highest benefit per month first (the `benefits:` rates of the activity's initiative)
     "benefit": lambda net, s, f: -net.benefit_rate if net.benefit_rate.size else np.zeros(net.size),
 }

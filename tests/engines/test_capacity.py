@@ -145,6 +145,23 @@ def test_shortest_first_puts_the_shorter_phase_first():
     assert at(net, s, "z") == (10.0, 13.0)
 
 
+def test_shortest_first_puts_a_phase_the_plan_never_starts_last_without_a_warning():
+    """Planned to start after the horizon, ``far`` has no planned length (inf - inf): numpy
+    warned of an invalid value, and its priority was NaN. It goes last, as unplanned."""
+    import warnings
+    body = {"resources": [{"id": "team", "capacity": 1}], "priorities": {"rule": "shortest-first"},
+            "initiatives": [solo("far", 2, uses={"team": 1}, not_before="2199-01-01"),
+                            solo("a", 10, uses={"team": 1}), solo("z", 3, uses={"team": 1})]}
+    from simulator.engines.priority import priority_positions
+    net = net_of(body)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        position = priority_positions(net)
+        s = three_ways(net)
+    assert sorted(["far", "a", "z"], key=lambda pid: position[net.index(pid)]) == ["z", "a", "far"]
+    assert at(net, s, "z") == (0.0, 3.0) and at(net, s, "a") == (3.0, 13.0)
+
+
 def test_plan_order_follows_planned_start_before_id():
     # blk (named first in the order) holds the team until 20; then z and a both wait.
     # Plan order puts z (planned start 2) before a (planned start 5) although 'a' < 'z'.
