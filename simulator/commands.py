@@ -189,7 +189,11 @@ def run_command(args) -> int:
                or next(filter(None, (_unknown_target(sc, w, args.file, "--why") for w in args.why)), None)
                or _bad_out(args.out) or _bad_engine(sc, args.engine)
                or (args.save_iterations and not args.out
-                   and "veikart: --save-iterations needs --out DIR: iterations.parquet is written there"))
+                   and "veikart: --save-iterations needs --out DIR: iterations.parquet is written there")
+               or (args.why and args.json
+                   and "veikart: --why adds to the terminal summary, and --json prints the JSON object "
+                       "alone; drop one (with --out DIR the report data has every initiative's "
+                       "top drivers, report-data/why.parquet)"))
     if problem:
         print(problem, file=sys.stderr)
         return 2

@@ -57,6 +57,8 @@ def result_to_dict(result: "Result") -> dict:
         "iterations": result.iterations,
         "seed": result.seed,
         "engine": result.engine,
+        "sampling": result.sampling,
+        "mitigated": result.mitigated,
         "activities": activities,
     }
     from .analysis.benefits import benefits_dict

@@ -40,10 +40,12 @@ def test_json_is_the_contract_and_nothing_else(tiny_file):
     proc = subprocess.run([sys.executable, "-m", "simulator", "run", str(tiny_file), "-n", "3000",
                            "--seed", "5", "--json"], capture_output=True, text=True, check=True)
     payload = json.loads(proc.stdout)  # stdout holds exactly one JSON object
-    assert set(payload) == {"scenario", "iterations", "seed", "engine", "activities"}
+    assert set(payload) == {"scenario", "iterations", "seed", "engine", "sampling", "mitigated",
+                            "activities"}
     assert payload["scenario"] == {"name": "tiny", "version": "1", "start": "2022-01-01",
                                    "deadline": "2026-12-31", "unit": "months"}
     assert (payload["iterations"], payload["seed"], payload["engine"]) == (3000, 5, "cpm")
+    assert (payload["sampling"], payload["mitigated"]) == ("mc", False)
     by_id = {a["id"]: a for a in payload["activities"]}
     assert set(by_id) == {"sfm-utvikling", "sfm-utproving", "pll-utproving", "pll-innforing", "done",
                           "sfm", "pll"}
@@ -186,3 +188,17 @@ def test_the_summary_shows_the_targets_own_dates(capsys):
     assert str(wide.loc[target, "finish_date_p50"].date()) in row
     assert str(wide.loc[target, "finish_date_p80"].date()) in row
     assert f"Top 3 risks for {target}" in out
+
+
+def test_json_says_how_the_run_was_sampled_and_whether_mitigated(tiny_file, capsys):
+    """Without them an LHS or a mitigated result could not be told from a plain one."""
+    assert main(["run", str(tiny_file), "-n", "200", "--seed", "5", "--json", "--sampling", "lhs",
+                 "--mitigated"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert (payload["sampling"], payload["mitigated"]) == ("lhs", True)
+
+
+def test_why_with_json_is_refused_not_silently_dropped(tiny_file, capsys):
+    assert main(["run", str(tiny_file), "-n", "200", "--json", "--why", "pll"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "--why adds to the terminal summary" in captured.err
