@@ -30,9 +30,11 @@ def run_names() -> tuple[str, ...]:
 
 
 def output_names() -> tuple[str, ...]:
-    """Every name a veikart command may write (a run's, and ``veikart compare``'s)."""
+    """Every name a veikart command may write (a run's, ``veikart compare``'s and
+    ``veikart prioritise``'s)."""
     from .compare_command import COMPARE_FILES
-    return (*run_names(), *COMPARE_FILES)
+    from .report.prioritering import PRIORITISE_FILES
+    return (*run_names(), *COMPARE_FILES, *PRIORITISE_FILES)
 
 
 class OutputDirError(Exception):

@@ -11,6 +11,7 @@ import pandas as pd
 
 from .analysis.stats import percent_digits
 from .prioritisation import Prioritisation
+from .report.prioritering import PRIORITISE_FILES
 
 
 def _pct(p: float) -> str:
@@ -75,7 +76,7 @@ def write_prioritisation(p: Prioritisation, out: str | Path) -> list[Path]:
     from .report.plot_tradeoff import plot_tradeoff
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    written = [out / "prioritisation.json", out / "prioritisation.csv", out / "tradeoff.png"]
+    written = [out / name for name in PRIORITISE_FILES]
     write_text(written[0], dumps(p.to_dict()))
     write_text(written[1], p.table.to_csv(index=False))
     import matplotlib
@@ -88,27 +89,47 @@ def write_prioritisation(p: Prioritisation, out: str | Path) -> list[Path]:
     return written
 
 
-def _refresh_report(out: str, lang: str) -> list[Path]:
-    """Render ``out/report.html`` again, with the Prioritering section, when a run's data is there."""
+def _another_run(sc, file: str, out: str) -> str | None:
+    """Why ``out`` cannot take this prioritisation: it holds a run of another scenario, whose
+    report would show an order search it was not part of."""
+    import json
+    from .api import scenario_hash
+    from .outdir import MANIFEST
+    from .report.data import DATA_DIR
+    if not (Path(out) / DATA_DIR).is_dir():
+        return None
+    try:
+        head = json.loads((Path(out) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        head = {}
+    if head.get("scenario_sha256") == scenario_hash(sc):
+        return None
+    return (f"veikart: {out} holds a run of {head.get('scenario_file') or 'another scenario'}, not of "
+            f"{file} as it is now; its report would show this prioritisation as its own. Use another "
+            f"--out folder, or run {file} into {out} first")
+
+
+def _refresh_report(folder, lang: str) -> list[Path]:
+    """Render the folder's report.html again, into its stage, with the Prioritering section,
+    when a run's data is there."""
     from .report.data import DATA_DIR, ReportData
     from .report.html import REPORT_NAME, write_report
     from .report.prioritering import load_prioritisation
-    if not (Path(out) / DATA_DIR).is_dir():
+    if not (folder.path / DATA_DIR).is_dir():
         return []
-    data = ReportData.load(out)
-    return [write_report(data, Path(out) / REPORT_NAME, lang=lang, prioritisation=load_prioritisation(out))]
+    data = ReportData.load(folder.path)
+    return [write_report(data, folder.stage / REPORT_NAME, lang=lang,
+                         prioritisation=load_prioritisation(folder.stage))]
 
 
 def prioritise_command(args) -> int:
     """Carry out ``veikart prioritise``; return the exit code."""
-    from .commands import _bad_out, _progress
-    from .output import dumps
-    from .prioritise import prioritise
+    from .commands import _bad_out
     from .scenario import load_scenario
     from .scenario.candidates import load_candidates
     sc = load_scenario(args.file)
     candidates = load_candidates(args.candidates, sc) if args.candidates else None
-    problem = _bad_out(args.out)
+    problem = _bad_out(args.out) or (_another_run(sc, args.file, args.out) if args.out else None)
     if problem is None and args.objective in ("npv", "benefit-by-deadline") and \
             (sc.benefits is None or not sc.benefits.rates):
         problem = (f"veikart: --objective {args.objective}: {args.file} has no benefit rates "
@@ -116,6 +137,20 @@ def prioritise_command(args) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
+    from contextlib import nullcontext
+    from .outdir import MANIFEST, OutputDir
+    from .report.html import REPORT_NAME
+    # locked and checked before the search, as a run's folder is; committed as one unit,
+    # beside the run's files it joins (a later run removes these, as it does any earlier output)
+    with (OutputDir(args.out, writes=(*PRIORITISE_FILES, REPORT_NAME, MANIFEST)) if args.out
+          else nullcontext()) as folder:
+        return _prioritise_into(args, sc, candidates, folder)
+
+
+def _prioritise_into(args, sc, candidates, folder) -> int:
+    from .commands import _progress
+    from .output import dumps
+    from .prioritise import prioritise
     started = time.perf_counter()
     print("evaluating priority orders ...", file=sys.stderr)
     bar = _progress(None, "scheduling")  # the racing decides how many iterations there will be
@@ -128,10 +163,10 @@ def prioritise_command(args) -> int:
         bar.close()
     elapsed = time.perf_counter() - started
     print(f"{len(p.table):,} orders evaluated in {elapsed:.1f} s", file=sys.stderr)
-    if args.out:
-        written = write_prioritisation(p, args.out)
-        written += _refresh_report(args.out, args.lang)
-        print(f"wrote {', '.join(str(w) for w in written)}", file=sys.stderr)
+    if folder is not None:
+        write_prioritisation(p, folder.stage)
+        _refresh_report(folder, args.lang)
+        print(folder.said(folder.commit(keep_previous=True)), file=sys.stderr)
     if args.json:
         print(dumps(p.to_dict()))
         return 0

@@ -74,3 +74,30 @@ def test_bad_candidates_file_names_line_and_field(with_benefits, write, capsys):
     err = capsys.readouterr().err
     assert "bad.yaml:1:" in err and "permute[1]: `kritisk-inf` is not a phase, initiative or tag" in err
     assert "did you mean `kritisk-info`" in err or "kritisk-info" in err
+
+
+def test_prioritise_out_joins_a_run_of_its_scenario_as_one_recorded_set(with_benefits, tmp_path, capsys):
+    """The prioritisation's files went into the folder beside no record: the run's manifest
+    no longer matched its report.html, and a later run of another scenario left them there,
+    for ``veikart report`` to show in that scenario's report."""
+    import hashlib
+    from simulator.report.prioritering import PRIORITISE_FILES
+    out = tmp_path / "out"
+    assert main(["run", str(with_benefits), "-n", "300", "--seed", "3", "--no-report", "--out", str(out)]) == 0
+    assert main(["prioritise", str(with_benefits), "-n", "300", "--seed", "3", "--out", str(out)]) == 0
+    files = json.loads((out / "manifest.json").read_text())["files"]
+    assert set(PRIORITISE_FILES) | {"report.html", "summary.json"} <= set(files)
+    for name, sha in files.items():  # the run's files kept, every record true
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == sha, name
+    assert "Prioritering" in (out / "report.html").read_text(encoding="utf-8")
+    capsys.readouterr()
+
+    # another scenario cannot take it: its report would show this search as its own
+    assert main(["prioritise", str(EXAMPLE), "-n", "50", "--out", str(out)]) == 2
+    assert "holds a run of" in capsys.readouterr().err
+    # a later run replaces the folder's set, the prioritisation with it
+    assert main(["run", str(EXAMPLE), "-n", "300", "--seed", "3", "--out", str(out)]) == 0
+    assert "removed prioritisation.csv, prioritisation.json, tradeoff.png" in capsys.readouterr().err
+    assert not any((out / name).exists() for name in PRIORITISE_FILES)
+    assert main(["report", str(out)]) == 0
+    assert "Prioritering" not in (out / "report.html").read_text(encoding="utf-8")

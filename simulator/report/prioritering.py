@@ -12,6 +12,8 @@ from .text import fmt_number, fmt_percent
 
 #: Files a prioritisation leaves in its output directory.
 JSON_NAME, PLOT_NAME = "prioritisation.json", "tradeoff.png"
+#: Every file ``veikart prioritise --out`` writes (besides a run's report.html it renders again).
+PRIORITISE_FILES = (JSON_NAME, "prioritisation.csv", PLOT_NAME)
 
 _VERDICT = {"nb": {"better": "bedre", "worse": "dårligere", "no clear difference": "ingen sikker forskjell"},
             "en": {"better": "better", "worse": "worse", "no clear difference": "no clear difference"}}

@@ -188,7 +188,8 @@ def test_a_run_without_rollouts_or_resources_gives_empty_tables(tmp_path):
     assert ro.coverage_summary(result).empty
     assert ro.utilisation(result).empty
     assert ro.waiting(result).resources.empty and ro.waiting(result).activities.empty
-    assert set(result.to_dict()) == {"scenario", "iterations", "seed", "engine", "activities"}
+    assert set(result.to_dict()) == {"scenario", "iterations", "seed", "engine", "sampling", "mitigated",
+                                     "activities"}
 
 
 def test_contract_adds_rollouts_and_resources(weighted):

@@ -104,7 +104,7 @@ def test_json_output_is_unchanged(run_dir, capsys):
                           "--out", out_dir, "--target", "sfm")
     assert code == 0, err
     payload = json.loads(out)  # the whole of stdout is one JSON object
-    assert list(payload) == ["scenario", "iterations", "seed", "engine", "activities"]
+    assert list(payload) == ["scenario", "iterations", "seed", "engine", "sampling", "mitigated", "activities"]
     assert payload == json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
     assert (out_dir / "report.html").is_file()
     code, plain, _ = _run(capsys, "run", scenario, "-n", "300", "--seed", 3, "--json")
