@@ -59,7 +59,10 @@ def _message(err: dict) -> str:
     if kind in ("float_type", "float_parsing", "finite_number"):
         return f"expected a finite number, got {shown}"
     if kind in ("less_than_equal", "greater_than_equal"):
-        return f"{shown} is outside the range the format allows, -1e6 to 1e6"
+        ctx = err.get("ctx", {})
+        bound, side = (ctx.get("ge"), "below the least") if kind == "greater_than_equal" else \
+            (ctx.get("le"), "above the most")
+        return f"{shown} is {side} the format allows here, {bound:g}"
     if kind == "string_pattern_mismatch":
         return f"{shown} is not a valid id (letters, digits, '-', '_', '.'; starting with a letter or digit)"
     if kind.startswith("date"):
@@ -155,10 +158,18 @@ def _short_by_bad_items(err: dict) -> bool:
 def _pydantic_problems(exc: ValidationError, raw: Any, smap: SourceMap,
                        file: str) -> Iterator[Problem]:
     seen = set()
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    # a field that takes a number or a list, given a number: the list branch adds only
+    # "expected a list", beside the error that says what is wrong with the number
+    others = {_clean_loc(tuple(e["loc"])) for e in errors if e["type"] not in ("list_type", "tuple_type")}
+    for err in errors:
         if _short_by_bad_items(err):
             continue
         path = _clean_loc(tuple(err["loc"]))
+        value = err.get("input")
+        if err["type"] in ("list_type", "tuple_type") and path in others and path != tuple(err["loc"]) \
+                and isinstance(value, (int, float)) and not isinstance(value, bool):
+            continue
         message = _message(err)
         if err["type"] == "parameter":  # a model's own rule: point at the field it names
             path, message = (*path, err["ctx"]["field"]), err["ctx"]["message"]

@@ -29,9 +29,14 @@ def dist_problems(d, path: tuple, *, floor: float, strict: bool, what: str) -> P
     out: Problems = []
     low = _lowest(d)
     if low < floor or (strict and low <= floor and not isinstance(d, m.Lognormal)):
-        field = "value" if isinstance(d, m.Fixed) else "min"
         rule = f"> {floor:g}" if strict else f">= {floor:g}"
-        out.append(((*path, field), f"{low:g} is not allowed: {what} must be {rule}"))
+        if isinstance(d, m.Normal):  # no key holds its lowest value: the truncation does
+            out.append(((*path, "dist"), f"a normal is truncated at 0, so it can draw values down to 0, "
+                        f"but {what} must be {rule}; use a lognormal, or a triangular or pert "
+                        f"with min {rule}"))
+        else:
+            field = "value" if isinstance(d, m.Fixed) else "min"
+            out.append(((*path, field), f"{low:g} is not allowed: {what} must be {rule}"))
     return out
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import ScenarioError
+from ..errors import ScenarioError, format_path
 
 #: Scenario files are small; anything larger is refused before parsing.
 MAX_BYTES = 1_000_000
@@ -150,7 +150,7 @@ def _check_events(text: str, name: str) -> None:
             depth -= 1
 
 
-def _build(node: yaml.Node, loader: _Loader, smap: SourceMap, name: str) -> Any:
+def _build(node: yaml.Node, loader: _Loader, smap: SourceMap, name: str, path: tuple = ()) -> Any:
     def mark(n: yaml.Node) -> Mark:
         return Mark(name, n.start_mark.line + 1, n.start_mark.column + 1)
 
@@ -167,7 +167,7 @@ def _build(node: yaml.Node, loader: _Loader, smap: SourceMap, name: str) -> Any:
             if key in out:
                 raise ScenarioError.single(name, f"key `{key}` appears twice in one mapping",
                                            *_pos(key_node))
-            out[key] = _build(value_node, loader, smap, name)
+            out[key] = _build(value_node, loader, smap, name, (*path, key))
             smap.items[(id(out), key)] = mark(value_node)
             smap.keys[(id(out), key)] = mark(key_node)
         return out
@@ -175,7 +175,7 @@ def _build(node: yaml.Node, loader: _Loader, smap: SourceMap, name: str) -> Any:
         seq: list = []
         smap.containers[id(seq)] = mark(node)
         for i, child in enumerate(node.value):
-            seq.append(_build(child, loader, smap, name))
+            seq.append(_build(child, loader, smap, name, (*path, i)))
             smap.items[(id(seq), i)] = mark(child)
         return seq
     # A scalar is built by its tag's constructor directly: construct_object adds only the
@@ -185,12 +185,12 @@ def _build(node: yaml.Node, loader: _Loader, smap: SourceMap, name: str) -> Any:
         return build(loader, node) if build else loader.construct_object(node, deep=True)
     except ValueError as exc:  # e.g. 2022-13-01 looks like a date but is none
         raise ScenarioError.single(name, f"'{node.value}' is not a valid value: {exc}",
-                                   *_pos(node)) from None
+                                   *_pos(node), format_path(path)) from None
     except (KeyError, AttributeError, TypeError):
         # an explicit tag on text it cannot read: `!!bool maybe`, `!!timestamp yesterday`
         tag = node.tag.rsplit(":", 1)[-1]
         raise ScenarioError.single(name, f"'{node.value}' is not a valid !!{tag} value",
-                                   *_pos(node)) from None
+                                   *_pos(node), format_path(path)) from None
 
 
 def _pos(node: yaml.Node) -> tuple[int, int]:

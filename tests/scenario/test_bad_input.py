@@ -39,7 +39,8 @@ EDITS = [
     ("probability above 1", "probability: 0.6", "probability: 1.6", "1.6 is not within [0, 1]", 34),
     ("deadline before start", "deadline: 2026-12-31", "deadline: 2021-12-31",
      "2021-12-31 is not after start 2022-01-01", 5),
-    ("bad date", "start: 2022-01-01", "start: 2022-13-01", "is not a valid value: month must be in 1..12", 4),
+    ("bad date", "start: 2022-01-01", "start: 2022-13-01",
+     "scenario.start: '2022-13-01' is not a valid value: month must be in 1..12", 4),
     ("unknown reference", "after: [sfm-utproving]", "after: [sfm-utprovng]",
      "`sfm-utprovng` is not a known phase, milestone or initiative (did you mean `sfm-utproving`?)", 22),
     ("unknown kind", "kind: innforing", "kind: innføring", "is not one of", 25),
@@ -55,6 +56,11 @@ EDITS = [
      "needs exactly one of `impact`, `delay` or `funding`", 37),
     ("impact factor not positive", "{dist: triangular, min: 1.1, mode: 1.3, max: 1.8}",
      "{dist: triangular, min: 0, mode: 1.3, max: 1.8}", "an impact factor must be > 0", 35),
+    # no `min` to name: the message said "impact.min: 0 is not allowed" of a key not written
+    ("impact factor a normal", "{dist: triangular, min: 1.1, mode: 1.3, max: 1.8}",
+     "{dist: normal, mean: 1.2, sd: 0.5}",
+     "impact.dist: a normal is truncated at 0, so it can draw values down to 0, but an impact "
+     "factor must be > 0", 35),
     ("duplicate key", "        kind: utvikling\n", "        kind: utvikling\n        kind: utvikling\n",
      "key `kind` appears twice", 13),
     ("bad id", "  - id: pll\n", "  - id: 'pll liste'\n", "is not a valid id", 17),

@@ -173,3 +173,19 @@ def test_a_cycle_closed_by_a_ready_rule_is_spelled_out_at_the_rule(tmp_path):
     assert problem.line == 29  # the rule's list, under `ready:`
     cycle = problem.message.split("dependency cycle through the rollout's units: ")[1]
     assert cycle.split(" (")[0].split(" -> ") == ["approval", "roll/midt", "roll", "approval"]
+
+
+@pytest.mark.parametrize("old, new, path, message", [
+    # a count: its own bound, and no "expected a list" from the form it was not written in
+    ("    capacity: 2\n", "    capacity: -3\n", "resources[0].capacity",
+     "-3 is below the least the format allows here, 0"),
+    ("{dist: fixed, value: 15}", "{dist: fixed, value: 2000000}", "initiatives[0].phases[0].duration.value",
+     "2000000 is above the most the format allows here, 1e+06"),
+])
+def test_a_number_out_of_range_is_told_its_own_bound_once(tmp_path, old, new, path, message):
+    text = SCENARIO.format(units="{file: hf.csv}")
+    assert text.count(old) == 1
+    (tmp_path / "hf.csv").write_text(CSV)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(_write(tmp_path, text.replace(old, new)))
+    assert [(p.path, p.message) for p in info.value.problems] == [(path, message)]

@@ -55,10 +55,10 @@ def test_the_garbage_collector_is_left_as_it_was(enabled, text, write):
 
 
 @pytest.mark.parametrize("text, where, message", [
-    ("scenario: !!bool maybe\n", (1, 11), "'maybe' is not a valid !!bool value"),
+    ("scenario: !!bool maybe\n", (1, 11), "scenario: 'maybe' is not a valid !!bool value"),
     ("scenario:\n  start: !!timestamp yesterday\n", (2, 10),
-     "'yesterday' is not a valid !!timestamp value"),
-    ("scenario:\n  start: !!int x1\n", (2, 10), "'x1' is not a valid value"),
+     "scenario.start: 'yesterday' is not a valid !!timestamp value"),
+    ("scenario:\n  start: !!int x1\n", (2, 10), "scenario.start: 'x1' is not a valid value"),
 ])
 def test_an_explicit_tag_on_text_it_cannot_read_is_a_positioned_error(write, capsys, text,
                                                                       where, message):
