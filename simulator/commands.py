@@ -328,12 +328,13 @@ def top_risks_text(ranking: pd.DataFrame, target: str, n: int = 3, *,
     ranked = ranking.attrs.get("iterations")
     over = (f"; first {ranked:,} of {iterations:,} iterations"
             if ranked is not None and iterations is not None and ranked < iterations else "")
-    lines = [heading.format(n=n, target=target)
+    # a risk whose removal changes nothing is no driver; the heading counts those listed
+    rows = ranking.iloc[:0] if ranking.empty else ranking[
+        ranking[["p80_gain_days", "p50_gain_days", "prob_gain"]].fillna(0).ne(0).any(axis=1)].head(n)
+    lines = [heading.format(n=len(rows) or n, target=target)
              + f" (P80 earlier without the risk; same random numbers{over}):"]
     if ranking.empty:
         return "\n".join([*lines, "  (the scenario has no risks)"])
-    moves = ranking[["p80_gain_days", "p50_gain_days", "prob_gain"]].fillna(0).ne(0).any(axis=1)
-    rows = ranking[moves].head(n)  # a risk whose removal changes nothing is no driver
     if rows.empty:
         return "\n".join([*lines, "  (removing any one risk changes none of these figures)"])
     width = min(max(len(str(i)) for i in rows.index), 36)

@@ -202,3 +202,17 @@ def test_why_with_json_is_refused_not_silently_dropped(tiny_file, capsys):
     assert main(["run", str(tiny_file), "-n", "200", "--json", "--why", "pll"]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "--why adds to the terminal summary" in captured.err
+
+
+def test_top_risks_heading_counts_the_risks_it_lists():
+    """Two of three risks move the target: the heading said "Top 3" above two lines."""
+    from simulator.commands import top_risks_text
+    ranking = pd.DataFrame({"p80_gain_days": [30.0, 10.0, 0.0], "p50_gain_days": [20.0, 5.0, 0.0],
+                            "prob_gain": [0.1, 0.0, 0.0], "name": ["A", "B", "C"]},
+                           index=pd.Index(["a", "b", "c"], name="risk"))
+    lines = top_risks_text(ranking, "x").splitlines()
+    assert lines[0].startswith("Top 2 risks for x (") and len(lines) == 3
+    assert top_risks_text(ranking, "x", n=1).startswith("Top 1 risks for x (")
+    assert top_risks_text(ranking.iloc[2:], "x").splitlines() == [
+        "Top 3 risks for x (P80 earlier without the risk; same random numbers):",
+        "  (removing any one risk changes none of these figures)"]
