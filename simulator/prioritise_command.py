@@ -127,7 +127,7 @@ def prioritise_command(args) -> int:
     from .commands import _bad_out
     from .scenario import load_scenario
     from .scenario.candidates import load_candidates
-    sc = load_scenario(args.file)
+    sc = load_scenario(args.file, allow_extends_outside=args.allow_extends_outside)
     candidates = load_candidates(args.candidates, sc) if args.candidates else None
     problem = _bad_out(args.out) or (_another_run(sc, args.file, args.out) if args.out else None)
     if problem is None and args.objective in ("npv", "benefit-by-deadline") and \

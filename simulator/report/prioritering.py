@@ -34,6 +34,13 @@ def load_prioritisation(directory: str | Path) -> dict | None:
     return {"payload": payload, "png": png}
 
 
+def _order_name(name: str, lang: str) -> str:
+    """A candidate's name as the report's language says it (the scenario's own order is
+    named in words; the rest are the user's names, order ids and rule ids)."""
+    own = "scenario's order"
+    return _OVER[lang][own] + name[len(own):] if name.startswith(own) else name
+
+
 def _value(x, name: str, lang: str) -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "–"
@@ -54,7 +61,8 @@ def section(saved: dict | None, lang: str, top: int = 10) -> dict | None:
     p, name = saved["payload"], saved["payload"]["objective"]
     rows = []
     for r in p["candidates"][:top]:
-        rows.append({"rank": "–" if r["rank"] is None else str(int(r["rank"])), "name": r["name"],
+        rows.append({"rank": "–" if r["rank"] is None else str(int(r["rank"])),
+                     "name": _order_name(r["name"], lang),
                      "objective": f"{_value(r['objective'], name, lang)} [{_value(r['objective_lo'], name, lang)}, "
                                   f"{_value(r['objective_hi'], name, lang)}]",
                      "p_target": fmt_percent(r["p_target"], lang), "p_best": fmt_percent(r["p_best"], lang),
@@ -72,7 +80,7 @@ def section(saved: dict | None, lang: str, top: int = 10) -> dict | None:
             "unit": p.get("unit", ""), "seed": p["seed"],
             "iterations": fmt_number(p["iterations"], lang, 0),
             "method": _METHOD_NB.get(p["method"], p["method"]) if nb else p["method"],
-            "orders": len(p["candidates"]), "recommended": p["recommended"]["name"],
+            "orders": len(p["candidates"]), "recommended": _order_name(p["recommended"]["name"], lang),
             "p_best": fmt_percent(p["candidates"][0]["p_best"], lang), "gains": gains, "rows": rows,
             "src": src, "sure": any(g["better"] for g in gains)}
 

@@ -6,6 +6,7 @@ import json
 import shutil
 
 from conftest import ROOT
+from markupsafe import escape
 
 from simulator.cli import main
 
@@ -32,7 +33,13 @@ def test_report_gets_a_prioritering_section(write, tmp_path, capsys):
     html = (out / "report.html").read_text(encoding="utf-8")
     saved = json.loads((out / "prioritisation.json").read_text())
     assert 'id="prioritering"' in html and "Anbefalt rekkefølge" in html
-    assert saved["recommended"]["name"].replace("'", "&#39;") in html
+    own = "scenario's order"  # the one candidate the tool names, in the report's language
+    names = [c["name"] for c in saved["candidates"]]
+    assert any(n.startswith(own) for n in names)
+    for name in [saved["recommended"]["name"], *names[:10]]:
+        said = "scenarioets egen rekkefølge" + name[len(own):] if name.startswith(own) else name
+        assert str(escape(said)) in html  # as the page's template escapes text
+    assert "scenario&#39;s order" not in html
     assert "planrekkefølgen" in html and "data:image/png;base64," in html
     # the verdict of each gain, in words, as the JSON states it
     words = {"better": "bedre", "worse": "dårligere", "no clear difference": "ingen sikker forskjell"}
