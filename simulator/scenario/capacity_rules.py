@@ -104,7 +104,10 @@ def _rollout(sc, a: Activity, ro: m.Rollout, kinds: dict) -> Problems:
                             f"no unit of `{ro.over}` has attribute `{key}`{suggest(key, attrs)}"))
         for n, item in enumerate(rd.after):
             ref = item if isinstance(item, str) else item.id
-            if ref not in kinds or ref == a.id:
+            if ref == a.id or ref == a.initiative:
+                out.append(((*path, "ready", k, "after", n),
+                            f"`{ref}` cannot be waited for by its own rollout's units"))
+            elif ref not in kinds:
                 out.append(((*path, "ready", k, "after", n),
                             f"`{ref}` is not a known phase, milestone or initiative"
                             f"{suggest(ref, kinds)}"))

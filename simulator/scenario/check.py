@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from typing import Any, Iterator
 
 from pydantic import BaseModel, ValidationError
@@ -30,7 +32,8 @@ _KNOWN_KEYS = _field_names()
 
 def _message(err: dict) -> str:
     kind, value = err["type"], err.get("input")
-    shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
+    shown = (type(value).__name__ if isinstance(value, (dict, list)) else
+             f"'{value.isoformat()}'" if isinstance(value, dt.date) else repr(value))
     if kind == "extra_forbidden":
         key = err["loc"][-1]
         if str(key) in _KNOWN_KEYS:
@@ -57,6 +60,9 @@ def _message(err: dict) -> str:
         return (f"{'an empty list' if not got else f'{got} items'}; at least {need} "
                 f"item{'s are' if need > 1 else ' is'} needed")
     if kind in ("float_type", "float_parsing", "finite_number"):
+        if isinstance(value, str) and _number_text(value):  # YAML 1.1 reads 1e6 as text
+            return (f"expected a finite number, got the text {shown}: YAML reads a number "
+                    f"with an exponent only with a dot and a sign, as {float(value):.1e}")
         return f"expected a finite number, got {shown}"
     if kind in ("less_than_equal", "greater_than_equal"):
         ctx = err.get("ctx", {})
@@ -69,6 +75,13 @@ def _message(err: dict) -> str:
         return f"{shown} is not a date in the form YYYY-MM-DD"
     msg = err["msg"].removeprefix("Value error, ")
     return f"{shown}: {msg}" if kind != "value_error" else msg
+
+
+def _number_text(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
 
 
 _DIST_KEYS = ("duration", "impact", "delay")

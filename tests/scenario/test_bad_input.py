@@ -39,6 +39,11 @@ EDITS = [
     ("probability above 1", "probability: 0.6", "probability: 1.6", "1.6 is not within [0, 1]", 34),
     ("deadline before start", "deadline: 2026-12-31", "deadline: 2021-12-31",
      "2021-12-31 is not after start 2022-01-01", 5),
+    ("date with a time", "start: 2022-01-01", "start: 2022-01-01T10:00:00",  # not a Python repr
+     "scenario.start: '2022-01-01T10:00:00' is not a date in the form YYYY-MM-DD", 4),
+    ("exponent read as text", "probability: 0.6", "probability: 6e-1",
+     "got the text '6e-1': YAML reads a number with an exponent only with a dot and a sign, as 6.0e-01",
+     None),
     ("bad date", "start: 2022-01-01", "start: 2022-13-01",
      "scenario.start: '2022-13-01' is not a valid value: month must be in 1..12", 4),
     ("unknown reference", "after: [sfm-utproving]", "after: [sfm-utprovng]",
