@@ -249,8 +249,14 @@ def semantic_problems(sc: m.Scenario) -> tuple[Problems, list[str]]:
     for i, r in enumerate(sc.risks):
         out += _risk(r, ("risks", i))
         out += _selector(sc, r.applies_to, ("risks", i, "applies_to"), acts, kinds)
+        grants = () if r.funding is None else (
+            r.funding.grant_probability if isinstance(r.funding.grant_probability, tuple)
+            else (r.funding.grant_probability,))
         if r.funding is not None and not _decides_in_horizon(r.funding, sc.scenario):
             warnings.append(f"{r.id}: no budget decision falls between the start and the horizon; "
+                            "the phases it gates never start")
+        elif grants and not any(grants):
+            warnings.append(f"{r.id}: grant_probability is 0 at every budget decision; "
                             "the phases it gates never start")
         elif r.funding is not None and (past := _before_start(r.funding, sc.scenario)):
             warnings.append(f"{r.id}: {past} budget decision{'s' if past > 1 else ''} before the start "

@@ -71,3 +71,15 @@ def test_a_gate_with_no_decision_in_the_horizon_is_warned_about(write):
     warnings: list[str] = []
     load_scenario(write(scenario_text(body)), warnings=warnings)
     assert any("g: no budget decision falls between the start and the horizon" in w for w in warnings)
+
+
+@pytest.mark.parametrize("grant, warned", [(0.0, True), ((0.0, 0.0), True), ((0.0, 0.3), False), (0.5, False)])
+def test_a_gate_that_never_grants_is_warned_about(write, grant, warned):
+    body = {"initiatives": [chain("x", phase("a", {"dist": "fixed", "value": 1}))],
+            "risks": [{"id": "g", "category": "financing", "applies_to": {"ids": ["a"]},
+                       "funding": {"decisions": {"dates": ["2023-12-15", "2024-12-15"]},
+                                   "grant_probability": list(grant) if isinstance(grant, tuple) else grant}}]}
+    warnings: list[str] = []
+    load_scenario(write(scenario_text(body)), warnings=warnings)
+    said = "g: grant_probability is 0 at every budget decision; the phases it gates never start"
+    assert (said in warnings) is warned
