@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -39,16 +38,19 @@ def validate_text(path: str, *, allow_extends_outside: bool = False) -> str:
     net = compile_scenario(sc)
     # with capacity, the plan queues for it as a run does (the forward pass would not)
     sched = plan(net) if not net.needs_capacity else _capacity_plan(net)
-    kinds = Counter(net.kinds)
-    phases = net.size - kinds["milestone"]
     h = sc.scenario
+    # as the file counts them; a rollout's units and a risk's drivers per phase in brackets
+    units = sum(len(r.units) for r in net.rollouts)
     lines = [
         f"{path}: valid",
         f"  {h.name} (version {h.version}); start {h.start}, deadline {h.deadline}, unit {h.unit}",
-        "  " + ", ".join(_count(n, what) for n, what in (
-            (len(sc.initiatives), "initiative"), (phases, "phase"), (kinds["milestone"], "milestone"),
-            (len(net.drivers), "risk driver"), (len(net.gates), "funding gate"),
-            (len(sc.blackouts), "blackout"), (len(sc.correlations), "correlation group"))),
+        "  " + ", ".join(_count(n, what) + (f" ({more})" if more else "") for n, what, more in (
+            (len(sc.initiatives), "initiative", ""),
+            (sum(len(i.phases) for i in sc.initiatives), "phase", units and _count(units, "rollout unit")),
+            (len(sc.milestones), "milestone", ""),
+            (len(sc.risks), "risk", ", ".join(_count(k, x) for k, x in (
+                (len(net.drivers), "driver"), (len(net.gates), "funding gate")) if k)),
+            (len(sc.blackouts), "blackout", ""), (len(sc.correlations), "correlation group", ""))),
         "",
         "Deterministic plan (most-likely durations, no risk fires, funding granted at the first decision"
         + (", queueing for capacity):" if net.needs_capacity else "):"),
@@ -61,9 +63,11 @@ def validate_text(path: str, *, allow_extends_outside: bool = False) -> str:
         lines.append(f"  {ini:<{width}}  {_date(net, start, finish=False, until=finish)} -> {_date(net, finish)}"
                      f"  {net.initiative_names[k]}{mark}")
     on_path = driving_path(net, sched, net.target)[:, 0]
-    path_ids = sorted(np.flatnonzero(on_path), key=lambda i: (sched.start[i, 0], sched.finish[i, 0]))
+    # in the order the work finishes; on one day a rollout's unit, then the rollout, then a milestone
+    rank = lambda i: 3 if net.kinds[i] == "milestone" else int(net.node[i])  # noqa: E731
+    path_ids = sorted(np.flatnonzero(on_path), key=lambda i: (sched.finish[i, 0], rank(i), sched.start[i, 0]))
     target_finish = sched.finish[on_path, 0].max()
-    lines += ["", f"Critical path to {net.target} (planned {_date(net, target_finish)}):"]
+    lines += ["", f"Critical path to {net.target} in this plan (finishing {_date(net, target_finish)}):"]
     lines += [f"  {net.ids[i]:<{width + 12}} {_date(net, sched.start[i, 0], finish=False, until=sched.finish[i, 0])} -> "
               f"{_date(net, sched.finish[i, 0])}" for i in path_ids]
     warnings += _never_progress(net)
@@ -284,7 +288,7 @@ def _run_into(args, sc, folder, workers: int | None, pool: int | None) -> int:
     print(top_risks_text(ranking, target or result.target, iterations=result.iterations))
     for element, table in (why or {}).items():
         print()
-        print(top_risks_text(table, element, heading="Why {target}: its own top {n} risk drivers",
+        print(top_risks_text(table, element, heading="Why {target}: its own top {drivers}",
                              iterations=result.iterations))
     return 0
 
@@ -306,7 +310,7 @@ def _gain(days: float) -> str:
 
 
 def top_risks_text(ranking: pd.DataFrame, target: str, n: int = 3, *,
-                   heading: str = "Top {n} risks for {target}",
+                   heading: str = "Top {risks} for {target}",
                    iterations: int | None = None) -> str:
     """The ``n`` risks with the largest exclusion gain in the target's P80, as text lines.
 
@@ -317,6 +321,10 @@ def top_risks_text(ranking: pd.DataFrame, target: str, n: int = 3, *,
     target : str
         The element the ranking refers to, for the heading.
     n : int
+        At most this many; fewer when fewer risks move the target.
+    heading : str
+        With ``{target}``, and ``{risks}`` or ``{drivers}``: the number listed with its
+        noun ("3 risks", "1 risk driver").
     iterations : int, optional
         The run's iterations: when the ranking used fewer (its ``attrs``), the
         heading says how many.
@@ -331,7 +339,8 @@ def top_risks_text(ranking: pd.DataFrame, target: str, n: int = 3, *,
     # a risk whose removal changes nothing is no driver; the heading counts those listed
     rows = ranking.iloc[:0] if ranking.empty else ranking[
         ranking[["p80_gain_days", "p50_gain_days", "prob_gain"]].fillna(0).ne(0).any(axis=1)].head(n)
-    lines = [heading.format(n=len(rows) or n, target=target)
+    shown = len(rows) or n
+    lines = [heading.format(target=target, risks=_count(shown, "risk"), drivers=_count(shown, "risk driver"))
              + f" (P80 earlier without the risk; same random numbers{over}):"]
     if ranking.empty:
         return "\n".join([*lines, "  (the scenario has no risks)"])

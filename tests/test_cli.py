@@ -148,7 +148,7 @@ def test_schema_is_json_schema(capsys):
 def test_validate_shows_the_plan(tiny_file, capsys):
     assert main(["validate", str(tiny_file)]) == 0
     out = capsys.readouterr().out
-    assert "2 initiatives, 4 phases, 1 milestone, 2 risk drivers, 0 funding gates" in out
+    assert "2 initiatives, 4 phases, 1 milestone, 2 risks (2 drivers), 0 blackouts" in out
     # sfm: PERT mode 12 + triangular mode 9 = 21 months = 639.19 days, ending on day 639
     assert "sfm  2022-01-01 -> 2023-10-02" in out
     assert "Critical path to done" in out
@@ -187,7 +187,7 @@ def test_the_summary_shows_the_targets_own_dates(capsys):
     row = next(l for l in out.splitlines() if l.startswith(f"* {target}"))
     assert str(wide.loc[target, "finish_date_p50"].date()) in row
     assert str(wide.loc[target, "finish_date_p80"].date()) in row
-    assert f"Top 3 risks for {target}" in out
+    assert f"Top 1 risk for {target}" in out  # the one risk the scenario has
 
 
 def test_json_says_how_the_run_was_sampled_and_whether_mitigated(tiny_file, capsys):
@@ -212,7 +212,7 @@ def test_top_risks_heading_counts_the_risks_it_lists():
                            index=pd.Index(["a", "b", "c"], name="risk"))
     lines = top_risks_text(ranking, "x").splitlines()
     assert lines[0].startswith("Top 2 risks for x (") and len(lines) == 3
-    assert top_risks_text(ranking, "x", n=1).startswith("Top 1 risks for x (")
+    assert top_risks_text(ranking, "x", n=1).startswith("Top 1 risk for x (")
     assert top_risks_text(ranking.iloc[2:], "x").splitlines() == [
         "Top 3 risks for x (P80 earlier without the risk; same random numbers):",
         "  (removing any one risk changes none of these figures)"]

@@ -43,7 +43,7 @@ def test_counts_are_pluralised(write, capsys):
         "    funding: {decisions: {dates: [2023-12-15]}, grant_probability: 0.5}\n"
         "    applies_to: {ids: [pll-innforing]}\n"))
     assert main(["validate", str(write(text))]) == 0
-    assert "2 initiatives, 4 phases, 1 milestone, 2 risk drivers, 1 funding gate, 0 blackouts, " \
+    assert "2 initiatives, 4 phases, 1 milestone, 3 risks (2 drivers, 1 funding gate), 0 blackouts, " \
            "0 correlation groups" in capsys.readouterr().out
 
 

@@ -248,6 +248,9 @@ def _sha256(path: Path) -> str:
 
 def _read_meta(folder: Path) -> dict:
     path = folder / "meta.json"
+    if folder.parent.is_file():  # `veikart report scenario.yaml`: the folder was meant
+        raise ReportDataError(f"{folder.parent} is a file; `veikart report` takes the folder "
+                              "a run wrote with `veikart run FILE --out DIR`")
     if not folder.is_dir():
         raise ReportDataError(f"{folder}: no report data here; write it with "
                               f"`veikart run FILE --out {folder.parent}`")
