@@ -129,7 +129,8 @@ def _rows(rows: pd.DataFrame, mark: str | None = None) -> list[str]:
         share = share_text(row["prob_by_deadline"], row["prob_by_deadline_lo"],
                            row["prob_by_deadline_hi"], "en")  # the report's rule
         name = str(element_id) if mark is None else ("* " if element_id == mark else "  ") + str(element_id)
-        lines.append(f"{name[:28]:<28} {_day(p50):>10} {_day(p80):>10}  "
+        name = name if len(name) <= 28 else name[:27] + "…"  # cut, and said to be
+        lines.append(f"{name:<28} {_day(p50):>10} {_day(p80):>10}  "
                      f"{share.estimate:>17}  {share.interval}")
     return lines
 

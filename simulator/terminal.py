@@ -24,6 +24,28 @@ def escape_controls(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def encodable(text: str, encoding: str) -> str:
+    r"""``text`` with each character ``encoding`` cannot write as its ``\uXXXX`` escape
+    (a surrogate pair past U+FFFF), which is the JSON one, as :func:`escape_controls`'.
+
+    Examples
+    --------
+    >>> encodable("Møre og Romsdal", "ascii")
+    'M\\u00f8re og Romsdal'
+    """
+    def one(ch: str) -> str:
+        try:
+            ch.encode(encoding)
+            return ch
+        except UnicodeEncodeError:
+            code = ord(ch)
+            if code <= 0xFFFF:
+                return f"\\u{code:04x}"
+            code -= 0x10000
+            return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return "".join(map(one, text))
+
+
 class SafeStream:
     """A text stream that escapes control characters in everything written to it.
 
@@ -35,7 +57,11 @@ class SafeStream:
         self.raw = raw
 
     def write(self, text: str) -> int:
-        self.raw.write(escape_controls(text))
+        safe = escape_controls(text)
+        try:
+            self.raw.write(safe)
+        except UnicodeEncodeError:  # e.g. LANG=C: the scenario's ø and å as escapes, not a crash
+            self.raw.write(encodable(safe, getattr(self.raw, "encoding", None) or "ascii"))
         return len(text)
 
     def __getattr__(self, name: str):

@@ -54,3 +54,31 @@ def test_escape_controls_keeps_ordinary_text():
     text = "Pasientens legemiddelliste – e-resept i sykehjem, P(≤ 31.12.2026)\n\tø æ å"
     assert escape_controls(text) == text
     assert escape_controls("\x1b\x07\x9b\x7f\r") == "\\u001b\\u0007\\u009b\\u007f\\u000d"
+
+
+def test_a_terminal_that_cannot_write_the_names_gets_escapes_not_an_internal_error(write):
+    """Under LANG=C (cron, some CI runners) stdout is ASCII: the default scenario's "ø" ended
+    the run with "internal error (UnicodeEncodeError ...)". The terminal text shows escapes,
+    and the JSON stays the same document."""
+    import subprocess
+    import sys
+    from conftest import ROOT, SCENARIOS
+    env = {**__import__("os").environ, "PYTHONIOENCODING": "ascii"}
+    path = SCENARIOS / "veikart-22.1.yaml"
+    run = [sys.executable, "-m", "simulator", "run", str(path), "-n", "200", "--seed", "1"]
+    text = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, timeout=300)
+    assert text.returncode == 0, text.stderr
+    assert b"e-helsel\\u00f8sninger 2021\\u20132026" in text.stdout
+    assert b"  pll-nasjonal-innforing-st\\u2026 " in text.stdout  # a long id is cut, and says so
+    as_json = subprocess.run([*run, "--json"], cwd=ROOT, env=env, capture_output=True, timeout=300)
+    assert as_json.returncode == 0, as_json.stderr
+    assert json.loads(as_json.stdout)["scenario"]["name"].endswith("e-helseløsninger 2021–2026")
+
+
+def test_encodable_escapes_what_the_encoding_lacks_as_json_does():
+    from simulator.terminal import encodable
+    text = "Møre – 😀"
+    assert encodable(text, "utf-8") == text
+    escaped = encodable(text, "ascii")
+    assert escaped == "M\\u00f8re \\u2013 \\ud83d\\ude00"
+    assert json.loads(f'"{escaped}"') == text  # the escapes read back as JSON
