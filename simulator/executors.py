@@ -193,8 +193,9 @@ class ProcessExecutor(Executor):
 
         Ctrl-C and SIGTERM are held back meanwhile: a shutdown cut short leaves the workers
         waiting for work that never comes, and the command hangs at exit joining them.
-        (Ending the workers at once instead is no way out: the pool then closes its end of
-        their pipe, and a command that takes SIGPIPE as a filter does dies of it.)
+        (Ending the workers at once is no way out: the pool then closes the read end of
+        their pipe, and the command, which takes SIGPIPE's default action as a filter
+        does, dies of it.)
         """
         if self._pool is None:
             return
