@@ -213,6 +213,8 @@ def test_top_risks_heading_counts_the_risks_it_lists():
     lines = top_risks_text(ranking, "x").splitlines()
     assert lines[0].startswith("Top 2 risks for x (") and len(lines) == 3
     assert top_risks_text(ranking, "x", n=1).startswith("Top 1 risk for x (")
+    why = top_risks_text(ranking.iloc[1:], "y", heading="Why {target}: its own top {drivers}")
+    assert why.startswith("Why y: its own top 1 risk driver (")
     assert top_risks_text(ranking.iloc[2:], "x").splitlines() == [
         "Top 3 risks for x (P80 earlier without the risk; same random numbers):",
         "  (removing any one risk changes none of these figures)"]

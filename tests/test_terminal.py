@@ -82,3 +82,13 @@ def test_encodable_escapes_what_the_encoding_lacks_as_json_does():
     escaped = encodable(text, "ascii")
     assert escaped == "M\\u00f8re \\u2013 \\ud83d\\ude00"
     assert json.loads(f'"{escaped}"') == text  # the escapes read back as JSON
+
+
+def test_on_an_ascii_stream_control_characters_are_still_escaped():
+    """The fallback for a character the stream cannot write must escape the controls too."""
+    import io
+    from simulator.terminal import SafeStream
+    raw = io.TextIOWrapper(io.BytesIO(), encoding="ascii", errors="strict")
+    SafeStream(raw).write("M\u00f8re\x1b[2J")
+    raw.flush()
+    assert raw.buffer.getvalue() == b"M\\u00f8re\\u001b[2J"

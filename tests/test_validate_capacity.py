@@ -29,9 +29,14 @@ def test_the_critical_path_reads_in_the_order_the_work_finishes(capsys):
     waited for. By finish: the unit, then its rollout, then the milestone, on one day."""
     assert main(["validate", str(ROOT / "scenarios" / "examples" / "capacity.yaml")]) == 0
     out = capsys.readouterr().out
+    # counted as the file writes them, the units and drivers they expand to in brackets
+    assert "4 phases (19 rollout units), 2 milestones, 1 risk (19 drivers)" in out
     rows = out.split("Critical path to ")[1].split("\n\n")[0].splitlines()[1:]
     finishes = [row.split(" -> ")[1][:10] for row in rows]
     assert finishes == sorted(finishes) and len(rows) > 2
+    milestone = next(k for k, row in enumerate(rows) if row.split()[0] == "alt-i-bruk")
+    # the milestone finishes on the day of the rollout and its last unit, and is listed after them
+    assert finishes[-3:] == [finishes[milestone]] * 3 and milestone == len(rows) - 1
     summary_at = {row.split()[0]: k for k, row in enumerate(rows)}
     for k, row in enumerate(rows):  # a rollout's unit on the path comes before the rollout
         name = row.split()[0]

@@ -61,8 +61,10 @@ def _message(err: dict) -> str:
                 f"item{'s are' if need > 1 else ' is'} needed")
     if kind in ("float_type", "float_parsing", "finite_number"):
         if isinstance(value, str) and _number_text(value):  # YAML 1.1 reads 1e6 as text
-            return (f"expected a finite number, got the text {shown}: YAML reads a number "
-                    f"with an exponent only with a dot and a sign, as {float(value):.1e}")
+            if "e" in value.lower():
+                return (f"expected a finite number, got the text {shown}: YAML reads a number "
+                        f"with an exponent only with a dot and a sign, as {float(value):.1e}")
+            return f"expected a finite number, got the text {shown}: write it without quotes"
         return f"expected a finite number, got {shown}"
     if kind in ("less_than_equal", "greater_than_equal"):
         ctx = err.get("ctx", {})

@@ -41,6 +41,12 @@ EDITS = [
      "2021-12-31 is not after start 2022-01-01", 5),
     ("date with a time", "start: 2022-01-01", "start: 2022-01-01T10:00:00",  # not a Python repr
      "scenario.start: '2022-01-01T10:00:00' is not a date in the form YYYY-MM-DD", 4),
+    ("nan as text", "probability: 0.6", "probability: nan",  # no hint: it is no finite number
+     "probability: expected a finite number, got 'nan'", None),
+    ("quoted plain number", "probability: 0.6", "probability: '0.6'",
+     "expected a finite number, got the text '0.6': write it without quotes", None),
+    ("date for a number", "probability: 0.6", "probability: 2022-01-01",
+     "probability: expected a finite number, got '2022-01-01'", None),
     ("exponent read as text", "probability: 0.6", "probability: 6e-1",
      "got the text '6e-1': YAML reads a number with an exponent only with a dot and a sign, as 6.0e-01",
      None),

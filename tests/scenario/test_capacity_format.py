@@ -191,12 +191,13 @@ def test_a_number_out_of_range_is_told_its_own_bound_once(tmp_path, old, new, pa
     assert [(p.path, p.message) for p in info.value.problems] == [(path, message)]
 
 
-def test_a_ready_rule_that_waits_for_its_own_rollout_says_so(tmp_path):
+@pytest.mark.parametrize("own", ["roll", "pll"])  # the rollout phase, its initiative
+def test_a_ready_rule_that_waits_for_its_own_rollout_says_so(tmp_path, own):
     """It said "`roll` is not a known phase (did you mean `roll`?)"."""
     (tmp_path / "hf.csv").write_text(CSV)
-    text = SCENARIO.format(units="{file: hf.csv}").replace("after: [approval]", "after: [roll]")
+    text = SCENARIO.format(units="{file: hf.csv}").replace("after: [approval]", f"after: [{own}]")
     with pytest.raises(ScenarioError) as info:
         load_scenario(_write(tmp_path, text))
     assert [(p.path, p.message) for p in info.value.problems] == [
         ("initiatives[1].phases[0].rollout.ready[0].after[0]",
-         "`roll` cannot be waited for by its own rollout's units")]
+         f"`{own}` cannot be waited for by its own rollout's units")]

@@ -59,6 +59,8 @@ def test_the_garbage_collector_is_left_as_it_was(enabled, text, write):
     ("scenario:\n  start: !!timestamp yesterday\n", (2, 10),
      "scenario.start: 'yesterday' is not a valid !!timestamp value"),
     ("scenario:\n  start: !!int x1\n", (2, 10), "scenario.start: 'x1' is not a valid value"),
+    ("initiatives:\n  - id: a\n    phases:\n      - kind: !!int x1\n", (4, 15),
+     "initiatives[0].phases[0].kind: 'x1' is not a valid value"),
 ])
 def test_an_explicit_tag_on_text_it_cannot_read_is_a_positioned_error(write, capsys, text,
                                                                       where, message):
