@@ -51,6 +51,13 @@ TESTS = {
     "stream": ["tests/analysis/test_sketch.py", "tests/analysis/test_rollouts.py",
                "tests/test_stream.py"],
     "kernel": _ENGINES + ["tests/engines/test_capacity.py"] + _ANALYSIS,
+    # the command line's edges: interrupts, bad input, what it prints and writes
+    "commands": ["tests/test_signals.py", "tests/scenario/test_bad_input.py",
+                 "tests/scenario/test_immutable.py", "tests/scenario/test_yamlio.py", "tests/scenario/test_capacity_format.py",
+                 "tests/scenario/test_derive_and_schema.py", "tests/test_validate_capacity.py",
+                 "tests/test_cli.py", "tests/test_terminal.py", "tests/test_prioritise_cli.py",
+                 "tests/report/test_prioritering.py", "tests/sampling/test_distributions.py",
+                 "tests/engines/test_capacity.py"],
 }
 
 CPM, CAL, DES = "simulator/engines/cpm.py", "simulator/engines/calendar.py", "simulator/engines/des.py"
@@ -67,6 +74,8 @@ SKETCH, TALLY = "simulator/analysis/sketch.py", "simulator/analysis/tally.py"
 BANDCUT = "simulator/analysis/bandcut.py"
 EXTRAS, ROLL = "simulator/analysis/extras.py", "simulator/analysis/rollouts.py"
 KERNEL = "simulator/engines/kernel.py"
+SIGNALS, EXEC, CHECK = "simulator/signals.py", "simulator/executors.py", "simulator/scenario/check.py"
+RULES, CMDS, TERM = "simulator/scenario/rules.py", "simulator/commands.py", "simulator/terminal.py"
 
 M = Mutant
 MUTANTS: list[Mutant] = [
@@ -473,4 +482,32 @@ MUTANTS: list[Mutant] = [
       "return wait.sum(axis=1), (wait > _eps(net)).sum(axis=1), res_sum, held",
       "return wait.max(axis=1), (wait > _eps(net)).sum(axis=1), res_sum, held",
       "waits maximised, not summed"),
+    M("cmd-interrupt-once", "commands", SIGNALS,
+      "        signal.signal(signal.SIGINT, signal.SIG_IGN)\n        raise KeyboardInterrupt",
+      "        raise KeyboardInterrupt", "a second Ctrl-C is taken too"),
+    M("cmd-close-deferred", "commands", EXEC,
+      "        with signals_deferred():\n            pool.shutdown(cancel_futures=cancel)",
+      "        pool.shutdown(cancel_futures=cancel)", "a Ctrl-C can cut the pool's shutdown short"),
+    M("cmd-interrupted-chain", "commands", SIGNALS, "    while isinstance(exc, SystemError)",
+      "    if isinstance(exc, SystemError)", "one step of a compiled call's SystemError chain"),
+    M("cmd-unit-cycle", "commands", RULES, "    if not out and sc.units:\n        out += _unit_cycle(sc, acts)",
+      "    if False:\n        out += _unit_cycle(sc, acts)", "a cycle through a ready rule unchecked"),
+    M("cmd-normal-planned", "commands", DIST, "return np.maximum(mean, 0.0), tmean,",
+      "return mean, tmean,", "a negative mean planned as it is"),
+    M("cmd-shortest-never", "commands", "simulator/scenario/rollouts.py",
+      "out=np.full_like(f, np.inf)", "out=np.full_like(f, 0.0)", "a phase never planned goes first"),
+    M("cmd-range-bound", "commands", CHECK, '(ctx.get("ge"), "below the least")',
+      '(ctx.get("le"), "below the least")', "the wrong bound named"),
+    M("cmd-list-branch", "commands", CHECK,
+      "and isinstance(value, (int, float)) and not isinstance(value, bool):",
+      "and True:", "a bad text loses its 'expected a list'"),
+    M("cmd-grant-zero", "commands", RULES, "elif grants and not any(grants):",
+      "elif grants and not all(grants):", "a gate that sometimes grants warned about"),
+    M("cmd-critical-order", "commands", CMDS, 'rank = lambda i: 3 if net.kinds[i] == "milestone"',
+      'rank = lambda i: -1 if net.kinds[i] == "milestone"', "a milestone before its work"),
+    M("cmd-encodable-controls", "commands", TERM, "self.raw.write(encodable(safe,",
+      "self.raw.write(encodable(text,", "controls reach an ASCII terminal unescaped"),
+    M("cmd-prioritise-names", "commands", "simulator/outdir.py",
+      "return (*run_names(), *COMPARE_FILES, *PRIORITISE_FILES)",
+      "return (*run_names(), *COMPARE_FILES)", "a later run leaves a prioritisation behind"),
 ]

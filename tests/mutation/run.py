@@ -49,7 +49,10 @@ def _copy_tree(dest: Path) -> None:
 
 
 def _run_tests(cwd: Path, tests: list[str]) -> tuple[str, float, str]:
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", HYPOTHESIS_PROFILE="mutation")
+    # the copy first on the path of every process, so that a test's own subprocess (a script
+    # in a temporary folder, which does not start in cwd) imports the mutant too
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", HYPOTHESIS_PROFILE="mutation",
+               PYTHONPATH=os.pathsep.join(filter(None, (str(cwd), os.environ.get("PYTHONPATH")))))
     cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
     t0 = time.perf_counter()
     try:
