@@ -167,9 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "the scenario's own order and plan-order, each with a 95 % interval, and "
                        "the probability that it is the best of the orders evaluated.")
     p.add_argument("file", help="scenario YAML file, or an overlay with `extends:`")
-    p.add_argument("--allow-extends-outside", action="store_true",
-                   help="let an overlay's `extends:` name files outside the folder of the file "
-                   "given (and its subfolders); refused by default")
+    _extends_option(p)
     p.add_argument("--objective", choices=["npv", "benefit-by-deadline", "p-target", "p80-target"],
                    default=None, help="default npv with benefits:, else p-target")
     p.add_argument("--candidates", metavar="FILE", default=None,
