@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import sys
+from concurrent.futures.process import BrokenProcessPool
 from typing import Sequence
 
 from . import __version__
@@ -200,12 +201,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     quietly, as it does any Unix filter (``veikart validate f.yaml | head -3``).
     """
     if argv is None:
-        _default_sigpipe()
         interrupt_once()
     streams = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
     try:
-        return _main(argv)
+        code = _main(argv)
+        if argv is None:
+            sys.stdout.flush()  # a pipe's reader gone shows here, while it can still be taken
+        return code
+    except BrokenPipeError:
+        if argv is None:
+            _die_of_sigpipe()
+        raise
     finally:
         sys.stdout, sys.stderr = streams
         if argv is None:  # the command is done: a Ctrl-C now would only cut Python's exit short
@@ -230,8 +237,14 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt as exc:  # the output folder, when there is one, says what it holds
         return _interrupted(exc)
-    except BrokenPipeError:  # called in-process: quiet, and no second error when stdout is flushed
+    except BrokenPipeError:  # quiet, and no second error when stdout is flushed
         _stdout_to_devnull()
+        if argv is None:
+            _die_of_sigpipe()
+        return EXIT_FAILED
+    except BrokenProcessPool:  # a worker killed from outside: no bug of the run's, nothing written
+        print("veikart: run failed: a worker process was killed (by the system when memory ran "
+              "out, or by a signal); an output folder keeps what it held", file=sys.stderr)
         return EXIT_FAILED
     except (OSError, MemoryError) as exc:
         print(f"veikart: run failed: {exc}", file=sys.stderr)
@@ -265,11 +278,18 @@ def _unrecognised(parser: argparse.ArgumentParser, name: str, extra: list[str]) 
     return f"unrecognized arguments: {' '.join(extra)}{hint}"
 
 
-def _default_sigpipe() -> None:
-    import signal
-    import threading
-    if hasattr(signal, "SIGPIPE") and threading.current_thread() is threading.main_thread():
+def _die_of_sigpipe() -> None:
+    """End as a Unix filter does when the reader of its output is gone: killed by SIGPIPE.
+
+    Only then: the signal's default action for the whole command would also kill it when a
+    pool worker dies and the pool closes the pipe the workers read from, silently (exit
+    141) and before the output folder is cleaned up. So SIGPIPE stays ignored, as Python
+    sets it, and a write to a closed stdout is a BrokenPipeError until here.
+    """
+    _stdout_to_devnull()  # nothing more for Python to flush at exit
+    if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGPIPE)
 
 
 def _stdout_to_devnull() -> None:

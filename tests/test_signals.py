@@ -253,3 +253,37 @@ def test_a_ctrl_c_in_compiled_code_is_reported_as_an_interruption(tmp_path, monk
     monkeypatch.setattr(simulator.commands, "run_command", run_command)
     assert main(["run", str(tmp_path / "any.yaml")]) == 1
     assert capsys.readouterr().err == "veikart: interrupted; no output was written\n"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir() or "fork" not in
+                    multiprocessing.get_all_start_methods(), reason="reads a process's children in /proc")
+def test_a_worker_killed_from_outside_fails_the_run_with_a_message(tmp_path):
+    """Killed by the system (out of memory) or by hand: the command died of SIGPIPE, silently,
+    with its stage left in the folder (its default action had been set for stdout's sake;
+    the pool closes the pipe its workers read from). Now: said, exit 1, the folder clean."""
+    import subprocess
+    import sys
+    import time
+    from conftest import ROOT, SCENARIOS
+    out = tmp_path / "out"
+    run = subprocess.Popen([sys.executable, "-m", "simulator", "run",
+                            str(SCENARIOS / "examples" / "capacity.yaml"), "-n", "2000000",
+                            "--seed", "1", "--workers", "2", "--out", str(out)],
+                           cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        children: list[int] = []
+        deadline = time.monotonic() + 120
+        while not children and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+            tasks = Path(f"/proc/{run.pid}/task")
+            children = [int(c) for t in tasks.iterdir() for c in (t / "children").read_text().split()]
+        assert children, "no worker started"
+        time.sleep(1.0)  # at work on its chunks
+        os.kill(children[0], signal.SIGKILL)
+        err = run.communicate(timeout=120)[1]
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 1, err[-500:]
+    assert "veikart: run failed: a worker process was killed" in err and "Traceback" not in err
+    assert sorted(p.name for p in out.iterdir()) == [".veikart.lock"]  # no stage, no half a set
