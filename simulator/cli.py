@@ -237,10 +237,10 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt as exc:  # the output folder, when there is one, says what it holds
         return _interrupted(exc)
-    except BrokenPipeError:  # quiet, and no second error when stdout is flushed
-        _stdout_to_devnull()
-        if argv is None:
+    except BrokenPipeError:
+        if argv is None:  # the program ends as a filter does
             _die_of_sigpipe()
+        _stdout_to_devnull()  # in process: quiet, and no second error when stdout is flushed
         return EXIT_FAILED
     except BrokenProcessPool:  # a worker killed from outside: no bug of the run's, nothing written
         print("veikart: run failed: a worker process was killed (by the system when memory ran "

@@ -201,6 +201,13 @@ class OutputDir:
         return f"no output was written to {self.path}"
 
 
+def read_manifest(folder: Path) -> dict:
+    """``folder``'s ``manifest.json`` (the run it records and its files), or {} where there
+    is none a veikart command could have written."""
+    head = _read_json(folder / MANIFEST)
+    return head if isinstance(head, dict) else {}
+
+
 def owned_files(folder: Path) -> dict[str, str]:
     """The files a previous veikart command wrote into ``folder``, by ``manifest.json``.
 
@@ -210,9 +217,7 @@ def owned_files(folder: Path) -> dict[str, str]:
         Relative path to sha256 ("" where not recorded), ``manifest.json``
         included; empty when the folder holds no veikart manifest.
     """
-    head = _read_json(folder / MANIFEST)
-    if not isinstance(head, dict):
-        return {}
+    head = read_manifest(folder)
     files = head.get("files")
     if isinstance(files, dict) and all(isinstance(k, str) for k in files):
         owned = {k: str(v) for k, v in files.items() if _safe_name(k)}

@@ -92,16 +92,12 @@ def write_prioritisation(p: Prioritisation, out: str | Path) -> list[Path]:
 def _another_run(sc, file: str, out: str) -> str | None:
     """Why ``out`` cannot take this prioritisation: it holds a run of another scenario, whose
     report would show an order search it was not part of."""
-    import json
     from .api import scenario_hash
-    from .outdir import MANIFEST
+    from .outdir import read_manifest
     from .report.data import DATA_DIR
     if not (Path(out) / DATA_DIR).is_dir():
         return None
-    try:
-        head = json.loads((Path(out) / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        head = {}
+    head = read_manifest(Path(out))
     if head.get("scenario_sha256") == scenario_hash(sc):
         return None
     return (f"veikart: {out} holds a run of {head.get('scenario_file') or 'another scenario'}, not of "
