@@ -247,7 +247,7 @@ def test_report_data_of_a_reduced_run_equals_the_whole_runs(report_runs):
     assert not reduced.is_whole
     a, b = ReportData.from_result(whole), ReportData.from_result(reduced)
     assert dict(a.meta) == dict(b.meta)
-    for name in ("summary", "samples", "sensitivity", "risks", "drivers", "coverage",
+    for name in ("summary", "finishes", "sensitivity", "risks", "drivers", "coverage",
                  "utilisation", "why"):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True, obj=name)
 
@@ -293,7 +293,7 @@ def test_a_scenario_without_capacity_streams_the_same_report(tiny_file):
     assert reduced.engine == "cpm" and not reduced.is_whole
     _same(_tables(reduced), _tables(whole))
     a, b = ReportData.from_result(whole), ReportData.from_result(reduced)
-    for name in ("summary", "samples", "sensitivity", "risks", "coverage", "utilisation"):
+    for name in ("summary", "finishes", "sensitivity", "risks", "coverage", "utilisation"):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True, obj=name)
 
 
@@ -325,7 +325,7 @@ def test_the_command_lines_files_are_those_of_a_run_kept_whole(tmp_path, capsys,
         assert (whole / name).read_bytes() == (streamed / name).read_bytes(), name
     a, b = ReportData.load(whole), ReportData.load(streamed)
     assert dict(a.meta) == dict(b.meta)
-    for table in ("summary", "samples", "sensitivity", "risks", "coverage", "utilisation", "why"):
+    for table in ("summary", "finishes", "sensitivity", "risks", "coverage", "utilisation", "why"):
         pd.testing.assert_frame_equal(getattr(a, table), getattr(b, table), check_exact=True)
     assert printed[0] == printed[1]
 
@@ -389,9 +389,9 @@ def test_a_sensitivity_to_another_target_streams_the_same_bytes(target):
     np.testing.assert_allclose(a["duration_sd"], whole.schedule.durations.std(axis=1, ddof=1),
                                rtol=1e-9)
     x, y = ReportData.from_result(whole, target), ReportData.from_result(streamed, target)
-    for name in ("summary", "samples", "sensitivity", "risks", "coverage", "utilisation"):
+    for name in ("summary", "finishes", "sensitivity", "risks", "coverage", "utilisation"):
         pd.testing.assert_frame_equal(getattr(y, name), getattr(x, name), check_exact=True, obj=name)
-    assert target in y.samples.columns
+    assert target in set(y.finishes["element"])
 
 
 def test_an_unknown_target_is_named_before_the_run():
@@ -437,7 +437,7 @@ def test_the_command_line_streams_a_run_with_another_target(tmp_path, capsys, mo
     assert keeps == ["report", "all"] and printed[0] == printed[1]
     a, b = ReportData.load(tmp_path / "whole"), ReportData.load(tmp_path / "streamed")
     assert a.meta["target"] == "legemiddelliste"
-    for table in ("summary", "samples", "sensitivity", "risks", "coverage", "utilisation", "why"):
+    for table in ("summary", "finishes", "sensitivity", "risks", "coverage", "utilisation", "why"):
         pd.testing.assert_frame_equal(getattr(b, table), getattr(a, table), check_exact=True)
 
 

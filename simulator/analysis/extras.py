@@ -5,8 +5,9 @@
 - Units of each resource held at every month end: the mean comes from the tally's
   day counts; the P90 from a count of the iterations at each whole number of units
   (units held are whole numbers, so the counts are exact and small).
-- The finish of every initiative and milestone (and the target), one float32 per
-  iteration: the report's histograms and S-curves, and its saved ``samples`` table.
+- The finish of every initiative and milestone (and the target), counted per reported
+  day (:class:`~.daycount.FinishDays`): the report's histograms, S-curves and saved
+  ``finishes`` table. The counts are bounded by the days spanned, not by the iterations.
 
 The month grid of a run's tables (:func:`.rollouts.grid`) ends at the month after the
 99th percentile of the rollout units' and claimants' finishes, which is known only
@@ -23,6 +24,7 @@ from numba import njit
 
 from ..scenario.network import Network
 from . import critical, stats
+from .daycount import FinishDays
 from .rollouts import coverage_on_grid, coverage_span, holding
 from .sketch import Cut, Missed, OrderSketch, cut, join
 
@@ -84,7 +86,8 @@ class ExtrasPart:
     coverage: Cut | None
     coverage_sums: np.ndarray
     held: np.ndarray             # (resources, months, levels) iterations counted
-    samples: np.ndarray          # (columns, iterations) float32
+    finishes: list               # FinishDays of each of the layout's ids
+    n: int                       # iterations in the chunk
 
 
 def reduce_extras(lay: ExtrasLayout, net: Network, sched, bands) -> ExtrasPart:
@@ -108,8 +111,9 @@ def reduce_extras(lay: ExtrasLayout, net: Network, sched, bands) -> ExtrasPart:
         for k in range(len(net.resources)):
             a, b, units = holding(net, sched, lay.times, k)
             held_counts(a, b, units.astype(float), held[k])
-    samples = np.vstack([critical.target_finish(net, sched, c) for c in lay.ids])
-    return ExtrasPart(part_cut, sums, held, samples.astype(np.float32))
+    finishes = [FinishDays.of(critical.target_finish(net, sched, c), net.start, net.unit_days)
+                for c in lay.ids]
+    return ExtrasPart(part_cut, sums, held, finishes, m)
 
 
 @njit(cache=True)
@@ -167,8 +171,7 @@ class Extras:
         self.coverage = lay.sketch() if lay.rollouts else None
         self.coverage_sums = np.zeros(lay.rollouts * lay.times.size)
         self.held = np.zeros((lay.resources, lay.times.size, lay.levels), dtype=np.int64)
-        # filled in place chunk by chunk: the largest table of a long run, never copied
-        self.samples = np.empty((len(lay.ids), lay.iterations), dtype=np.float32)
+        self.finishes = [FinishDays.merged([]) for _ in lay.ids]
         self.n = 0
         self.exact: dict[int, np.ndarray] = {}  # coverage rows taken again after a band missed
 
@@ -178,9 +181,8 @@ class Extras:
 
     def merge(self, part: ExtrasPart) -> None:
         """Add the next chunk's part (in chunk order)."""
-        m = part.samples.shape[1]
-        self.samples[:, self.n:self.n + m] = part.samples
-        self.n += m
+        self.finishes = [FinishDays.merged([a, b]) for a, b in zip(self.finishes, part.finishes)]
+        self.n += part.n
         if self.coverage is not None:
             self.coverage.merge(part.coverage)
             self.coverage.narrow()

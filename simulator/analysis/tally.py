@@ -27,18 +27,12 @@ from ..engines.cpm import Schedule
 from ..scenario.network import Network
 from . import critical, stats
 from .blocks import by_rows
+from .daycount import inverted_cdf_rank
 from .extras import Extras, ExtrasPart, extras_layout, reduce_extras
 from .sketch import Cut, Missed, OrderSketch, cut
 
 #: Coverage levels with a row: the union of those whose times and deadline shares are reported.
 LEVELS = (0.5, 0.8, 0.9, 1.0)
-
-
-def inverted_cdf_rank(n: int, q: float) -> int:
-    """The 0-based rank ``np.quantile(x, q, method="inverted_cdf")`` takes of ``n`` values."""
-    index = n * q - 1
-    prev = np.floor(index)
-    return int(min(max(prev if index == prev else prev + 1, 0), n - 1))
 
 
 @dataclass(frozen=True, eq=False)

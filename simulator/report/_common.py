@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from typing import TYPE_CHECKING, Union
 
 import numpy as np
 import pandas as pd
 
+from ..analysis.daycount import FinishDays
 from .data import ReportData
 
 if TYPE_CHECKING:
@@ -85,41 +87,23 @@ def summary(result: Source) -> pd.DataFrame:
     return result.summary if isinstance(result, ReportData) else result.summary("wide")
 
 
-def finish_times(result: Source, element: str) -> np.ndarray:
-    """Per-iteration finish times of ``element`` (inf = after the horizon)."""
-    if isinstance(result, ReportData):
-        if element not in result.samples.columns:
-            known = ", ".join(result.samples.columns)
-            raise KeyError(f"no finish samples of `{element}` in this report data (has {known})")
-        t = result.samples[element].to_numpy(dtype=float)
-    else:
-        t = result.finish(element)
-    # a time past the calendar's last day (year 9999) is after any horizon, as inf is
-    return np.where(np.isnat(to_dates(result, t)), np.inf, t)
+def finish_days(result: Source, element: str) -> FinishDays:
+    """``element``'s finishes counted per reported day (after the horizon: not on a day).
 
-
-def to_dates(result: Source, t: np.ndarray) -> np.ndarray:
-    """Finish times to ``datetime64[D]``, NaT after the horizon."""
-    if isinstance(result, ReportData):
-        return result.to_dates(t, finish=True)
-    return result.network.to_dates(np.asarray(t, dtype=float), finish=True)
-
-
-def day_steps(dates: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The empirical CDF of sorted finish ``dates`` out of ``n`` iterations, as one step per day.
-
-    Several finishes on one day draw the same step as one, so each distinct day is
-    kept with the share finished by its end: the curve is the same, and its points are
-    bounded by the days spanned, not by the iterations (a figure's drawing time grew
-    with them).
-
-    Returns
-    -------
-    (dates, shares)
-        For ``Axes.step(..., where="post")``.
+    Raises
+    ------
+    KeyError
+        When a ReportData has no finishes of ``element``.
     """
-    last = np.append(dates[1:] != dates[:-1], True) if dates.size else np.zeros(0, dtype=bool)
-    return dates[last], (np.flatnonzero(last) + 1) / max(n, 1)
+    if isinstance(result, ReportData):
+        return result.finish_days(element)
+    net = result.network
+    return FinishDays.of(result.finish(element), net.start, net.unit_days)
+
+
+def start_date(result: Source) -> dt.date:
+    """The data date: day 0 of :class:`FinishDays`."""
+    return result.start if isinstance(result, ReportData) else result.network.start
 
 
 def deadline(result: Source) -> np.datetime64:
@@ -164,16 +148,17 @@ TAIL_CUT = 0.995
 
 
 def date_range_end(result: Source, elements: list[str]) -> np.datetime64 | None:
-    """The last date worth showing for ``elements``: the largest of their TAIL_CUT quantiles."""
-    ends = []
-    for element in elements:
-        t = finish_times(result, element)
-        t = t[np.isfinite(t)]
-        if t.size:
-            ends.append(np.quantile(t, TAIL_CUT, method="inverted_cdf"))
-    if not ends:
-        return None
-    return to_dates(result, np.array([max(ends)]))[0]
+    """The last date worth showing for ``elements``: the largest of their TAIL_CUT quantiles
+    (of the finishes by the horizon)."""
+    ends = [d.quantile(TAIL_CUT, finite=True) for d in (finish_days(result, e) for e in elements)]
+    ends = [e for e in ends if e is not None]
+    return np.datetime64(start_date(result), "D") + max(ends) if ends else None
+
+
+def first_date(result: Source, elements: list[str]) -> np.datetime64 | None:
+    """The first day any of ``elements`` finishes on, or None when none does by the horizon."""
+    firsts = [int(d.days[0]) for d in (finish_days(result, e) for e in elements) if d.days.size]
+    return np.datetime64(start_date(result), "D") + min(firsts) if firsts else None
 
 
 def cut_tail(ax: Axes, start: np.datetime64 | None, end: np.datetime64 | None) -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..analysis.daycount import FinishDays
 from ..scenario.network import UNIT_DAYS, times_to_dates
 
 if TYPE_CHECKING:
@@ -21,10 +22,10 @@ if TYPE_CHECKING:
 #: The folder, inside a run's output directory, that holds the report data.
 DATA_DIR = "report-data"
 #: Bumped when the saved layout changes, so an old folder gives a clear error.
-FORMAT = 2
+FORMAT = 3
 #: meta.json is small; more than this is not a report-data header.
 _META_MAX_BYTES = 1 << 20
-TABLES = ("summary", "samples", "sensitivity", "risks", "drivers", "coverage", "utilisation", "why")
+TABLES = ("summary", "finishes", "sensitivity", "risks", "drivers", "coverage", "utilisation", "why")
 _DATES = ("start", "deadline", "horizon")
 
 
@@ -45,9 +46,10 @@ class ReportData:
         ``target_name``.
     summary : DataFrame
         ``Result.summary("wide")``: one row per phase, milestone and initiative.
-    samples : DataFrame
-        Finish time of every initiative, milestone and the target, one row per
-        iteration, in the scenario unit (float32; ``inf`` = after the horizon).
+    finishes : DataFrame
+        How many iterations finish on each day, for every initiative, milestone and
+        the target: columns ``element``, ``finish_date`` (NaT: after the horizon) and
+        ``iterations``, one row per element and day (:meth:`finish_days` reads it).
     sensitivity : DataFrame
         Per-activity sensitivity to the target, indexed by id (criticality, SSI, ...).
     risks : DataFrame
@@ -68,7 +70,7 @@ class ReportData:
 
     meta: Mapping[str, Any]
     summary: pd.DataFrame
-    samples: pd.DataFrame
+    finishes: pd.DataFrame
     sensitivity: pd.DataFrame
     risks: pd.DataFrame
     drivers: pd.DataFrame
@@ -99,6 +101,24 @@ class ReportData:
     def to_dates(self, t: np.ndarray, *, finish: bool = True) -> np.ndarray:
         """Times to ``datetime64[D]`` as :meth:`Network.to_dates` does; NaT after the horizon."""
         return times_to_dates(t, self.start, self.unit_days, finish=finish)
+
+    def finish_days(self, element: str) -> FinishDays:
+        """``element``'s finishes per day, as the run counted them.
+
+        Raises
+        ------
+        KeyError
+            When the report data has no finishes of ``element``.
+        """
+        rows = self.finishes[self.finishes["element"] == element]
+        if rows.empty:
+            known = ", ".join(dict.fromkeys(self.finishes["element"]))
+            raise KeyError(f"no finish dates of `{element}` in this report data (has {known})")
+        dates = rows["finish_date"].to_numpy().astype("datetime64[D]")
+        dated = ~np.isnat(dates)
+        days = (dates[dated] - np.datetime64(self.start, "D")).astype(np.int64)
+        return FinishDays(days, rows["iterations"].to_numpy(np.int64)[dated],
+                          int(self.meta["iterations"]))
 
     def name(self, element: str) -> str:
         """The display name of an element, or its id when it has none."""
@@ -146,14 +166,12 @@ class ReportData:
         if target not in cols:
             cols.append(target)
         if result.is_whole:
-            samples = pd.DataFrame({c: result.finish(c).astype(np.float32) for c in cols})
-        else:  # a run reduced for a report kept these per iteration
-            have = list(result.extras.layout.ids)
+            days = {c: FinishDays.of(result.finish(c), net.start, net.unit_days) for c in cols}
+        else:  # a run reduced for a report counted these chunk by chunk
+            have = dict(zip(result.extras.layout.ids, result.extras.finishes))
             if any(c not in have for c in cols):
-                result.whole(f"finish samples of {target}")
-            samples = pd.DataFrame(result.extras.samples.T, columns=have, copy=False)
-            if list(samples.columns) != cols:
-                samples = samples[cols]
+                result.whole(f"finish dates of {target}")
+            days = {c: have[c] for c in cols}
         meta = {
             "name": net.name, "version": net.version, "start": net.start, "deadline": net.deadline,
             "unit": net.unit, "horizon": net.start + dt.timedelta(days=net.horizon * net.unit_days),
@@ -167,7 +185,7 @@ class ReportData:
         from ..analysis.benefits import benefits_dict
         if benefits := benefits_dict(result).get("benefits"):  # the JSON object, for the report
             meta["benefits"] = benefits
-        return cls(meta=meta, summary=summary, samples=samples,
+        return cls(meta=meta, summary=summary, finishes=finishes_table(days, net.start),
                    sensitivity=sensitivity.copy(), risks=ranking.copy(),
                    drivers=drivers_table(result), coverage=coverage_table(result),
                    utilisation=_named(utilisation(result), result),
@@ -227,12 +245,42 @@ class ReportData:
                 raise ReportDataError(f"{path}: cannot be read ({exc})") from None
         from .meta import validate_meta
         meta, problem = validate_meta(head["meta"])
-        if problem is None and meta["iterations"] != len(tables["samples"]):
-            problem = (f"meta.iterations: {meta['iterations']} but samples.parquet holds "
-                       f"{len(tables['samples'])} iterations")
+        if problem is None:
+            problem = _count_problem(meta, tables["finishes"])
         if problem:
             raise ReportDataError(f"{folder / 'meta.json'}: {problem}")
         return cls(meta=meta, **tables)
+
+
+def finishes_table(days: Mapping[str, FinishDays], start: dt.date) -> pd.DataFrame:
+    """The ``finishes`` table of :class:`ReportData`: each element's iterations per finish
+    day, the days ascending, and a last row with a NaT date for those after the horizon."""
+    frames = []
+    for element, d in days.items():
+        dates, counts = d.dates(start), d.counts
+        if d.within < d.n:
+            dates = np.append(dates, np.datetime64("NaT", "D"))
+            counts = np.append(counts, d.n - d.within)
+        frames.append(pd.DataFrame({"element": element, "finish_date": dates.astype("datetime64[ms]"),
+                                    "iterations": counts.astype(np.int64)}))
+    if not frames:
+        return pd.DataFrame({"element": pd.Series(dtype=str), "finish_date": pd.Series(
+            dtype="datetime64[ms]"), "iterations": pd.Series(dtype=np.int64)})
+    return pd.concat(frames, ignore_index=True)
+
+
+def _count_problem(meta: Mapping, finishes: pd.DataFrame) -> str | None:
+    """Why the finishes table does not count ``meta.iterations`` for each element, or None."""
+    if list(finishes.columns) != ["element", "finish_date", "iterations"]:
+        return f"finishes.parquet: columns {list(finishes.columns)}, expected element, finish_date, iterations"
+    sums = finishes.groupby("element", sort=False)["iterations"].sum()
+    for element, total in sums.items():
+        if total != meta["iterations"]:
+            return (f"meta.iterations: {meta['iterations']} but finishes.parquet counts "
+                    f"{total} iterations of `{element}`")
+    if meta["target"] not in sums.index:
+        return f"meta.target: `{meta['target']}` has no finishes in finishes.parquet"
+    return None
 
 
 def _named(table: pd.DataFrame, result: Result) -> pd.DataFrame:
@@ -268,7 +316,9 @@ def _read_meta(folder: Path) -> dict:
         raise ReportDataError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(head, dict) or head.get("format") != FORMAT:
         found = head.get("format") if isinstance(head, dict) else None
-        raise ReportDataError(f"{path}: report-data format {found!r}, expected {FORMAT}")
+        again = (f"; written by an older version, rerun `veikart run FILE --out {folder.parent}`"
+                 if isinstance(found, int) and not isinstance(found, bool) and 0 < found < FORMAT else "")
+        raise ReportDataError(f"{path}: report-data format {found!r}, expected {FORMAT}{again}")
     if not isinstance(head.get("meta"), dict) or not isinstance(head.get("files"), dict):
         raise ReportDataError(f"{path}: 'meta' or 'files' is missing")
     from .meta import seal

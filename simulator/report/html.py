@@ -131,8 +131,8 @@ def _context(data: ReportData, lang: str, period: str, top_risks: int, workers: 
 def _median(data: ReportData, element: str):
     if "finish_date_p50" in data.summary.columns:
         return data.summary.at[element, "finish_date_p50"]
-    t = data.samples[element].to_numpy(dtype=float)
-    return data.to_dates(np.quantile(t, 0.5, method="inverted_cdf"))
+    day = data.finish_days(element).quantile(0.5)
+    return np.datetime64("NaT", "D") if day is None else np.datetime64(data.start, "D") + day
 
 
 def _headline(data: ReportData, element: str, lang: str, period: str) -> dict:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from . import _common as c
 from .text import fmt_percent, label
 
@@ -57,15 +55,14 @@ def plot_compare(results: Mapping[str, c.Source], *, ids: Sequence[str] | None =
     for (name, result), colour in zip(results.items(), colours):
         table = c.summary(result)
         for element, style in zip(ids, _STYLES):
-            t = c.finish_times(result, element)
-            finite = np.sort(t[np.isfinite(t)])
+            d = c.finish_days(result, element)
             text = name if len(ids) == 1 else f"{name}: {c.shorten(c.display_name(table, element), 36)}"
-            if finite.size < t.size:
-                text += f" ({label(lang, 'not_reached', share=fmt_percent(1 - finite.size / t.size, lang))})"
-            dates = c.to_dates(result, finite)
-            ax.step(*c.day_steps(dates, t.size), where="post", color=colour,
+            if d.within < d.n:
+                text += f" ({label(lang, 'not_reached', share=fmt_percent(1 - d.within / d.n, lang))})"
+            dates = d.dates(c.start_date(result))
+            ax.step(dates, d.shares(), where="post", color=colour,
                     linestyle=style, linewidth=1.6, label=text, gid="ecdf")
-            if finite.size:
+            if d.within:
                 starts.append(dates[0])
         ends.append(c.date_range_end(result, ids))
     ax.axvline(c.deadline(first), color="0.15", linestyle="--", linewidth=1.1,

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..analysis.daycount import FinishDays
 from . import _common as c
 from .text import fmt_percent, label
 
@@ -18,10 +19,11 @@ def plot_finish_histogram(result: c.Source, *, target: str | None = None, ax: Ax
                           percentiles: tuple[float, ...] = (50, 80)) -> Axes:
     """Draw the distribution of a milestone's, phase's or initiative's finish date.
 
-    Finishes after the horizon are not drawn; their share is written in the
-    top right corner instead. The bins span the draws up to their 99.5th
-    percentile, so that a few extreme iterations do not flatten the rest; the
-    share beyond is written in the corner too.
+    Each bar counts the iterations finishing on the whole days it spans, the days the
+    report gives every finish date on. Finishes after the horizon are not drawn; their
+    share is written in the top right corner instead. The bins span the finishes up to
+    their 99.5th percentile, so that a few extreme iterations do not flatten the rest;
+    the share beyond is written in the corner too.
 
     Parameters
     ----------
@@ -31,8 +33,11 @@ def plot_finish_histogram(result: c.Source, *, target: str | None = None, ax: Ax
         scenario's target for a Result).
     ax : Axes, optional
     lang : {"nb", "en"}
-    bins : int or str
-        Passed to :func:`numpy.histogram_bin_edges`.
+    bins : int or "auto"
+        At most this many bars, all as many whole days wide as it takes to span the
+        finishes with them (fewer bars when fewer of that width span them); or
+        ``"auto"``: the width numpy's ``"auto"`` estimator gives (the smaller of
+        Sturges' and Freedman-Diaconis'), rounded to whole days.
     percentiles : tuple of float
         Vertical lines at these percentiles of all iterations (after-horizon
         ones count, so a percentile past the finite draws is not drawn).
@@ -42,30 +47,36 @@ def plot_finish_histogram(result: c.Source, *, target: str | None = None, ax: Ax
     Axes
         The bars (one patch per bin), a deadline line (``gid="deadline"``) and
         one line per drawn percentile (``gid="p50"``, ...).
+
+    Raises
+    ------
+    ValueError
+        When ``bins`` is neither a positive whole number nor ``"auto"``.
     """
     import matplotlib.dates as mdates  # here, not at the top: see simulator/report/__init__.py
+    _check_bins(bins)
     target = c.target_of(result, target)
-    t = c.finish_times(result, target)
+    d = c.finish_days(result, target)
     ax = c.axes(ax, (8, 4))
-    finite = t[np.isfinite(t)]
-    if finite.size:
-        # day numbers, not the day-rounded dates, so bins hold the exact draws
-        x = mdates.date2num(np.datetime64(_start(result), "D")) + finite * c.unit_days(result)
-        cut = np.quantile(x, c.TAIL_CUT, method="inverted_cdf")
-        edges = np.histogram_bin_edges(x[x <= cut], bins=bins)
-        ax.hist(x, bins=edges, color="#4C72B0", alpha=0.85, edgecolor="white", linewidth=0.4)
-        beyond = (x > edges[-1]).mean() * finite.size / t.size
-    # everything on this axis is in Matplotlib day numbers
+    # everything on this axis is in Matplotlib day numbers; day0 is the start date's
+    day0 = mdates.date2num(np.datetime64(c.start_date(result), "D"))
+    beyond = 0.0
+    if d.within:
+        edges = day_edges(d, bins)
+        # each day at its middle: never on an edge, in the bin that spans the whole day
+        ax.hist(day0 + d.days + 0.5, bins=day0 + edges, weights=d.counts, color="#4C72B0",
+                alpha=0.85, edgecolor="white", linewidth=0.4)
+        beyond = d.counts[d.days >= edges[-1]].sum() / d.n
     ax.axvline(mdates.date2num(c.deadline(result)), color="0.15", linestyle="--", linewidth=1.2,
                label=label(lang, "deadline"), gid="deadline")
     for p in percentiles:
-        q = np.quantile(t, p / 100, method="inverted_cdf")
-        if np.isfinite(q):
-            ax.axvline(mdates.date2num(c.to_dates(result, np.array([q]))[0]), color="#C44E52", linewidth=1,
+        day = d.quantile(p / 100)
+        if day is not None:
+            ax.axvline(day0 + day, color="#C44E52", linewidth=1,
                        linestyle=":" if p != 50 else "-", label=f"P{p:g}", gid=f"p{p:g}")
-    late = 1 - finite.size / t.size if t.size else 0.0
+    late = 1 - d.within / d.n if d.n else 0.0
     notes = [label(lang, "not_reached", share=fmt_percent(late, lang))] if late > 0 else []
-    if finite.size and beyond > 0:
+    if beyond > 0:
         notes.append(label(lang, "beyond_axis", share=fmt_percent(beyond, lang)))
     if notes:  # in the legend's box, with it outside the bars and the deadline line
         from matplotlib.lines import Line2D
@@ -82,6 +93,41 @@ def plot_finish_histogram(result: c.Source, *, target: str | None = None, ax: Ax
     return ax
 
 
-def _start(result: c.Source):
-    data = c.data_of(result)
-    return data.start if data is not None else result.network.start
+def day_edges(d: FinishDays, bins: int | str = "auto") -> np.ndarray:
+    """Bin edges in days after the start, on day boundaries, spanning the finishes by the
+    horizon up to their TAIL_CUT quantile (see :func:`plot_finish_histogram`).
+
+    Parameters
+    ----------
+    d : FinishDays
+        At least one finish by the horizon.
+    bins : int or "auto"
+
+    Returns
+    -------
+    ndarray of int64
+        Ascending edges; bin ``k`` holds the days ``edges[k] <= day < edges[k + 1]``.
+    """
+    _check_bins(bins)
+    lo, hi = int(d.days[0]), d.quantile(c.TAIL_CUT, finite=True) + 1
+    span = hi - lo
+    width = max(1, round(_auto_width(d, hi, span))) if isinstance(bins, str) else -(-span // int(bins))
+    return lo + width * np.arange(-(-span // width) + 1, dtype=np.int64)
+
+
+def _auto_width(d: FinishDays, hi: int, span: int) -> float:
+    """numpy's "auto" bin width (in days) for the finishes before day ``hi``, from their
+    counts: ``min(Freedman-Diaconis, Sturges)``, Sturges alone when the IQR is 0."""
+    inside = d.days < hi
+    kept = FinishDays(d.days[inside], d.counts[inside], int(d.counts[inside].sum()))
+    sturges = span / (np.log2(kept.n) + 1.0)
+    iqr = kept.quantile(0.75) - kept.quantile(0.25)
+    fd = 2.0 * iqr * kept.n ** (-1.0 / 3.0)
+    return min(fd, sturges) if fd > 0 else sturges
+
+
+def _check_bins(bins) -> None:
+    if isinstance(bins, str) and bins == "auto":
+        return
+    if isinstance(bins, (bool, np.bool_)) or not isinstance(bins, (int, np.integer)) or bins < 1:
+        raise ValueError(f"bins: a positive whole number or 'auto', not {bins!r}")

@@ -13,6 +13,8 @@ from .text import fmt_percent, label
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from ..analysis.daycount import FinishDays
+
 
 def plot_scurves(result: c.Source, *, ids: Sequence[str] | None = None, ax: Axes | None = None,
                  lang: str = "nb", markers: bool = True, legend: bool = True) -> Axes:
@@ -52,26 +54,22 @@ def plot_scurves(result: c.Source, *, ids: Sequence[str] | None = None, ax: Axes
     import seaborn as sns  # here, not at the top: see simulator/report/__init__.py
     colours = sns.color_palette("husl", max(len(ids), 1))
     for element, colour in zip(ids, colours):
-        t = c.finish_times(result, element)
-        n = t.size
-        finite = np.sort(t[np.isfinite(t)])
+        d = c.finish_days(result, element)
         name = c.shorten(c.display_name(table, element), 36)
-        if finite.size < n:
-            name += f" ({label(lang, 'not_reached', share=fmt_percent(1 - finite.size / n, lang))})"
-        if finite.size == 0:
+        if d.within < d.n:
+            name += f" ({label(lang, 'not_reached', share=fmt_percent(1 - d.within / d.n, lang))})"
+        if d.within == 0:
             ax.plot([], [], color=colour, label=name, gid="ecdf")
             continue
-        dates = c.to_dates(result, finite)
-        ax.step(*c.day_steps(dates, n), where="post", color=colour,
+        start = c.start_date(result)
+        ax.step(d.dates(start), d.shares(), where="post", color=colour,
                 linewidth=1.4, label=name, gid="ecdf")
         if markers:
-            _mark(ax, dates, n, colour)
+            _mark(ax, d, start, colour)
     ax.axvline(c.deadline(result), color="0.15", linestyle="--", linewidth=1.2,
                label=label(lang, "deadline"), gid="deadline")
     ax.set_ylim(0, 1.02)
-    first = [c.to_dates(result, np.array([np.nanmin(np.where(np.isfinite(t), t, np.nan))]))[0]
-             for t in (c.finish_times(result, e) for e in ids) if np.isfinite(t).any()]
-    c.cut_tail(ax, min(first) if first else None, c.date_range_end(result, ids))
+    c.cut_tail(ax, c.first_date(result, ids), c.date_range_end(result, ids))
     ax.yaxis.set_major_formatter(lambda y, _: fmt_percent(y, lang, 0))
     ax.set_xlabel(label(lang, "finish_date"))
     ax.set_ylabel(label(lang, "share_finished"))
@@ -83,10 +81,10 @@ def plot_scurves(result: c.Source, *, ids: Sequence[str] | None = None, ax: Axes
     return ax
 
 
-def _mark(ax: Axes, dates: np.ndarray, n: int, colour) -> None:
+def _mark(ax: Axes, d: FinishDays, start, colour) -> None:
     """P50 and P80 dots on a curve, when they fall within the horizon."""
     for q, gid, marker in ((0.5, "p50", "o"), (0.8, "p80", "s")):
-        k = int(np.ceil(q * n)) - 1  # the first sorted finish at which the ECDF reaches q
-        if k < dates.size:
-            ax.plot([dates[k]], [q], marker=marker, markersize=4.5, color=colour,
+        day = d.quantile(q)  # the first day by whose end the curve reaches q
+        if day is not None:
+            ax.plot([np.datetime64(start, "D") + day], [q], marker=marker, markersize=4.5, color=colour,
                     markeredgecolor="white", markeredgewidth=0.6, linestyle="none", gid=gid)

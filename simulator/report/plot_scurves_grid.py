@@ -80,9 +80,7 @@ def plot_scurves_grid(result: c.Source, *, ids: Sequence[str] | None = None,
     deadline = c.deadline(result)
     for ax, element in zip(axes, ids):
         _panel(ax, result, table, element, deadline, lang)
-    first = [c.to_dates(result, np.array([np.nanmin(np.where(np.isfinite(t), t, np.nan))]))[0]
-             for t in (c.finish_times(result, e) for e in ids) if np.isfinite(t).any()]
-    c.cut_tail(axes[0], min(first) if first else None, c.date_range_end(result, ids))
+    c.cut_tail(axes[0], c.first_date(result, ids), c.date_range_end(result, ids))
     axes[0].set_ylim(0, 1.05)
     for k, ax in enumerate(axes[:len(ids)]):
         c.date_axis(ax.xaxis, lang)
@@ -96,18 +94,17 @@ def plot_scurves_grid(result: c.Source, *, ids: Sequence[str] | None = None,
 
 
 def _panel(ax: Axes, result: c.Source, table, element: str, deadline, lang: str) -> None:
-    t = c.finish_times(result, element)
-    finite = np.sort(t[np.isfinite(t)])
+    d = c.finish_days(result, element)
     prob = float(table.at[element, "prob_by_deadline"]) if element in table.index else np.nan
     colour = LEVEL_COLOURS[level(prob)] if np.isfinite(prob) else "0.3"
-    if finite.size:
-        dates = c.to_dates(result, finite)
-        ax.step(*c.day_steps(dates, t.size), where="post", color=colour,
+    if d.within:
+        start = np.datetime64(c.start_date(result), "D")
+        ax.step(start + d.days, d.shares(), where="post", color=colour,
                 linewidth=1.6, gid="ecdf")
         for q, marker in ((0.5, "o"), (0.8, "s")):
-            k = int(np.ceil(q * t.size)) - 1
-            if k < dates.size:
-                ax.plot([dates[k]], [q], marker=marker, markersize=4, color=colour,
+            day = d.quantile(q)
+            if day is not None:
+                ax.plot([start + day], [q], marker=marker, markersize=4, color=colour,
                         markeredgecolor="white", markeredgewidth=0.5, linestyle="none")
     else:
         ax.plot([], [], gid="ecdf")
@@ -120,7 +117,7 @@ def _panel(ax: Axes, result: c.Source, table, element: str, deadline, lang: str)
         lo, hi = (float(table.at[element, f"prob_by_deadline_{e}"]) for e in ("lo", "hi"))
         ax.set_title(share_text(prob, lo, hi, lang).estimate, fontsize="small", loc="right", y=1.0,
                      color=colour, fontweight="bold")
-    if finite.size < t.size:
-        ax.text(0.02, 0.96, label(lang, "not_reached", share=fmt_percent(1 - finite.size / t.size, lang)),
+    if d.within < d.n:
+        ax.text(0.02, 0.96, label(lang, "not_reached", share=fmt_percent(1 - d.within / d.n, lang)),
                 transform=ax.transAxes, ha="left", va="top", fontsize="x-small", color="0.3")
     c.style(ax, grid="both")

@@ -16,9 +16,14 @@ from simulator.report.data import DATA_DIR, TABLES, ReportData, ReportDataError
 def test_tables_hold_what_the_report_needs(tiny_result, tiny_data):
     net = tiny_result.network
     assert tiny_data.meta["target"] == "done" and tiny_data.meta["seed"] == tiny_result.seed
-    assert list(tiny_data.samples.columns) == ["sfm", "pll", "done"]
-    assert len(tiny_data.samples) == tiny_result.iterations
-    np.testing.assert_allclose(tiny_data.samples["pll"], tiny_result.finish("pll"), rtol=1e-6)
+    assert list(dict.fromkeys(tiny_data.finishes["element"])) == ["sfm", "pll", "done"]
+    for element in ("sfm", "pll", "done"):  # each finish counted on the day the summary gives it
+        dates = tiny_result.network.to_dates(tiny_result.finish(element), finish=True)
+        days, counts = np.unique(dates[~np.isnat(dates)], return_counts=True)
+        rows = tiny_data.finishes[tiny_data.finishes["element"] == element]
+        np.testing.assert_array_equal(rows["finish_date"].to_numpy().astype("datetime64[D]"), days)
+        np.testing.assert_array_equal(rows["iterations"], counts)
+        assert counts.sum() == tiny_result.iterations
     assert set(tiny_data.summary.index) == {*net.ids, *net.initiative_ids}
     assert list(tiny_data.risks.index) == ["vendor-integration", "late-sfm-release"] or \
         list(tiny_data.risks.index) == ["late-sfm-release", "vendor-integration"]
@@ -31,7 +36,8 @@ def test_another_target(tiny_result):
     data = ReportData.from_result(tiny_result, "sfm")
     assert data.meta["target"] == "sfm" and data.meta["target_name"] == "Sentral forskrivingsmodul"
     a_phase = ReportData.from_result(tiny_result, "pll-utproving")
-    assert "pll-utproving" in a_phase.samples.columns
+    assert "pll-utproving" in set(a_phase.finishes["element"])
+    assert a_phase.finish_days("pll-utproving").n == tiny_result.iterations
 
 
 def test_to_dates_matches_the_network(tiny_result, tiny_data):
@@ -56,13 +62,17 @@ def test_save_and_load_round_trip(tiny_data, tmp_path):
     for table in TABLES:
         pd.testing.assert_frame_equal(getattr(back, table), getattr(tiny_data, table),
                                       check_index_type=False, check_dtype=False)
-    assert back.samples.dtypes.eq(np.float32).all()
+    assert back.finishes["iterations"].dtype == np.int64
 
 
 def test_infinite_finishes_survive(late_data, tmp_path):
     late_data.save(tmp_path)
     back = ReportData.load(tmp_path)
-    assert np.isinf(back.samples["b"]).any()
+    b = back.finish_days("b")
+    assert 0 < b.within < b.n == back.meta["iterations"]
+    rows = back.finishes[back.finishes["element"] == "b"]
+    assert rows["finish_date"].isna().sum() == 1  # the last row counts those after the horizon
+    assert rows["iterations"].iloc[-1] == b.n - b.within and pd.isna(rows["finish_date"].iloc[-1])
     assert back.summary["finish_date_p90"].isna().any()
 
 
@@ -81,8 +91,10 @@ def _append(path, data: bytes) -> None:
     (lambda d: (d / "meta.json").write_text("{not json", encoding="utf-8"), "not valid JSON"),
     (lambda d: (d / "meta.json").write_text('{"format": 99, "meta": {}, "files": {}}'), "format 99"),
     (lambda d: (d / "meta.json").write_text('[1, 2]'), "format None"),
+    (lambda d: (d / "meta.json").write_text('{"format": 2, "meta": {}, "files": {}}'),
+     r"format 2, expected 3; written by an older version, rerun `veikart run FILE --out "),
     (lambda d: (d / "risks.parquet").unlink(), "risks.parquet: missing"),
-    (lambda d: (d / "samples.parquet").write_bytes(b"PAR1 truncated"), "checksum differs"),
+    (lambda d: (d / "finishes.parquet").write_bytes(b"PAR1 truncated"), "checksum differs"),
     (lambda d: _append(d / "summary.parquet", b"\0"), "checksum differs"),
 ])
 def test_damaged_folder_is_refused(tiny_data, tmp_path, damage, message):
@@ -150,7 +162,7 @@ def test_a_changed_meta_json_is_refused(tiny_data, tmp_path, changes):
     ({"start": 20220101}, r"meta\.start: "),
     ({"percentiles": [0, 50]}, r"meta\.percentiles\[0\]: Input should be greater than 0"),
     ({"percentiles": []}, r"meta\.percentiles: "),
-    ({"iterations": 7}, r"meta\.iterations: 7 but samples\.parquet holds"),
+    ({"iterations": 7}, r"meta\.iterations: 7 but finishes\.parquet counts 2000 iterations of `sfm`"),
     ({"mitigated": "no"}, r"meta\.mitigated: Input should be a valid boolean"),
     ({"target": None}, r"meta\.target: Input should be a valid string"),
 ])
@@ -176,9 +188,9 @@ def test_meta_json_that_is_not_a_regular_file_is_refused(tiny_data, tmp_path):
 def test_a_table_that_is_not_a_regular_file_is_refused(tiny_data, tmp_path):
     import os
     folder = _saved(tiny_data, tmp_path)
-    (folder / "samples.parquet").unlink()
-    os.mkfifo(folder / "samples.parquet")
-    with pytest.raises(ReportDataError, match="samples.parquet: not a regular file"):
+    (folder / "finishes.parquet").unlink()
+    os.mkfifo(folder / "finishes.parquet")
+    with pytest.raises(ReportDataError, match="finishes.parquet: not a regular file"):
         ReportData.load(tmp_path)
 
 

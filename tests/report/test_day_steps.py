@@ -3,19 +3,7 @@
 import numpy as np
 
 from simulator import load_scenario, simulate
-from simulator.report import _common as c
 from simulator.report.plot_scurves_grid import plot_scurves_grid
-
-
-def test_day_steps_are_the_ecdf_at_each_distinct_day():
-    rng = np.random.default_rng(3)
-    dates = np.sort(np.datetime64("2025-01-01") + rng.integers(0, 40, 500))
-    n = 640  # 140 iterations never finish
-    x, y = c.day_steps(dates, n)
-    assert np.array_equal(x, np.unique(dates))
-    for d, share in zip(x, y):
-        assert share == np.count_nonzero(dates <= d) / n
-    assert c.day_steps(dates[:0], n)[0].size == 0
 
 
 def test_the_drawn_curve_has_a_point_per_day_not_per_iteration(tiny_file):

@@ -49,7 +49,7 @@ def test_the_report_shows_planned_dates_and_flags(build, tmp_path):
     # report data saved before planned dates existed renders without the section
     old = ReportData(meta=data.meta, summary=data.summary.drop(
         columns=[c for c in data.summary.columns if c.startswith(("slip_", "ratio_", "prob_by_planned"))]),
-        samples=data.samples, sensitivity=data.sensitivity, risks=data.risks, drivers=data.drivers,
+        finishes=data.finishes, sensitivity=data.sensitivity, risks=data.risks, drivers=data.drivers,
         coverage=data.coverage, utilisation=data.utilisation, why=data.why)
     assert 'id="planned"' not in render_html(old, lang="en")
     assert isinstance(data.summary, pd.DataFrame)

@@ -73,7 +73,7 @@ def test_scurve_stops_below_one_when_some_finish_after_the_horizon(late_data):
 def test_histogram_of_the_target(source, tiny_data):
     ax = plot_finish_histogram(source, bins=25)
     try:
-        assert len(ax.patches) == 25
+        assert 20 <= len(ax.patches) <= 25  # whole days: as many as fit (test_histogram_days.py)
         n = tiny_data.meta["iterations"]
         counted = sum(p.get_height() for p in ax.patches)
         # the bins stop at the 99.5th percentile; the few later draws are named in a note
