@@ -7,14 +7,35 @@ import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import (BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator,
-                      model_validator)
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag,
+                      field_validator, model_validator)
 from pydantic_core import PydanticCustomError
 
 from .frozen import FrozenMap, ReadOnlyDict
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=80,
                           description="Unique id, letters, digits, '-', '_' and '.'")]
+
+
+def _no_controls(text: str, allowed: str = "") -> str:
+    """Refuse control characters (a line break, a bell, an escape, ...) in a text the
+    terminal, the report and its figures print: they break a table's row or a label, or
+    reach the terminal as commands. ``allowed`` are let through (a note's line breaks)."""
+    for k, ch in enumerate(text):
+        if (ch < " " or "\x7f" <= ch <= "\x9f") and ch not in allowed:
+            raise PydanticCustomError(
+                "control_character", "holds the control character U+{code} at position {at}; "
+                "{rule}", {"code": f"{ord(ch):04X}", "at": k + 1,
+                           "rule": "only line breaks and tabs are allowed here" if allowed
+                           else "it is printed on one line"})
+    return text
+
+
+#: A name, tag or other short text: printed on one line, so no control characters.
+Text = Annotated[str, AfterValidator(_no_controls)]
+#: A longer text (a note, a source), whose line breaks and tabs are printed as spaces.
+Prose = Annotated[str, AfterValidator(lambda text: _no_controls(text, "\n\r\t"))]
+
 Kind = Literal["konsept", "utvikling", "tilpasning", "utproving", "innforing", "ny-praksis"]
 # Strict: a quoted "12" or a boolean is a mistake in a scenario file, not a number.
 # Bounded so that no arithmetic downstream can overflow: a million days is 2,700 years.
@@ -178,12 +199,12 @@ class Rollout(Model):
 
 class Phase(Model):
     id: Id
-    name: str | None = None
+    name: Text | None = None
     kind: Kind
     duration: Distribution
     after: tuple[AfterItem, ...] = Field(default_factory=tuple)
     not_before: dt.date | None = None
-    tags: tuple[str, ...] = Field(default_factory=tuple)
+    tags: tuple[Text, ...] = Field(default_factory=tuple)
     uses: ReadOnlyDict[Id, Count] = Field(default_factory=FrozenMap,
                                           description="resource id -> units held while it runs")
     rollout: Rollout | None = None
@@ -191,8 +212,8 @@ class Phase(Model):
 
 class Initiative(Model):
     id: Id
-    name: str | None = None
-    tags: tuple[str, ...] = Field(default_factory=tuple)
+    name: Text | None = None
+    tags: tuple[Text, ...] = Field(default_factory=tuple)
     phases: tuple[Phase, ...] = Field(min_length=1)
     planned: dt.date | None = Field(None, description="the plan's own finish date (the roadmap's); "
                                     "default the deterministic plan")
@@ -200,10 +221,10 @@ class Initiative(Model):
 
 class Milestone(Model):
     id: Id
-    name: str | None = None
+    name: Text | None = None
     after: tuple[AfterItem, ...] = Field(min_length=1)
     not_before: dt.date | None = None
-    tags: tuple[str, ...] = Field(default_factory=tuple)
+    tags: tuple[Text, ...] = Field(default_factory=tuple)
     planned: dt.date | None = Field(None, description="the plan's own date; default the "
                                     "deterministic plan")
 
@@ -214,7 +235,7 @@ class Selector(Model):
     ids: tuple[Id, ...] = Field(default_factory=tuple)
     kinds: tuple[Kind, ...] = Field(default_factory=tuple)
     initiatives: tuple[Id, ...] = Field(default_factory=tuple)
-    tags: tuple[str, ...] = Field(default_factory=tuple)
+    tags: tuple[Text, ...] = Field(default_factory=tuple)
 
 
 # --- risks -----------------------------------------------------------------
@@ -253,7 +274,7 @@ class Mitigated(Model):
 
 class Risk(Model):
     id: Id
-    name: str | None = None
+    name: Text | None = None
     category: Literal["financing", "vendor", "dependency", "other"]
     probability: Number | None = Field(None, description="chance the driver fires per iteration")
     impact: Distribution | None = Field(None, description="factor multiplying affected durations")
@@ -281,7 +302,7 @@ class Window(Model):
 
 class Blackout(Model):
     id: Id
-    name: str | None = None
+    name: Text | None = None
     window: Window
     applies_to: Selector
 
@@ -303,7 +324,7 @@ class Resource(Model):
     """Units (teams, vendor slots) that phases hold while they run, non-preemptively."""
 
     id: Id
-    name: str | None = None
+    name: Text | None = None
     capacity: Count | tuple[CapacityStep, ...] = Field(
         description="units at once, or steps [{from: date, units: n}] in date order")
     applies_to: Selector | None = Field(None, description="phases that use it, `claim` units each")
@@ -322,7 +343,7 @@ class Unit(Model):
     """One organisation or area a rollout reaches."""
 
     id: Id
-    name: str | None = None
+    name: Text | None = None
     weight: Number = Field(1, description="population, users or 1; coverage is weighted by it")
     attributes: ReadOnlyDict[str, str] = Field(default_factory=FrozenMap)
 
@@ -368,7 +389,7 @@ class BenefitRate(Model):
 
     of: Id = Field(description="an initiative (in use when it finishes) or a rollout phase "
                    "(in use in proportion to its weighted coverage)")
-    name: str | None = None
+    name: Text | None = None
     per_month: Number = Field(description="value per month once fully in use (a rollout: at "
                               "full coverage), in the benefits' unit")
     ramp_up: Number = Field(0, description="months from going live to the full rate (linear)")
@@ -383,11 +404,11 @@ class BenefitRate(Model):
 class Benefits(Model):
     """Benefit rates and how they are valued: discounted to the start date over a horizon."""
 
-    unit: str = Field("MNOK", description="unit of value, e.g. MNOK")
+    unit: Text = Field("MNOK", description="unit of value, e.g. MNOK")
     discount_rate: Number = Field(0.04, description="real discount rate per year (4 % is the "
                                   "rate of Norwegian social-economic analysis)")
     horizon: dt.date | None = Field(None, description="last day valued; default the scenario's horizon")
-    note: str | None = Field(None, description="where the rates come from, e.g. illustrative assumptions")
+    note: Prose | None = Field(None, description="where the rates come from, e.g. illustrative assumptions")
     rates: tuple[BenefitRate, ...] = Field(default_factory=tuple)
 
     @model_validator(mode="after")
@@ -401,8 +422,8 @@ class Benefits(Model):
 class ReferenceClass(Model):
     """How long comparable projects took against their plan: the outside view."""
 
-    name: str
-    source: str = Field(description="where the figures come from")
+    name: Text
+    source: Prose = Field(description="where the figures come from")
     ratio: Distribution = Field(description="distribution of actual / planned duration")
     applies_to: tuple[Id, ...] = Field(default_factory=tuple, description="initiative or "
                                        "milestone ids it is held against; default every initiative")
@@ -411,8 +432,8 @@ class ReferenceClass(Model):
 # --- the scenario ----------------------------------------------------------
 
 class Header(Model):
-    name: str
-    version: str
+    name: Text
+    version: Text
     start: dt.date
     deadline: dt.date
     unit: Literal["days", "weeks", "months"]

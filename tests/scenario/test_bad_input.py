@@ -78,6 +78,15 @@ EDITS = [
     ("not a mapping", TINY, "- just\n- a list\n", "must be a mapping at the top level", 1),
     ("YAML syntax", "    phases:\n      - id: sfm-utvikling", "    phases:\n     - id: sfm-utvikling: [",
      "YAML syntax error", None),
+    # a control character would break the terminal's and the report's rows and labels
+    ("line break in a name", "name: Pasientens legemiddelliste", 'name: "Pasientens\\nlegemiddelliste"',
+     "initiatives[1].name: 'Pasientens\\nlegemiddelliste': holds the control character U+000A at "
+     "position 11; it is printed on one line", 18),
+    ("escape in a name", "name: tiny", 'name: "tiny\\e[2J"',
+     "scenario.name: 'tiny\\x1b[2J': holds the control character U+001B at position 5", 2),
+    ("C1 control in a tag", "name: Pasientens legemiddelliste",
+     'name: Pasientens legemiddelliste\n    tags: ["a\\x85b"]',
+     "initiatives[1].tags[0]: 'a\\x85b': holds the control character U+0085 at position 2", 19),
 ]
 
 
