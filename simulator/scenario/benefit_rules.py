@@ -10,7 +10,7 @@ from . import models as m
 Problems = list[tuple[tuple, str]]
 
 
-def benefit_problems(sc: m.Scenario, horizon) -> Problems:
+def benefit_problems(sc: m.Scenario, horizon, warnings: list[str] | None = None) -> Problems:
     """Problems of ``sc.benefits``: what each rate is `of`, and the horizon's date.
 
     Parameters
@@ -18,6 +18,9 @@ def benefit_problems(sc: m.Scenario, horizon) -> Problems:
     sc : Scenario
     horizon : date
         The scenario's last simulated date.
+    warnings : list of str, optional
+        Appended to: a rate that repeats another's `of` and name, which is summed with it
+        and reported as a second line of the same name (most likely a copy left in).
     """
     b = sc.benefits
     if b is None:
@@ -34,6 +37,13 @@ def benefit_problems(sc: m.Scenario, horizon) -> Problems:
         if r.of not in known:
             out.append((("benefits", "rates", k, "of"),
                         f"`{r.of}` is not an initiative or a rollout phase{suggest(r.of, known)}"))
+    first: dict[tuple, int] = {}
+    for k, r in enumerate(b.rates):
+        j = first.setdefault((r.of, r.name), k)
+        if j != k and warnings is not None:
+            named = f" named {r.name!r}" if r.name else " without a name"
+            warnings.append(f"benefits.rates[{k}]: a second rate of `{r.of}`{named}, as rates[{j}]; "
+                            "both are counted (give each its own name if that is meant)")
     return out
 
 

@@ -83,3 +83,17 @@ def test_a_gate_that_never_grants_is_warned_about(write, grant, warned):
     load_scenario(write(scenario_text(body)), warnings=warnings)
     said = "g: grant_probability is 0 at every budget decision; the phases it gates never start"
     assert (said in warnings) is warned
+
+
+@pytest.mark.parametrize("names, warned", [((None, None), True), (("a", "a"), True), (("a", "b"), False),
+                                           (("a", None), False)])
+def test_a_benefit_rate_repeated_is_warned_about(write, names, warned):
+    rates = [{"of": "x", "per_month": 2.0, **({"name": n} if n else {})} for n in names]
+    body = {"initiatives": [chain("x", phase("a", {"dist": "fixed", "value": 1}))],
+            "benefits": {"rates": [{"of": "x", "per_month": 1.0, "name": "other"}, *rates]}}
+    warnings: list[str] = []
+    load_scenario(write(scenario_text(body)), warnings=warnings)
+    said = [w for w in warnings if w.startswith("benefits.rates[2]: a second rate of `x`")]
+    assert len(said) == warned and not any("rates[1]:" in w for w in warnings)
+    if warned:
+        assert said[0].endswith(", as rates[1]; both are counted (give each its own name if that is meant)")
