@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 import simulator  # noqa: E402
 from simulator.executors import DaskExecutor  # noqa: E402
-from simulator.prioritise import prioritise  # noqa: E402
+from simulator.order_search import prioritise  # noqa: E402
 from simulator.scenario.candidates import Permutations  # noqa: E402
 
 SCENARIO = ROOT / "scenarios" / "veikart-22.1.yaml"

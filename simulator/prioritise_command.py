@@ -146,7 +146,7 @@ def prioritise_command(args) -> int:
 def _prioritise_into(args, sc, candidates, folder) -> int:
     from .commands import _progress
     from .output import dumps
-    from .prioritise import prioritise
+    from .order_search import prioritise
     started = time.perf_counter()
     print("evaluating priority orders ...", file=sys.stderr)
     bar = _progress(None, "scheduling")  # the racing decides how many iterations there will be

@@ -17,7 +17,7 @@ from conftest import ROOT
 
 import simulator
 from simulator.executors import Executor, ProcessExecutor, make_executor
-from simulator.prioritise import prioritise
+from simulator.order_search import prioritise
 
 EXAMPLE = ROOT / "scenarios" / "examples" / "capacity.yaml"
 BENEFITS = {"note": "illustrative", "rates": [{"of": "pll-innforing", "per_month": 3},

@@ -11,7 +11,7 @@ from texts import chain, phase
 
 import simulator
 from simulator.errors import ScenarioError
-from simulator.prioritise import prioritise
+from simulator.order_search import prioritise
 from simulator.scenario.candidates import Candidate, Permutations, load_candidates
 
 MONTH = 365.25 / 12

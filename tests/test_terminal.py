@@ -22,25 +22,33 @@ def _evil(write):
     return write(text, "evil.yaml")
 
 
-def test_names_are_printed_escaped(write, capsys):
+def test_names_with_controls_are_refused_and_the_refusal_printed_escaped(write, capsys):
+    """A name the terminal would obey never gets that far: it is refused where it is written,
+    and the message quotes it escaped."""
     path = _evil(write)
     twin = write(path.read_text(), "evil-twin.yaml")  # compare takes each file once
     for argv in (["validate", path], ["run", path, "-n", "300", "--seed", "1"],
+                 ["run", path, "-n", "300", "--seed", "1", "--json"],
                  ["compare", path, twin, "-n", "300", "--seed", "1"]):
-        assert main([str(a) for a in argv]) == 0
+        assert main([str(a) for a in argv]) == 2
         out, err = capsys.readouterr()
-        assert not RAW.search(out) and not RAW.search(err), argv
-        if argv[0] != "compare":  # compare prints ids only
-            assert "\\u001b]52;c;" in out
+        assert out == "" and not RAW.search(err), argv
+        assert "scenario.name: 'tiny\\x1b]52;c;" in err and "initiatives[1].name: 'PLL" in err
+        assert "risks[1].name: 'late" in err and "holds the control character U+001B at position 5" in err
 
 
-def test_json_stays_the_same_document(write, capsys):
-    path = _evil(write)
-    assert main(["run", str(path), "-n", "300", "--seed", "1", "--json"]) == 0
-    out = capsys.readouterr().out
-    assert not RAW.search(out)
-    by_id = {a["id"]: a for a in json.loads(out)["activities"]}
-    assert set(by_id) >= {"pll", "sfm"}
+def test_a_direction_override_alone_is_refused(write, capsys):
+    path = write(TINY.replace("name: tiny", 'name: "tiny\\u202e"'), "rlo.yaml")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "scenario.name: 'tiny\\u202e': holds the control character U+202E at position 5" in err
+
+
+def test_an_escaped_json_document_is_the_same_document():
+    doc = {"name": "PLL\x1b]52;c;ZXZpbA==\x07\x9b2J\u202e", "ok": "ø æ å –", "n": [1.5, None]}
+    text = json.dumps(doc, ensure_ascii=False)
+    assert RAW.search(text) and not RAW.search(escape_controls(text))
+    assert json.loads(escape_controls(text)) == doc
 
 
 def test_errors_are_printed_escaped(write, capsys):

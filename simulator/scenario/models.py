@@ -18,11 +18,13 @@ Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=8
 
 
 def _no_controls(text: str, allowed: str = "") -> str:
-    """Refuse control characters (a line break, a bell, an escape, ...) in a text the
-    terminal, the report and its figures print: they break a table's row or a label, or
-    reach the terminal as commands. ``allowed`` are let through (a note's line breaks)."""
+    """Refuse control characters (a line break, a bell, an escape, ...) and the bidirectional
+    overrides and isolates in a text the terminal, the report and its figures print: they
+    break a table's row or a label, reach the terminal as commands, or make a name read
+    as another. ``allowed`` are let through (a note's line breaks)."""
     for k, ch in enumerate(text):
-        if (ch < " " or "\x7f" <= ch <= "\x9f") and ch not in allowed:
+        if (ch < " " or "\x7f" <= ch <= "\x9f" or "\u202a" <= ch <= "\u202e"
+                or "\u2066" <= ch <= "\u2069") and ch not in allowed:
             raise PydanticCustomError(
                 "control_character", "holds the control character U+{code} at position {at}; "
                 "{rule}", {"code": f"{ord(ch):04X}", "at": k + 1,
