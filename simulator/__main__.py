@@ -1,5 +1,5 @@
 """``python -m simulator`` works as the ``veikart`` command does."""
 
-from .cli import main
+from .cli import entry
 
-raise SystemExit(main())
+entry()

@@ -8,6 +8,11 @@ from contextlib import contextmanager
 from typing import IO, Iterator
 
 
+#: When the program began (``time.perf_counter()``), set by the command line when it runs as
+#: the program: its imports and the scenario's loading count in "done in" too.
+PROGRAM_STARTED: float | None = None
+
+
 class Stages:
     """Say on stderr what a long command is doing, stage by stage, with each stage's time.
 
@@ -23,7 +28,7 @@ class Stages:
     """
 
     def __init__(self, stream: IO[str] | None = None):
-        self.started = time.perf_counter()
+        self.started = PROGRAM_STARTED if PROGRAM_STARTED is not None else time.perf_counter()
         self.stream = stream
         self.times: dict[str, float] = {}
 
