@@ -50,3 +50,45 @@ def test_the_probe_sees_an_import(tiny_file, tmp_path):
     # the same probe on a run that draws the report must see matplotlib, or it proves nothing
     got = _imported("run", str(tiny_file), "-n", "300", "--seed", "1", "--out", str(tmp_path / "o"))
     assert got["code"] == 0 and "matplotlib" in got["heavy"]
+
+
+LAZY = """
+import json, sys
+import simulator
+before = sorted(m for m in ("numpy", "pandas", "scipy", "numba", "pydantic") if m in sys.modules)
+from simulator.cli import build_parser
+build_parser().format_help()
+after_cli = sorted(m for m in ("numpy", "pandas", "scipy", "numba", "pydantic") if m in sys.modules)
+import simulator.order_search  # the module first, as a user might: the name stays the function
+print(json.dumps({"before": before, "after_cli": after_cli, "function": callable(simulator.prioritise),
+                  "name": simulator.prioritise.__name__}))
+"""
+
+
+def test_the_package_and_the_command_line_start_without_the_numeric_stack():
+    """`import simulator` and `veikart --help` load none of it: a tenth of the start-up."""
+    proc = subprocess.run([sys.executable, "-c", LAZY], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout)
+    assert got == {"before": [], "after_cli": [], "function": True, "name": "prioritise"}
+
+
+def test_every_public_name_is_the_object_of_its_module():
+    import importlib
+
+    import simulator
+    homes = {"Result": "simulator.analysis.result", "Scenario": "simulator.scenario.models",
+             "ScenarioError": "simulator.errors", "compare": "simulator.api",
+             "compile_scenario": "simulator.scenario.compile", "load_scenario": "simulator.scenario",
+             "plan": "simulator.api", "plan_table": "simulator.analysis.planned",
+             "prioritise": "simulator.order_search", "simulate": "simulator.api"}
+    assert sorted(simulator.__all__) == sorted([*homes, "__version__"])
+    for name, module in homes.items():
+        assert getattr(simulator, name) is getattr(importlib.import_module(module), name), name
+    assert set(homes) <= set(dir(simulator))
+    namespace: dict = {}
+    exec("from simulator import *", namespace)
+    assert {k for k in namespace if k != "__builtins__"} == {*homes, "__version__"}
+    with pytest.raises(AttributeError, match="has no attribute 'simulatte'"):
+        simulator.simulatte

@@ -16,6 +16,7 @@ from ..scenario.network import Network
 from . import critical, stats
 
 if TYPE_CHECKING:
+    from .daycount import FinishDays
     from .extras import Extras
     from .tally import Tally
 
@@ -106,6 +107,24 @@ class Result:
     def finish(self, element: str) -> np.ndarray:
         """Finish times of an activity or initiative, one per iteration."""
         return critical.target_finish(self.network, self.whole("finish times").schedule, element)
+
+    def finish_days(self, element: str) -> "FinishDays":
+        """The finishes of an activity or initiative counted per reported day
+        (:class:`~simulator.analysis.daycount.FinishDays`): what the report's S-curves,
+        histograms and dates are drawn from.
+
+        A run reduced for a report (``keep="report"``) counted them for every initiative
+        and milestone and the ``targets`` it was simulated for; any other needs every
+        iteration.
+        """
+        from .daycount import FinishDays
+        extras = self.streamed.extras if self.streamed is not None else None
+        if not self.is_whole and extras is not None and element in extras.layout.ids:
+            return extras.finishes[extras.layout.ids.index(element)]
+        t = critical.target_finish(self.network, self.whole(
+            f"the finish dates of {element}", report=True,
+            instead=f"targets=[{element!r}] with keep='report'").schedule, element)
+        return FinishDays.of(t, self.network.start, self.network.unit_days)
 
     def on_time(self, element: str) -> np.ndarray:
         """Per iteration, whether an activity or initiative finished by the deadline.

@@ -94,11 +94,10 @@ def finish_days(result: Source, element: str) -> FinishDays:
     ------
     KeyError
         When a ReportData has no finishes of ``element``.
+    ValueError
+        When a Result reduced as it ran counted none (:meth:`Result.finish_days`).
     """
-    if isinstance(result, ReportData):
-        return result.finish_days(element)
-    net = result.network
-    return FinishDays.of(result.finish(element), net.start, net.unit_days)
+    return result.finish_days(element)
 
 
 def start_date(result: Source) -> dt.date:

@@ -165,13 +165,7 @@ class ReportData:
         cols = [*net.initiative_ids, *[i for i, k in zip(net.ids, net.kinds) if k == "milestone"]]
         if target not in cols:
             cols.append(target)
-        if result.is_whole:
-            days = {c: FinishDays.of(result.finish(c), net.start, net.unit_days) for c in cols}
-        else:  # a run reduced for a report counted these chunk by chunk
-            have = dict(zip(result.extras.layout.ids, result.extras.finishes))
-            if any(c not in have for c in cols):
-                result.whole(f"finish dates of {target}")
-            days = {c: have[c] for c in cols}
+        days = {c: result.finish_days(c) for c in cols}
         meta = {
             "name": net.name, "version": net.version, "start": net.start, "deadline": net.deadline,
             "unit": net.unit, "horizon": net.start + dt.timedelta(days=net.horizon * net.unit_days),

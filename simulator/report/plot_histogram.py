@@ -106,13 +106,18 @@ def day_edges(d: FinishDays, bins: int | str = "auto") -> np.ndarray:
     Returns
     -------
     ndarray of int64
-        Ascending edges; bin ``k`` holds the days ``edges[k] <= day < edges[k + 1]``.
+        Ascending edges; bin ``k`` holds the days ``edges[k] <= day < edges[k + 1]``. The
+        bins are of one width, but the last ends with the last finish's day when that
+        comes first (the horizon, or a bound on the durations).
     """
     _check_bins(bins)
     lo, hi = int(d.days[0]), d.quantile(c.TAIL_CUT, finite=True) + 1
     span = hi - lo
     width = max(1, round(_auto_width(d, hi, span))) if isinstance(bins, str) else -(-span // int(bins))
-    return lo + width * np.arange(-(-span // width) + 1, dtype=np.int64)
+    edges = lo + width * np.arange(-(-span // width) + 1, dtype=np.int64)
+    # no bar past the last finish: its empty days would draw a drop the finishes do not have
+    edges[-1] = min(edges[-1], int(d.days[-1]) + 1)
+    return edges
 
 
 def _auto_width(d: FinishDays, hi: int, span: int) -> float:

@@ -10,17 +10,17 @@ from . import models as m
 Problems = list[tuple[tuple, str]]
 
 
-def benefit_problems(sc: m.Scenario, horizon, warnings: list[str] | None = None) -> Problems:
+def benefit_problems(sc: m.Scenario, horizon) -> Problems:
     """Problems of ``sc.benefits``: what each rate is `of`, and the horizon's date.
+
+    Each rate is reported in a row keyed by its `of` (beside a row ``total``), so an
+    element has at most one rate, and none of an element whose id is ``total``.
 
     Parameters
     ----------
     sc : Scenario
     horizon : date
         The scenario's last simulated date.
-    warnings : list of str, optional
-        Appended to: a rate that repeats another's `of` and name, which is summed with it
-        and reported as a second line of the same name (most likely a copy left in).
     """
     b = sc.benefits
     if b is None:
@@ -33,17 +33,17 @@ def benefit_problems(sc: m.Scenario, horizon, warnings: list[str] | None = None)
                     "nothing is simulated beyond it (set scenario.horizon later)"))
     rollouts = [p.id for i in sc.initiatives for p in i.phases if p.rollout is not None]
     known = [i.id for i in sc.initiatives] + rollouts
+    first: dict[str, int] = {}
     for k, r in enumerate(b.rates):
+        path = ("benefits", "rates", k, "of")
         if r.of not in known:
-            out.append((("benefits", "rates", k, "of"),
-                        f"`{r.of}` is not an initiative or a rollout phase{suggest(r.of, known)}"))
-    first: dict[tuple, int] = {}
-    for k, r in enumerate(b.rates):
-        j = first.setdefault((r.of, r.name), k)
-        if j != k and warnings is not None:
-            named = f" named {r.name!r}" if r.name else " without a name"
-            warnings.append(f"benefits.rates[{k}]: a second rate of `{r.of}`{named}, as rates[{j}]; "
-                            "both are counted (give each its own name if that is meant)")
+            out.append((path, f"`{r.of}` is not an initiative or a rollout phase{suggest(r.of, known)}"))
+        elif r.of == "total":
+            out.append((path, "`total` names the sum of the rates in the benefit tables; "
+                              "a rate cannot be of an element with that id"))
+        elif (j := first.setdefault(r.of, k)) != k:
+            out.append((path, f"`{r.of}` has a rate already (rates[{j}]); give it one rate, "
+                              "with the per_month of both"))
     return out
 
 

@@ -23,7 +23,7 @@ def _no_controls(text: str, allowed: str = "") -> str:
     break a table's row or a label, reach the terminal as commands, or make a name read
     as another. ``allowed`` are let through (a note's line breaks)."""
     for k, ch in enumerate(text):
-        if (ch < " " or "\x7f" <= ch <= "\x9f" or "\u202a" <= ch <= "\u202e"
+        if (ch < " " or "\x7f" <= ch <= "\x9f" or ch in "\u2028\u2029" or "\u202a" <= ch <= "\u202e"
                 or "\u2066" <= ch <= "\u2069") and ch not in allowed:
             raise PydanticCustomError(
                 "control_character", "holds the control character U+{code} at position {at}; "
@@ -33,8 +33,9 @@ def _no_controls(text: str, allowed: str = "") -> str:
     return text
 
 
-#: A name, tag or other short text: printed on one line, so no control characters.
-Text = Annotated[str, AfterValidator(_no_controls)]
+#: A name, tag or other short text: printed on one line, so no control characters. The line
+#: break a YAML block scalar (``name: >``) ends with is not the writer's, and is taken off.
+Text = Annotated[str, AfterValidator(lambda text: _no_controls(text.rstrip("\r\n")))]
 #: A longer text (a note, a source), whose line breaks and tabs are printed as spaces.
 Prose = Annotated[str, AfterValidator(lambda text: _no_controls(text, "\n\r\t"))]
 

@@ -267,7 +267,7 @@ def semantic_problems(sc: m.Scenario) -> tuple[Problems, list[str]]:
     out += _correlations(sc, acts, kinds, warnings)
     out += capacity_problems(sc, acts, kinds,
                              lambda sel, path: _selector(sc, sel, path, acts, kinds), warnings)
-    out += benefit_problems(sc, horizon(sc.scenario), warnings)
+    out += benefit_problems(sc, horizon(sc.scenario))
     if not out and sc.units:
         out += _unit_cycle(sc, acts)
     if not out and (sc.resources or sc.units):

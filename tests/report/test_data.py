@@ -199,3 +199,35 @@ def test_a_huge_meta_json_is_not_read_whole(tiny_data, tmp_path):
     (folder / "meta.json").write_bytes(b" " * (2 << 20))
     with pytest.raises(ReportDataError, match="larger than"):
         ReportData.load(tmp_path)
+
+
+def _replace_finishes(folder, edit) -> None:
+    """Write an edited finishes table with a checksum and seal that match it: only the
+    table's own check can refuse it."""
+    import hashlib
+    path = folder / "finishes.parquet"
+    table = edit(pd.read_parquet(path))
+    table.to_parquet(path, index=True)
+    head = json.loads((folder / "meta.json").read_text())
+    head["files"]["finishes.parquet"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    head.pop("sha256")
+    (folder / "meta.json").write_text(json.dumps(_resealed(head)))
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda t: t.iloc[1:], r"meta\.iterations: 2000 but finishes\.parquet counts \d+ iterations of `sfm`"),
+    (lambda t: t.assign(iterations=np.where(t.index == len(t) - 1, t["iterations"] + 1, t["iterations"])),
+     r"meta\.iterations: 2000 but finishes\.parquet counts 2001 iterations of `done`"),
+    (lambda t: t[t["element"] != "done"], r"meta\.target: `done` has no finishes in finishes\.parquet"),
+    (lambda t: t.rename(columns={"iterations": "count"}),
+     r"finishes\.parquet: columns \['element', 'finish_date', 'count'\], expected element"),
+])
+def test_a_finishes_table_that_does_not_count_the_run_is_refused(tiny_data, tmp_path, edit, message):
+    _replace_finishes(_saved(tiny_data, tmp_path), edit)
+    with pytest.raises(ReportDataError, match=message):
+        ReportData.load(tmp_path)
+
+
+def test_the_check_passes_a_table_rewritten_as_it_was(tiny_data, tmp_path):
+    _replace_finishes(_saved(tiny_data, tmp_path), lambda t: t)
+    assert ReportData.load(tmp_path).finish_days("done").n == 2000

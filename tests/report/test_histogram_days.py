@@ -44,6 +44,7 @@ def test_each_bar_counts_the_iterations_dated_in_it(tiny_result, tiny_data, elem
         cut = np.quantile(days, 0.995, method="inverted_cdf")
         assert bars[-1][0] + bars[-1][1] - day0 > cut
         assert bars[-1][0] - day0 <= cut
+        assert bars[-1][0] + bars[-1][1] - day0 <= days.max() + 1  # none past the last finish
         # and the same figure from the saved report data, bar for bar
         if element == tiny_data.meta["target"]:
             saved = plot_finish_histogram(tiny_data, bins=bins, lang="en")
@@ -108,14 +109,14 @@ def test_edges_and_widths_counted_by_hand(tiny_data):
     """1,000 finishes, one a day on days 0..999: the 99.5th percentile is day 994, so the
     bars span days 0 to 994 (995 days)."""
     d = _one_a_day(tiny_data).finish_days("done")
-    # 7 bars: ceil(995 / 7) = 143 days each, the last ending after day 1000
-    np.testing.assert_array_equal(day_edges(d, 7), 143 * np.arange(8))
+    # 7 bars: ceil(995 / 7) = 143 days each, but the last stops with the last finish (day 999)
+    np.testing.assert_array_equal(day_edges(d, 7), [*(143 * np.arange(7)), 1000])
     # 5 bars of 199 days: the last edge is day 995, which has a finish of its own
     np.testing.assert_array_equal(day_edges(d, 5), 199 * np.arange(6))
     # "auto": Sturges 995 / (log2(995) + 1) = 90.7 days, below Freedman-Diaconis
     # 2 * (746 - 248) / 995 ** (1/3) = 99.8; rounded to 91 days, 11 bars
     assert _auto_width(d, 995, 995) == pytest.approx(995 / (np.log2(995) + 1))
-    np.testing.assert_array_equal(day_edges(d, "auto"), 91 * np.arange(12))
+    np.testing.assert_array_equal(day_edges(d, "auto"), [*(91 * np.arange(11)), 1000])
 
 
 def test_a_finish_on_the_last_edge_is_beyond_the_axis(tiny_data):
@@ -141,3 +142,22 @@ def test_the_axis_ends_at_the_tail_of_the_finishes_by_the_horizon(late_result, l
         ends.append(np.quantile(t[np.isfinite(t)], 0.995, method="inverted_cdf"))
     want = net.to_dates(np.array([max(ends)]), finish=True)[0]
     assert date_range_end(late_data, ["a", "b"]) == want == date_range_end(late_result, ["a", "b"])
+
+
+def test_a_percentile_after_the_horizon_gets_no_line(late_data):
+    """b's P80 is after the horizon (38 % of its finishes are): no P80 line, a P50 line."""
+    ax = plot_finish_histogram(late_data, target="b", percentiles=(50, 80), lang="en")
+    try:
+        assert late_data.summary.at["b", "prob_within_horizon"] < 0.8
+        gids = [line.get_gid() for line in ax.get_lines()]
+        assert "p80" not in gids and "p50" in gids
+    finally:
+        plt.close(ax.figure)
+
+
+def test_the_axis_starts_at_the_first_finish_of_any(tiny_result):
+    from simulator.report._common import first_date
+    net = tiny_result.network
+    want = min(net.to_dates(tiny_result.finish(e), finish=True).min() for e in ("sfm", "pll"))
+    assert first_date(tiny_result, ["pll", "sfm"]) == want
+    assert first_date(tiny_result, ["pll"]) == net.to_dates(tiny_result.finish("pll"), finish=True).min()

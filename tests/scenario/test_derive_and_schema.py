@@ -85,15 +85,22 @@ def test_a_gate_that_never_grants_is_warned_about(write, grant, warned):
     assert (said in warnings) is warned
 
 
-@pytest.mark.parametrize("names, warned", [((None, None), True), (("a", "a"), True), (("a", "b"), False),
-                                           (("a", None), False)])
-def test_a_benefit_rate_repeated_is_warned_about(write, names, warned):
+@pytest.mark.parametrize("names", [(None, None), ("a", "a"), ("a", "b")])
+def test_a_second_benefit_rate_of_an_element_is_refused(write, names):
+    """Rates are keyed by their `of` in the tables: a second one crashed the run."""
     rates = [{"of": "x", "per_month": 2.0, **({"name": n} if n else {})} for n in names]
-    body = {"initiatives": [chain("x", phase("a", {"dist": "fixed", "value": 1}))],
-            "benefits": {"rates": [{"of": "x", "per_month": 1.0, "name": "other"}, *rates]}}
-    warnings: list[str] = []
-    load_scenario(write(scenario_text(body)), warnings=warnings)
-    said = [w for w in warnings if w.startswith("benefits.rates[2]: a second rate of `x`")]
-    assert len(said) == warned and not any("rates[1]:" in w for w in warnings)
-    if warned:
-        assert said[0].endswith(", as rates[1]; both are counted (give each its own name if that is meant)")
+    body = {"initiatives": [chain("x", phase("a", {"dist": "fixed", "value": 1})),
+                            chain("y", phase("b", {"dist": "fixed", "value": 1}))],
+            "benefits": {"rates": [{"of": "y", "per_month": 1.0}, *rates]}}
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write(scenario_text(body)))
+    assert [(p.path, p.message) for p in info.value.problems] == [
+        ("benefits.rates[2].of", "`x` has a rate already (rates[1]); give it one rate, "
+                                 "with the per_month of both")]
+
+
+def test_a_rate_of_an_element_called_total_is_refused(write):
+    body = {"initiatives": [chain("total", phase("a", {"dist": "fixed", "value": 1}))],
+            "benefits": {"rates": [{"of": "total", "per_month": 1.0}]}}
+    with pytest.raises(ScenarioError, match=r"benefits\.rates\[0\]\.of: `total` names the sum"):
+        load_scenario(write(scenario_text(body)))
