@@ -7,38 +7,15 @@ import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag,
-                      field_validator, model_validator)
+from pydantic import (BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator,
+                      model_validator)
 from pydantic_core import PydanticCustomError
 
 from .frozen import FrozenMap, ReadOnlyDict
+from .text_types import Prose, Text
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=80,
                           description="Unique id, letters, digits, '-', '_' and '.'")]
-
-
-def _no_controls(text: str, allowed: str = "") -> str:
-    """Refuse control characters (a line break, a bell, an escape, ...) and the bidirectional
-    overrides and isolates in a text the terminal, the report and its figures print: they
-    break a table's row or a label, reach the terminal as commands, or make a name read
-    as another. ``allowed`` are let through (a note's line breaks)."""
-    for k, ch in enumerate(text):
-        if (ch < " " or "\x7f" <= ch <= "\x9f" or ch in "\u2028\u2029" or "\u202a" <= ch <= "\u202e"
-                or "\u2066" <= ch <= "\u2069") and ch not in allowed:
-            raise PydanticCustomError(
-                "control_character", "holds the control character U+{code} at position {at}; "
-                "{rule}", {"code": f"{ord(ch):04X}", "at": k + 1,
-                           "rule": "only line breaks and tabs are allowed here" if allowed
-                           else "it is printed on one line"})
-    return text
-
-
-#: A name, tag or other short text: printed on one line, so no control characters. The line
-#: break a YAML block scalar (``name: >``) ends with is not the writer's, and is taken off.
-Text = Annotated[str, AfterValidator(lambda text: _no_controls(text.rstrip("\r\n")))]
-#: A longer text (a note, a source), whose line breaks and tabs are printed as spaces.
-Prose = Annotated[str, AfterValidator(lambda text: _no_controls(text, "\n\r\t"))]
-
 Kind = Literal["konsept", "utvikling", "tilpasning", "utproving", "innforing", "ny-praksis"]
 # Strict: a quoted "12" or a boolean is a mistake in a scenario file, not a number.
 # Bounded so that no arithmetic downstream can overflow: a million days is 2,700 years.
