@@ -33,11 +33,12 @@ def plot_finish_histogram(result: c.Source, *, target: str | None = None, ax: Ax
         scenario's target for a Result).
     ax : Axes, optional
     lang : {"nb", "en"}
-    bins : int or "auto"
+    bins : int or str
         At most this many bars, all as many whole days wide as it takes to span the
-        finishes with them (fewer bars when fewer of that width span them); or
-        ``"auto"``: the width numpy's ``"auto"`` estimator gives (the smaller of
-        Sturges' and Freedman-Diaconis'), rounded to whole days.
+        finishes with them (fewer bars when fewer of that width span them); or one of
+        numpy's estimators (``ESTIMATORS``: ``"auto"``, the smaller of Sturges' and
+        Freedman-Diaconis', ``"fd"``, ``"sturges"``, ``"sqrt"``, ``"rice"``, ``"scott"``,
+        ``"doane"``), computed from the counts per day and rounded to whole days.
     percentiles : tuple of float
         Vertical lines at these percentiles of all iterations (after-horizon
         ones count, so a percentile past the finite draws is not drawn).
@@ -51,7 +52,7 @@ def plot_finish_histogram(result: c.Source, *, target: str | None = None, ax: Ax
     Raises
     ------
     ValueError
-        When ``bins`` is neither a positive whole number nor ``"auto"``.
+        When ``bins`` is neither a positive whole number nor one of ``ESTIMATORS``.
     """
     import matplotlib.dates as mdates  # here, not at the top: see simulator/report/__init__.py
     _check_bins(bins)
@@ -101,7 +102,7 @@ def day_edges(d: FinishDays, bins: int | str = "auto") -> np.ndarray:
     ----------
     d : FinishDays
         At least one finish by the horizon.
-    bins : int or "auto"
+    bins : int or str
 
     Returns
     -------
@@ -113,26 +114,43 @@ def day_edges(d: FinishDays, bins: int | str = "auto") -> np.ndarray:
     _check_bins(bins)
     lo, hi = int(d.days[0]), d.quantile(c.TAIL_CUT, finite=True) + 1
     span = hi - lo
-    width = max(1, round(_auto_width(d, hi, span))) if isinstance(bins, str) else -(-span // int(bins))
+    width = max(1, round(_width(d, hi, span, bins))) if isinstance(bins, str) else -(-span // int(bins))
     edges = lo + width * np.arange(-(-span // width) + 1, dtype=np.int64)
     # no bar past the last finish: its empty days would draw a drop the finishes do not have
     edges[-1] = min(edges[-1], int(d.days[-1]) + 1)
     return edges
 
 
-def _auto_width(d: FinishDays, hi: int, span: int) -> float:
-    """numpy's "auto" bin width (in days) for the finishes before day ``hi``, from their
-    counts: ``min(Freedman-Diaconis, Sturges)``, Sturges alone when the IQR is 0."""
+#: numpy's bin-width estimators (``numpy.histogram_bin_edges``) that a count per day can give
+#: exactly (but for the quartiles, taken as order statistics, not interpolated).
+ESTIMATORS = ("auto", "fd", "sturges", "sqrt", "rice", "scott", "doane")
+
+
+def _width(d: FinishDays, hi: int, span: int, rule: str = "auto") -> float:
+    """numpy's ``rule`` bin width (in days) for the finishes before day ``hi``, from their
+    counts; ``span`` stands for the data's range (``hi`` less the first day)."""
     inside = d.days < hi
-    kept = FinishDays(d.days[inside], d.counts[inside], int(d.counts[inside].sum()))
-    sturges = span / (np.log2(kept.n) + 1.0)
-    iqr = kept.quantile(0.75) - kept.quantile(0.25)
-    fd = 2.0 * iqr * kept.n ** (-1.0 / 3.0)
-    return min(fd, sturges) if fd > 0 else sturges
+    x, w = d.days[inside].astype(float), d.counts[inside]
+    kept = FinishDays(d.days[inside], w, int(w.sum()))
+    n = kept.n
+    mean = float(np.dot(w, x)) / n
+    sd = float(np.sqrt(np.dot(w, (x - mean) ** 2) / n))
+    sturges = span / (np.log2(n) + 1.0)
+    fd = 2.0 * (kept.quantile(0.75) - kept.quantile(0.25)) * n ** (-1.0 / 3.0)
+    if rule == "auto":
+        return min(fd, sturges) if fd > 0 else sturges
+    if rule == "doane":
+        skew = float(np.dot(w, ((x - mean) / sd) ** 3)) / n if sd > 0 else 0.0
+        sg1 = np.sqrt(6.0 * (n - 2) / ((n + 1.0) * (n + 3)))
+        return span / (1.0 + np.log2(n) + np.log2(1.0 + abs(skew) / sg1)) if n > 2 else span
+    return {"fd": fd if fd > 0 else span, "sturges": sturges, "sqrt": span / np.sqrt(n),
+            "rice": span / (2.0 * n ** (1.0 / 3.0)),
+            "scott": (24.0 * np.pi ** 0.5 / n) ** (1.0 / 3.0) * sd if sd > 0 else span}[rule]
 
 
 def _check_bins(bins) -> None:
-    if isinstance(bins, str) and bins == "auto":
+    if isinstance(bins, str) and bins in ESTIMATORS:
         return
     if isinstance(bins, (bool, np.bool_)) or not isinstance(bins, (int, np.integer)) or bins < 1:
-        raise ValueError(f"bins: a positive whole number or 'auto', not {bins!r}")
+        raise ValueError(f"bins: a positive whole number or one of {', '.join(map(repr, ESTIMATORS))}, "
+                         f"not {bins!r}")

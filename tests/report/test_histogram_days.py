@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 
 from simulator.report import plot_finish_histogram  # noqa: E402
 from simulator.report._common import finish_days  # noqa: E402
-from simulator.report.plot_histogram import _auto_width, day_edges  # noqa: E402
+from simulator.report.plot_histogram import ESTIMATORS, _width, day_edges  # noqa: E402
 
 
 def _bars(ax):
@@ -78,14 +78,14 @@ def test_auto_width_is_numpys_auto_on_the_days(tiny_result, element):
     sturges = (hi - days.min()) / (np.log2(days.size) + 1)
     fd = 2 * np.subtract(*np.percentile(days, [75, 25])) / days.size ** (1 / 3)
     want = min(fd, sturges) if fd > 0 else sturges
-    got = _auto_width(d, hi, hi - int(d.days[0]))
+    got = _width(d, hi, hi - int(d.days[0]))
     assert got == pytest.approx(want, abs=4 / days.size ** (1 / 3) + 1e-9)  # IQR within 2 days
     assert np.all(np.diff(edges) == max(1, round(got)))
 
 
-@pytest.mark.parametrize("bins", [0, -3, 2.5, True, "fd", None])
-def test_bins_that_are_not_a_count_or_auto_are_refused(tiny_data, bins):
-    with pytest.raises(ValueError, match="bins: a positive whole number or 'auto'"):
+@pytest.mark.parametrize("bins", [0, -3, 2.5, True, "stone", "Auto", None, [1, 2, 3]])
+def test_bins_that_are_not_a_count_or_an_estimator_are_refused(tiny_data, bins):
+    with pytest.raises(ValueError, match="bins: a positive whole number or one of 'auto', 'fd'"):
         plot_finish_histogram(tiny_data, bins=bins)
     plt.close("all")
 
@@ -115,7 +115,7 @@ def test_edges_and_widths_counted_by_hand(tiny_data):
     np.testing.assert_array_equal(day_edges(d, 5), 199 * np.arange(6))
     # "auto": Sturges 995 / (log2(995) + 1) = 90.7 days, below Freedman-Diaconis
     # 2 * (746 - 248) / 995 ** (1/3) = 99.8; rounded to 91 days, 11 bars
-    assert _auto_width(d, 995, 995) == pytest.approx(995 / (np.log2(995) + 1))
+    assert _width(d, 995, 995) == pytest.approx(995 / (np.log2(995) + 1))
     np.testing.assert_array_equal(day_edges(d, "auto"), [*(91 * np.arange(11)), 1000])
 
 
@@ -161,3 +161,27 @@ def test_the_axis_starts_at_the_first_finish_of_any(tiny_result):
     want = min(net.to_dates(tiny_result.finish(e), finish=True).min() for e in ("sfm", "pll"))
     assert first_date(tiny_result, ["pll", "sfm"]) == want
     assert first_date(tiny_result, ["pll"]) == net.to_dates(tiny_result.finish("pll"), finish=True).min()
+
+
+@pytest.mark.parametrize("rule", ["sturges", "sqrt", "rice", "scott", "doane", "fd"])
+@pytest.mark.parametrize("element", ["done", "pll"])
+def test_every_estimator_is_numpys_on_the_days(tiny_result, element, rule):
+    """numpy's own estimator (its private helper, the reference) on one value per iteration,
+    the day numbers up to the cut; the range of whole days the bars span is one day more."""
+    h = pytest.importorskip("numpy.lib._histograms_impl")  # numpy 2's home of the estimators
+    if not hasattr(h, "_hist_bin_selectors"):
+        pytest.skip("this numpy keeps its bin estimators elsewhere")
+    d = finish_days(tiny_result, element)
+    hi = d.quantile(0.995, finite=True) + 1
+    days = np.repeat(d.days, d.counts).astype(float)
+    days = days[days < hi]
+    want = h._hist_bin_selectors[rule](days, (days.min(), days.max()))
+    span = hi - int(d.days[0])
+    if rule in ("sturges", "sqrt", "rice", "doane"):  # numpy's range is max - min; the bars' one day more
+        want *= span / (days.max() - days.min())
+    got = _width(d, hi, span, rule)
+    # fd's quartiles are order statistics here, interpolated in numpy's: up to 2 days apart
+    slack = 4 / days.size ** (1 / 3) if rule == "fd" else 0.0
+    assert got == pytest.approx(want, rel=1e-9, abs=slack), rule
+    assert np.all(np.diff(day_edges(d, rule)[:-1]) == max(1, round(got)))
+    assert set(ESTIMATORS) == {"auto", "fd", "sturges", "sqrt", "rice", "scott", "doane"}
