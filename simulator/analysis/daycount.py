@@ -56,11 +56,11 @@ class FinishDays:
     @classmethod
     def merged(cls, parts: list[FinishDays]) -> FinishDays:
         """The counts of several runs' (or chunks') iterations together."""
-        days = np.concatenate([p.days for p in parts]) if parts else np.zeros(0, np.int64)
-        counts = np.concatenate([p.counts for p in parts]) if parts else np.zeros(0, np.int64)
-        out, where = np.unique(days, return_inverse=True)
-        return cls(out, np.bincount(where, weights=counts, minlength=out.size).astype(np.int64)
-                   if out.size else np.zeros(0, np.int64), sum(p.n for p in parts))
+        none = np.zeros(0, np.int64)
+        out, where = np.unique(np.concatenate([none, *(p.days for p in parts)]), return_inverse=True)
+        counts = np.concatenate([none, *(p.counts for p in parts)])
+        return cls(out, np.bincount(where, weights=counts, minlength=out.size).astype(np.int64),
+                   sum(p.n for p in parts))
 
     @property
     def within(self) -> int:

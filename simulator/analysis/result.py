@@ -14,9 +14,9 @@ from ..sampling.draws import Draws
 from ..scenario.models import Scenario
 from ..scenario.network import Network
 from . import critical, stats
+from .daycount import FinishDays
 
 if TYPE_CHECKING:
-    from .daycount import FinishDays
     from .extras import Extras
     from .tally import Tally
 
@@ -108,7 +108,7 @@ class Result:
         """Finish times of an activity or initiative, one per iteration."""
         return critical.target_finish(self.network, self.whole("finish times").schedule, element)
 
-    def finish_days(self, element: str) -> "FinishDays":
+    def finish_days(self, element: str) -> FinishDays:
         """The finishes of an activity or initiative counted per reported day
         (:class:`~simulator.analysis.daycount.FinishDays`): what the report's S-curves,
         histograms and dates are drawn from.
@@ -117,14 +117,21 @@ class Result:
         and milestone and the ``targets`` it was simulated for; any other needs every
         iteration.
         """
-        from .daycount import FinishDays
-        extras = self.streamed.extras if self.streamed is not None else None
-        if not self.is_whole and extras is not None and element in extras.layout.ids:
-            return extras.finishes[extras.layout.ids.index(element)]
-        t = critical.target_finish(self.network, self.whole(
-            f"the finish dates of {element}", report=True,
-            instead=f"targets=[{element!r}] with keep='report'").schedule, element)
-        return FinishDays.of(t, self.network.start, self.network.unit_days)
+        known = self._finish_days
+        if element not in known:  # a figure asks for one element's several times
+            extras = self.streamed.extras if self.streamed is not None else None
+            if not self.is_whole and extras is not None and element in extras.layout.ids:
+                known[element] = extras.finishes[extras.layout.ids.index(element)]
+            else:
+                t = critical.target_finish(self.network, self.whole(
+                    f"the finish dates of {element}", report=True,
+                    instead=f"targets=[{element!r}] with keep='report'").schedule, element)
+                known[element] = FinishDays.of(t, self.network.start, self.network.unit_days)
+        return known[element]
+
+    @cached_property
+    def _finish_days(self) -> dict[str, FinishDays]:
+        return {}
 
     def on_time(self, element: str) -> np.ndarray:
         """Per iteration, whether an activity or initiative finished by the deadline.

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -110,15 +111,22 @@ class ReportData:
         KeyError
             When the report data has no finishes of ``element``.
         """
-        rows = self.finishes[self.finishes["element"] == element]
-        if rows.empty:
-            known = ", ".join(dict.fromkeys(self.finishes["element"]))
+        if element not in self._finish_days:
+            known = ", ".join(self._finish_days)
             raise KeyError(f"no finish dates of `{element}` in this report data (has {known})")
-        dates = rows["finish_date"].to_numpy().astype("datetime64[D]")
-        dated = ~np.isnat(dates)
-        days = (dates[dated] - np.datetime64(self.start, "D")).astype(np.int64)
-        return FinishDays(days, rows["iterations"].to_numpy(np.int64)[dated],
-                          int(self.meta["iterations"]))
+        return self._finish_days[element]
+
+    @cached_property
+    def _finish_days(self) -> dict[str, FinishDays]:
+        """Every element's FinishDays, read from the table in one pass (a figure asks for
+        one element's several times)."""
+        t = self.finishes
+        dates = t["finish_date"].to_numpy().astype("datetime64[D]")
+        days = (dates - np.datetime64(self.start, "D")).astype(np.int64)
+        dated, counts = ~np.isnat(dates), t["iterations"].to_numpy(np.int64)
+        n = int(self.meta["iterations"])
+        return {element: FinishDays(days[rows][dated[rows]], counts[rows][dated[rows]], n)
+                for element, rows in t.groupby("element", sort=False).indices.items()}
 
     def name(self, element: str) -> str:
         """The display name of an element, or its id when it has none."""
@@ -257,10 +265,7 @@ def finishes_table(days: Mapping[str, FinishDays], start: dt.date) -> pd.DataFra
             counts = np.append(counts, d.n - d.within)
         frames.append(pd.DataFrame({"element": element, "finish_date": dates.astype("datetime64[ms]"),
                                     "iterations": counts.astype(np.int64)}))
-    if not frames:
-        return pd.DataFrame({"element": pd.Series(dtype=str), "finish_date": pd.Series(
-            dtype="datetime64[ms]"), "iterations": pd.Series(dtype=np.int64)})
-    return pd.concat(frames, ignore_index=True)
+    return pd.concat(frames, ignore_index=True)  # never empty: the target is one element
 
 
 def _count_problem(meta: Mapping, finishes: pd.DataFrame) -> str | None:
